@@ -1,0 +1,36 @@
+"""The composition root: builds the Flask app from its parts. Nothing runs at import time."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from indexer.cli import indexer_cli
+from marketplace.cli import register_commands
+from marketplace.config import default_settings, settings_from_environment
+from marketplace.db import Database
+from marketplace.search_gateway import SearchGateway
+from marketplace.services.change_tracking import install_change_tracking
+from marketplace.web import init_web
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    defaults = default_settings(app.instance_path)
+    app.config.update(defaults)
+    app.config.update(settings_from_environment(defaults))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    install_change_tracking()
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["database"] = database
+    app.teardown_appcontext(lambda _exc: database.sessions.remove())
+    app.extensions["search"] = SearchGateway(app.config)
+
+    init_web(app)
+    register_commands(app)
+    app.cli.add_command(indexer_cli)
+    return app

@@ -1,0 +1,49 @@
+"""Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
+from marketplace.models.accounts import Role, User
+from marketplace.models.bookings import Booking, BookingStatus
+from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
+from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
+from marketplace.models.organisations import Organisation, OrganisationKind
+from marketplace.models.outbox import DeadLetter, SearchChange
+from marketplace.models.policy import SubsidyPolicy, UsageRecord
+from marketplace.models.postings import (
+    LISTING_KINDS,
+    POSTING_KINDS,
+    DomesticProduct,
+    NeedStatus,
+    Posting,
+    SharedInstrument,
+    TechnologyTransfer,
+    TestNeed,
+)
+
+__all__ = [
+    "Booking",
+    "BookingStatus",
+    "EmailMessage",
+    "Inquiry",
+    "Message",
+    "Notification",
+    "Order",
+    "OrderStatus",
+    "Quote",
+    "QuoteStatus",
+    "Review",
+    "SavedSearch",
+    "LISTING_KINDS",
+    "POSTING_KINDS",
+    "DeadLetter",
+    "DomesticProduct",
+    "NeedStatus",
+    "Organisation",
+    "OrganisationKind",
+    "Posting",
+    "Role",
+    "SearchChange",
+    "SharedInstrument",
+    "SubsidyPolicy",
+    "TechnologyTransfer",
+    "TestNeed",
+    "UsageRecord",
+    "User",
+]
