@@ -1,0 +1,1 @@
+"""Moves posting changes from the database (the search outbox) to the search backend."""

@@ -1,0 +1,97 @@
+"""`flask --app app indexer ...`: run the worker, rebuild, verify, report status."""
+from __future__ import annotations
+
+import signal
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from indexer import maintenance, outbox
+from indexer.worker import Worker
+from marketplace.services import alerts
+from marketplace.services.search_sync import sync_status
+
+indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
+
+
+def _parts():
+    database = current_app.extensions["database"]
+    searcher = current_app.extensions["search"].searcher
+    return database, searcher.backend, searcher.embedder
+
+
+def _alerts(database, searcher):
+    def announce(created: list[int]) -> None:
+        with database.new_session() as session:
+            alerts.announce_new_listings(session, searcher, created, sync_status(session).pending)
+    return announce
+
+
+@indexer_cli.command("run")
+@click.option("--until-idle", is_flag=True, help="Drain the outbox, then exit.")
+@click.option("--batch-size", default=64, show_default=True)
+@click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between polls when idle.")
+def run(until_idle: bool, batch_size: int, poll_interval: float) -> None:
+    """Apply outbox changes to the search backend continuously (or until idle)."""
+    database, backend, embedder = _parts()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    worker = Worker(database.new_session, backend, embedder, batch_size=batch_size,
+                    on_created=_alerts(database, current_app.extensions["search"].searcher))
+    started = time.monotonic()
+    try:
+        count = worker.run(until_idle=until_idle, poll_interval=poll_interval, stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        count = 0
+    click.echo(f"indexed {count} changes in {time.monotonic() - started:.1f}s")
+
+
+@indexer_cli.command("reindex")
+@click.option("--batch-size", default=64, show_default=True)
+def reindex(batch_size: int) -> None:
+    """Rebuild the whole index aside and swap it in with no downtime."""
+    database, backend, embedder = _parts()
+    started = time.monotonic()
+    count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+    click.echo(f"rebuilt index with {count} postings in {time.monotonic() - started:.1f}s")
+
+
+@indexer_cli.command("verify")
+@click.option("--repair", is_flag=True, help="Queue fixes for every difference and apply them.")
+def verify(repair: bool) -> None:
+    """Compare database and index (ids and versions) and print the differences."""
+    database, backend, embedder = _parts()
+    with database.new_session() as session:
+        drift = maintenance.verify(session, backend)
+        for line in drift.lines():
+            click.echo(line)
+        if drift.clean:
+            click.echo("index matches the database")
+            return
+        if not repair:
+            raise SystemExit(1)
+        queued = maintenance.repair(session, drift)
+    Worker(database.new_session, backend, embedder).run(until_idle=True, poll_interval=0.2)
+    click.echo(f"repaired {queued} differences")
+
+
+@indexer_cli.command("status")
+def status() -> None:
+    """Sync lag, throughput, dead letters and index size."""
+    database, backend, _ = _parts()
+    with database.new_session() as session:
+        state = sync_status(session)
+    lag = f"{state.oldest_pending_age_s:.1f}s" if state.oldest_pending_age_s is not None else "none"
+    click.echo(f"pending changes: {state.pending}\noldest pending (sync lag): {lag}\n"
+               f"throughput (last 5 min): {state.throughput_per_s:.2f} changes/s\n"
+               f"dead letters: {state.dead_letters}\nindexed documents: {backend.count()}")
+
+
+@indexer_cli.command("retry-dead")
+def retry_dead() -> None:
+    """Move dead letters back to the outbox after fixing their cause."""
+    database, _, _ = _parts()
+    with database.new_session() as session:
+        click.echo(f"requeued {outbox.retry_dead_letters(session)} changes")

@@ -1,0 +1,111 @@
+"""The indexing worker: drains the outbox into the search backend."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from indexer import outbox
+from indexer.documents import doc_id, upserts
+from marketplace.models import Posting, SearchChange
+from search.backend import Delete, SearchBackend
+from search.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchOutcome:
+    claimed: int = 0
+    done: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+@dataclass
+class Worker:
+    session_factory: Callable[[], Session]
+    backend: SearchBackend
+    embedder: Embedder
+    batch_size: int = 64
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # Called with the ids of postings created in an acknowledged batch (e.g. to send match alerts).
+    on_created: Callable[[list[int]], None] | None = None
+
+    def run_batch(self) -> BatchOutcome:
+        with self.session_factory() as session:
+            changes = outbox.claim(session, self.name, self.batch_size)
+            if not changes:
+                return BatchOutcome()
+            outcome = BatchOutcome(claimed=len(changes))
+            # Only the newest change per posting matters: the document is re-read from the database.
+            latest: dict[int, outbox.Change] = {}
+            for change in changes:
+                latest[change.posting_id] = change
+            try:
+                results = self._apply(session, list(latest.values()))
+            except Exception as error:  # the backend or the embedder is down: retry later, not poison
+                log.warning("batch of %d failed as a whole: %s", len(changes), error)
+                outbox.fail(session, self.name, changes, f"{type(error).__name__}: {error}", count_attempt=False)
+                outcome.retried = len(changes)
+                return outcome
+            failed_postings = {pid: message for pid, message in results.items() if message}
+            done = [c.id for c in changes if c.posting_id not in failed_postings]
+            outbox.complete(session, self.name, done)
+            outcome.done = len(done)
+            created = [c.posting_id for c in latest.values()
+                       if c.operation == "upsert" and c.version == 1 and c.posting_id not in failed_postings]
+            if created and self.on_created:
+                self._announce(created)
+            for posting_id, message in failed_postings.items():
+                failing = [c for c in changes if c.posting_id == posting_id]
+                outcome.dead += outbox.fail(session, self.name, failing, message)
+                outcome.retried += len(failing)
+            return outcome
+
+    def _announce(self, created: list[int]) -> None:
+        try:
+            self.on_created(created)
+        except Exception:  # alerts are a courtesy: they must never block or undo indexing
+            log.exception("match alerts failed for postings %s", created)
+
+    def _apply(self, session: Session, changes: list[outbox.Change]) -> dict[int, str | None]:
+        """Write the changes; returns posting id -> error message (None when acknowledged)."""
+        upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
+        with session.begin():
+            postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
+            ops = upserts(postings, self.embedder)
+        # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
+        ops += [Delete(doc_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
+        outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
+        for result in self.backend.write(ops) if ops else []:
+            if result.status == "error":
+                outcome[int(result.doc_id)] = result.error or "unknown backend error"
+        return outcome
+
+    def run(self, until_idle: bool = False, poll_interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:
+        """Process batches until idle (if asked) or stopped; backs off while the backend is down."""
+        processed, pause = 0, poll_interval
+        while not stop():
+            outcome = self.run_batch()
+            processed += outcome.done
+            if outcome.claimed and outcome.retried < outcome.claimed:
+                pause = poll_interval
+                continue
+            if outcome.claimed == 0 and until_idle and not self._has_pending_later():
+                return processed
+            if outcome.retried:
+                pause = min(pause * 2, outbox.MAX_BACKOFF_S)
+            time.sleep(pause if outcome.retried else poll_interval)
+        return processed
+
+    def _has_pending_later(self) -> bool:
+        """--until-idle still waits for rows that are only backing off, so nothing is left behind."""
+        with self.session_factory() as session:
+            return session.scalar(select(SearchChange.id).where(SearchChange.done_at.is_(None)).limit(1)) is not None

@@ -1,0 +1,40 @@
+"""The marketplace's single door to search/: builds the backend, embedder and searcher lazily from config."""
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping
+
+from search.factory import create_backend, create_embedder
+from search.service import Searcher
+
+
+def search_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "backend": config["SEARCH_BACKEND"],
+        "path": config["SEARCH_PATH"],
+        "url": config["OPENSEARCH_URL"],
+        "index": config["OPENSEARCH_INDEX"],
+        "model": config["EMBEDDING_MODEL"],
+        "batch_size": config["EMBEDDING_BATCH_SIZE"],
+    }
+
+
+class SearchGateway:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.settings = search_settings(config)
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+
+    @property
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                backend = create_backend(self.settings)
+                self._searcher = Searcher(backend, create_embedder(self.settings))
+            return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.backend.close()
+                self._searcher = None

@@ -1,0 +1,20 @@
+"""The few access checks every write goes through: membership of the organisation that owns a thing."""
+from __future__ import annotations
+
+from marketplace.models import User
+from marketplace.services.errors import Forbidden
+
+
+def is_member(actor: User | None, organisation_id: int) -> bool:
+    return bool(actor and actor.is_authenticated and actor.organisation_id == organisation_id)
+
+
+def require_member(actor: User | None, organisation_id: int, action: str) -> None:
+    if not is_member(actor, organisation_id):
+        raise Forbidden(f"Only members of the organisation concerned can {action}.")
+
+
+def require_organisation(actor: User) -> int:
+    if actor.organisation_id is None:
+        raise Forbidden("Join or register an organisation first.")
+    return actor.organisation_id

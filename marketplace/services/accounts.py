@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.models import Organisation, OrganisationKind, Role, User
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.organisations import organisation_errors
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def register(session: Session, *, email: str, password: str, display_name: str, organisation_name: str,
+             organisation_kind: str, credit_code: str | None = None, region: str | None = None) -> User:
+    """Create a user; a new organisation makes them its admin, an existing one makes them a member."""
+    email = email.strip().lower()
+    errors: dict[str, str] = {}
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = "is not a valid e-mail address"
+    elif session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        errors["email"] = "is already registered; sign in instead"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"must have at least {MIN_PASSWORD} characters"
+    if not display_name.strip() or len(display_name) > 100:
+        errors["display_name"] = "is required (at most 100 characters)"
+    organisation = session.scalar(select(Organisation).where(Organisation.name == organisation_name.strip()))
+    if organisation is None:
+        errors.update(organisation_errors(organisation_name, organisation_kind, credit_code, region))
+        if credit_code and session.scalar(select(Organisation.id).where(Organisation.credit_code == credit_code)):
+            errors["credit_code"] = "belongs to another registered organisation"
+    if errors:
+        raise ValidationFailed(errors)
+    role = Role.MEMBER
+    if organisation is None:
+        organisation = Organisation(name=organisation_name.strip(), kind=OrganisationKind(organisation_kind),
+                                    credit_code=credit_code or None, region=region or None)
+        session.add(organisation)
+        role = Role.ORGANISATION_ADMIN
+    user = User(email=email, display_name=display_name.strip(), password_hash=generate_password_hash(password),
+                role=role, organisation=organisation)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user and check_password_hash(user.password_hash, password):
+        return user
+    return None

@@ -1,0 +1,71 @@
+"""Alerts for new listings: saved searches and open needs that a newly indexed listing matches.
+
+Run by the indexer after a batch is acknowledged, so a listing is only announced once it can be found.
+Bulk imports (a large outbox backlog) do not alert, to avoid flooding users with a whole catalogue.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, TestNeed, User
+from marketplace.services.discovery import SearchParams, parse_params, search_postings
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.matching import listing_query
+from marketplace.services.notifications import notify_organisation, notify_users
+from search.service import Searcher
+
+BULK_BACKLOG = 1000
+NEEDS_PER_LISTING = 10
+
+
+def save_search(session: Session, actor: User, name: str, arguments: MultiDict) -> SavedSearch:
+    parse_params(arguments)  # refuse to save a search that cannot run
+    name = (name or "").strip() or (arguments.get("q") or "saved search")
+    if len(name) > 200:
+        raise ValidationFailed({"name": "is too long (at most 200 characters)"})
+    saved = SavedSearch(user_id=actor.id, name=name, arguments=arguments.to_dict(flat=False))
+    session.add(saved)
+    session.commit()
+    return saved
+
+
+def saved_searches(session: Session, actor: User) -> list[SavedSearch]:
+    return list(session.scalars(select(SavedSearch).where(SavedSearch.user_id == actor.id).order_by(SavedSearch.id)))
+
+
+def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Sequence[int], backlog: int) -> int:
+    """Notify owners of saved searches and of open needs that the new listings match; returns alerts sent."""
+    if not posting_ids or backlog > BULK_BACKLOG:
+        return 0
+    new = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids),
+                                                                  Posting.kind.in_(LISTING_KINDS)))}
+    if not new:
+        return 0
+    sent = 0
+    for saved in session.scalars(select(SavedSearch)):
+        page = search_postings(session, searcher, parse_params(MultiDict(
+            [(k, v) for k, values in saved.arguments.items() for v in values] + [("limit", "50")])))
+        found = [r.posting for r in page.results if r.posting.id in new]
+        if found:
+            user = session.get(User, saved.user_id)
+            notify_users(session, [user], f"New match for “{saved.name}”: {found[0].title}",
+                         f"/{found[0].kind}s/{found[0].id}")
+            sent += 1
+    for listing in new.values():
+        page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",),
+                                                               limit=NEEDS_PER_LISTING))
+        for result in page.results:
+            need = result.posting
+            # Only needs with a keyword overlap: closeness alone is too weak a reason to interrupt someone.
+            if (isinstance(need, TestNeed) and need.status is NeedStatus.OPEN and result.matched_terms
+                    and need.organisation_id != listing.organisation_id):
+                notify_organisation(session, need.organisation_id,
+                                    f"New listing for your need “{need.title}”: {listing.title}",
+                                    f"/needs/{need.id}/matches")
+                sent += 1
+    session.commit()
+    return sent

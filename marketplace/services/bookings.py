@@ -1,0 +1,175 @@
+"""Booking instrument time. Approved bookings of one instrument never overlap.
+
+Approval is a single conditional UPDATE that also checks for overlaps, taken under a lock on the
+instrument row (PostgreSQL; SQLite serialises writers anyway), so two approvals cannot race.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import Session, aliased
+
+from marketplace.clock import utcnow
+from marketplace.models import Booking, BookingStatus, Posting, SharedInstrument, User
+from marketplace.services.access import require_member, require_organisation
+from marketplace.services.deals import add_review
+from marketplace.services.errors import Conflict, NotFound, ValidationFailed
+from marketplace.services.notifications import notify_organisation
+from marketplace.services.sharing import record_booking_use
+
+MAX_BOOKING = timedelta(days=14)
+ACTIVE = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+def _instrument(session: Session, instrument_id: int) -> SharedInstrument:
+    instrument = session.get(SharedInstrument, instrument_id)
+    if instrument is None:
+        raise NotFound("No such shared instrument.")
+    return instrument
+
+
+def _lock_instrument(session: Session, instrument_id: int) -> None:
+    """Serialise approvals per instrument (PostgreSQL row lock; a no-op on SQLite, which has one writer)."""
+    session.execute(select(Posting.id).where(Posting.id == instrument_id).with_for_update())
+
+
+def _overlapping_approved(instrument_id: int, start: datetime, end: datetime, other=Booking):
+    return and_(other.instrument_id == instrument_id, other.status == BookingStatus.APPROVED,
+                other.start_at < end, other.end_at > start)
+
+
+def request_booking(session: Session, actor: User, instrument_id: int, start_at: datetime, end_at: datetime,
+                    purpose: str = "", sample_count: int | None = None, now: datetime | None = None) -> Booking:
+    organisation_id = require_organisation(actor)
+    instrument = _instrument(session, instrument_id)
+    now = now or utcnow()
+    errors = {}
+    if end_at <= start_at:
+        errors["end_at"] = "must be after the start"
+    elif end_at - start_at > MAX_BOOKING:
+        errors["end_at"] = "a booking can last at most 14 days"
+    if start_at < now:
+        errors["start_at"] = "must be in the future"
+    if len(purpose or "") > 2000:
+        errors["purpose"] = "is too long (at most 2000 characters)"
+    if sample_count is not None and not 0 < sample_count <= 1_000_000:
+        errors["sample_count"] = "must be from 1 to 1,000,000"
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalar(select(exists().where(_overlapping_approved(instrument.id, start_at, end_at)))):
+        raise Conflict("That time overlaps a booking that is already approved; pick a free slot in the calendar.")
+    booking = Booking(instrument_id=instrument.id, requester_id=organisation_id, requested_by_id=actor.id,
+                      start_at=start_at, end_at=end_at, purpose=(purpose or "").strip(), sample_count=sample_count)
+    session.add(booking)
+    notify_organisation(session, instrument.organisation_id, f"Booking request for {instrument.title}",
+                        f"/bookings/{instrument.id}")
+    session.commit()
+    return booking
+
+
+def _booking(session: Session, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def decide_booking(session: Session, actor: User, booking_id: int, approve: bool, note: str = "") -> Booking:
+    booking = _booking(session, booking_id)
+    require_member(actor, booking.instrument.organisation_id, "approve or decline bookings of this instrument")
+    _lock_instrument(session, booking.instrument_id)
+    other = aliased(Booking)
+    condition = [Booking.id == booking.id, Booking.status == BookingStatus.REQUESTED]
+    if approve:
+        condition.append(~exists().where(_overlapping_approved(booking.instrument_id, booking.start_at,
+                                                               booking.end_at, other)))
+    changed = session.execute(update(Booking).where(*condition).values(
+        status=BookingStatus.APPROVED if approve else BookingStatus.DECLINED, decided_at=utcnow(),
+        decision_note=(note or "")[:500]))
+    if changed.rowcount != 1:
+        session.rollback()
+        session.refresh(booking)
+        if booking.status is not BookingStatus.REQUESTED:
+            raise Conflict(f"This booking was already {booking.status.value}.")
+        raise Conflict("It overlaps a booking that is already approved; decline it or ask for another slot.")
+    verdict = "approved 已批准" if approve else "declined 未批准"
+    notify_organisation(session, booking.requester_id, f"Booking {verdict}: {booking.instrument.title}",
+                        f"/bookings/{booking.instrument_id}")
+    session.commit()
+    session.refresh(booking)
+    return booking
+
+
+def cancel_booking(session: Session, actor: User, booking_id: int) -> Booking:
+    booking = _booking(session, booking_id)
+    require_member(actor, booking.requester_id, "cancel this booking")
+    changed = session.execute(update(Booking).where(Booking.id == booking.id, Booking.status.in_(ACTIVE))
+                              .values(status=BookingStatus.CANCELLED, decided_at=utcnow()))
+    if changed.rowcount != 1:
+        session.rollback()
+        raise Conflict("Only a requested or approved booking can be cancelled.")
+    session.commit()
+    session.refresh(booking)
+    return booking
+
+
+def complete_booking(session: Session, actor: User, booking_id: int) -> Booking:
+    """The owner confirms the time was used; completed bookings count in the sharing statistics."""
+    booking = _booking(session, booking_id)
+    require_member(actor, booking.instrument.organisation_id, "complete bookings of this instrument")
+    changed = session.execute(update(Booking).where(Booking.id == booking.id,
+                                                    Booking.status == BookingStatus.APPROVED)
+                              .values(status=BookingStatus.COMPLETED, decided_at=utcnow()))
+    if changed.rowcount != 1:
+        session.rollback()
+        raise Conflict("Only an approved booking can be completed.")
+    record_booking_use(session, booking)
+    session.commit()
+    session.refresh(booking)
+    return booking
+
+
+def review_booking(session: Session, actor: User, booking_id: int, rating: int, comment: str = ""):
+    booking = _booking(session, booking_id)
+    require_member(actor, booking.requester_id, "review this booking")
+    return add_review(session, actor, booking.instrument_id, rating, comment, booking_id=booking.id,
+                      reviewable=booking.status is BookingStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    bookings: list[Booking]
+    booked_hours: float
+
+
+def week_calendar(session: Session, instrument_id: int, week_start: date) -> list[CalendarDay]:
+    """Seven days from week_start with the requested and approved bookings that touch each day."""
+    _instrument(session, instrument_id)
+    start = datetime.combine(week_start, datetime.min.time())
+    end = start + timedelta(days=7)
+    bookings = list(session.scalars(select(Booking).where(
+        Booking.instrument_id == instrument_id, Booking.status.in_((*ACTIVE, BookingStatus.COMPLETED)),
+        Booking.start_at < end, Booking.end_at > start).order_by(Booking.start_at)))
+    days = []
+    for offset in range(7):
+        day_start = start + timedelta(days=offset)
+        day_end = day_start + timedelta(days=1)
+        touching = [b for b in bookings if b.start_at < day_end and b.end_at > day_start]
+        hours = sum((min(b.end_at, day_end) - max(b.start_at, day_start)).total_seconds() / 3600
+                    for b in touching if b.status is not BookingStatus.REQUESTED)
+        days.append(CalendarDay(day_start.date(), touching, hours))
+    return days
+
+
+def bookings_for_owner(session: Session, actor: User) -> list[Booking]:
+    return list(session.scalars(select(Booking).join(SharedInstrument, Booking.instrument_id == SharedInstrument.id)
+                                .where(SharedInstrument.organisation_id == actor.organisation_id)
+                                .order_by(Booking.start_at.desc()).limit(200)))
+
+
+def bookings_of_requester(session: Session, actor: User) -> list[Booking]:
+    return list(session.scalars(select(Booking).where(Booking.requester_id == actor.organisation_id)
+                                .order_by(Booking.start_at.desc()).limit(200)))

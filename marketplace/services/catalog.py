@@ -1,0 +1,238 @@
+"""Catalogue import and export in the shared contract format (JSON Lines, or CSV with the same columns).
+
+Each row is validated and written in its own savepoint: a bad row is reported with its line number and
+rolled back alone, good rows are kept, and no row is ever half-written.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace.models import Posting
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.organisations import find_or_create_owner
+from marketplace.services.records import LIST_FIELDS, MODEL_BY_KIND, apply_record, to_record
+from marketplace.validation import record_errors
+
+CSV_COLUMNS = (
+    "kind", "ref", "title", "description", "owner.name", "owner.kind", "owner.credit_code", "region",
+    "category", "keywords", "model", "manufacturer", "origin", "original_value_cny", "service_modes", "fees",
+    "certifications", "capabilities", "standards", "booking_rules", "specs", "price_min_cny", "price_max_cny",
+    "replaces", "lead_time_days", "field", "patents", "trl", "transfer_modes", "asking_price_cny",
+    "sample_type", "sample_count", "deadline", "budget_cny", "domestic_only", "status",
+)
+NUMBER_COLUMNS = {"original_value_cny", "price_min_cny", "price_max_cny", "asking_price_cny", "budget_cny"}
+INTEGER_COLUMNS = {"trl", "sample_count", "lead_time_days"}
+JSON_COLUMNS = {"fees", "specs"}
+COMMIT_EVERY = 500
+
+
+@dataclass
+class RowError:
+    line: int
+    ref: str | None
+    errors: dict[str, str]
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f" (ref {self.ref})" if self.ref else "")
+        return f"{where}: " + "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class RowParseError(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def parse_jsonl(stream: TextIO) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, RowParseError({"record": f"is not valid JSON ({error.msg} at column {error.colno})"})
+
+
+def _csv_value(column: str, raw: str) -> Any:
+    raw = raw.strip()
+    if raw == "":
+        return None
+    if column in JSON_COLUMNS or (column in LIST_FIELDS and raw.startswith("[")):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            raise RowParseError({column: "must be JSON, e.g. [\"a\", \"b\"] or {\"key\": \"value\"}"}) from None
+    if column in LIST_FIELDS:
+        return [part.strip() for part in raw.split(";") if part.strip()]
+    if column in NUMBER_COLUMNS or column in INTEGER_COLUMNS:
+        try:
+            number = float(raw.replace(",", ""))
+        except ValueError:
+            raise RowParseError({column: "must be a number"}) from None
+        if column in INTEGER_COLUMNS:
+            if not number.is_integer():
+                raise RowParseError({column: "must be a whole number"})
+            return int(number)
+        return number
+    if column == "domestic_only":
+        if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+            raise RowParseError({column: "must be true or false"})
+        return raw.lower() in {"true", "1", "yes"}
+    return raw
+
+
+def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    owner: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for column, raw in row.items():
+        if column is None or raw is None:
+            continue
+        try:
+            value = _csv_value(column, raw)
+        except RowParseError as error:
+            errors.update(error.errors)
+            continue
+        if value is None:
+            continue
+        if column.startswith("owner."):
+            owner[column.removeprefix("owner.")] = value
+        else:
+            record[column] = value
+    if errors:
+        raise RowParseError(errors)
+    if owner:
+        record["owner"] = owner
+    return record
+
+
+def parse_csv(stream: TextIO) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(stream)
+    unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
+    for row in reader:
+        line = reader.line_num
+        if unknown:
+            yield line, RowParseError({"columns": "unknown column(s): " + ", ".join(sorted(unknown))})
+            continue
+        try:
+            yield line, csv_row_to_record(row)
+        except RowParseError as error:
+            yield line, error
+
+
+def parse_catalogue(path: Path) -> Iterator[tuple[int, Any]]:
+    stream = path.open(encoding="utf-8-sig", newline="")
+    with stream:
+        rows = parse_csv(stream) if path.suffix.lower() == ".csv" else parse_jsonl(stream)
+        yield from rows
+
+
+def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapping[str, Any] | None) -> str:
+    errors = record_errors(record)
+    if errors:
+        raise ValidationFailed(errors)
+    model = MODEL_BY_KIND[record["kind"]]
+    posting = session.scalar(select(model).where(model.ref == record["ref"]))
+    if posting is None:
+        owner = find_or_create_owner(session, record.get("owner") or default_owner, record["kind"],
+                                     record.get("region"))
+        posting = model(ref=record["ref"], organisation=owner)
+        apply_record(posting, record)
+        session.add(posting)
+        session.flush()
+        return "created"
+    apply_record(posting, record)
+    if not session.is_modified(posting):
+        return "unchanged"
+    session.flush()
+    return "updated"
+
+
+def import_records(session: Session, rows: Iterable[tuple[int, Any]],
+                   default_owner: Mapping[str, Any] | None = None) -> ImportReport:
+    report = ImportReport()
+    for count, (line, record) in enumerate(rows, start=1):
+        ref = record.get("ref") if isinstance(record, Mapping) else None
+        if isinstance(record, RowParseError):
+            report.errors.append(RowError(line, None, record.errors))
+            continue
+        savepoint = session.begin_nested()
+        try:
+            outcome = _import_row(session, record, default_owner)
+        except ValidationFailed as error:
+            savepoint.rollback()
+            report.errors.append(RowError(line, ref if isinstance(ref, str) else None, error.errors))
+            continue
+        savepoint.commit()
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if count % COMMIT_EVERY == 0:
+            session.commit()
+    session.commit()
+    return report
+
+
+def export_records(session: Session, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    query = select(Posting).order_by(Posting.kind, Posting.id)
+    if kinds:
+        query = query.where(Posting.kind.in_(list(kinds)))
+    for posting in session.scalars(query.execution_options(yield_per=500)):
+        yield to_record(posting)
+
+
+def record_to_csv_row(record: Mapping[str, Any]) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for column in CSV_COLUMNS:
+        if column.startswith("owner."):
+            value = (record.get("owner") or {}).get(column.removeprefix("owner."))
+        else:
+            value = record.get(column)
+        if value is None:
+            row[column] = ""
+        elif column in JSON_COLUMNS:
+            row[column] = json.dumps(value, ensure_ascii=False)
+        elif column in LIST_FIELDS:
+            row[column] = json.dumps(value, ensure_ascii=False) if any(";" in v for v in value) else "; ".join(value)
+        elif isinstance(value, bool):
+            row[column] = "true" if value else "false"
+        else:
+            row[column] = str(value)
+    return row
+
+
+def write_catalogue(records: Iterable[Mapping[str, Any]], stream: TextIO, fmt: str) -> int:
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for count, record in enumerate(records, start=1):
+            writer.writerow(record_to_csv_row(record))
+        return count
+    for count, record in enumerate(records, start=1):
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return count
+
+
+def catalogue_text(records: Iterable[Mapping[str, Any]], fmt: str) -> str:
+    buffer = io.StringIO()
+    write_catalogue(records, buffer, fmt)
+    return buffer.getvalue()

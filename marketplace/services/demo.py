@@ -1,0 +1,36 @@
+"""Demo data: the generated bilingual catalogue plus one account per kind of user."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from marketplace.models import Organisation, OrganisationKind, Role, User
+from marketplace.services.catalog import ImportReport, import_records
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_ACCOUNTS = (
+    ("sme@demo.yiqi", "演示企业用户 SME demo", OrganisationKind.ENTERPRISE, Role.ORGANISATION_ADMIN),
+    ("vendor@demo.yiqi", "演示厂商用户 Vendor demo", OrganisationKind.VENDOR, Role.ORGANISATION_ADMIN),
+    ("lab@demo.yiqi", "演示高校用户 University demo", OrganisationKind.UNIVERSITY, Role.ORGANISATION_ADMIN),
+    ("admin@demo.yiqi", "平台管理员 Platform admin", None, Role.PLATFORM_ADMIN),
+)
+
+
+def seed(session: Session, scale: int = 1) -> tuple[ImportReport, list[str]]:
+    from marketplace.demo.catalogue import generate_catalogue
+
+    report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1))
+    logins = []
+    for email, name, kind, role in DEMO_ACCOUNTS:
+        logins.append(email)
+        if session.scalar(select(User.id).where(User.email == email)):
+            continue
+        organisation = None
+        if kind is not None:
+            organisation = session.scalar(select(Organisation).where(Organisation.kind == kind)
+                                          .order_by(Organisation.id).limit(1))
+        session.add(User(email=email, display_name=name, password_hash=generate_password_hash(DEMO_PASSWORD),
+                         role=role, organisation=organisation))
+    session.commit()
+    return report, logins

@@ -1,0 +1,126 @@
+"""Search over postings: the search backend ranks ids, SQL supplies the rows in that order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from sqlalchemy.orm import Session
+
+from marketplace.models import LISTING_KINDS, Posting
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.postings import postings_in_order
+from search.service import SearchFilters, SearchRequest, Searcher
+
+MODES = ("hybrid", "keyword", "vector")
+MAX_LIMIT = 100
+MAX_QUERY = 500
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    text: str = ""
+    kinds: tuple[str, ...] = LISTING_KINDS
+    region: str | None = None
+    category: str | None = None
+    origin: str | None = None
+    certifications: tuple[str, ...] = ()
+    service_modes: tuple[str, ...] = ()
+    price_min: float | None = None
+    price_max: float | None = None
+    mode: str = "hybrid"
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    posting: Posting
+    score: float
+    highlights: dict[str, list[str]]
+    matched_terms: Sequence[str] = ()
+    vector_similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    params: SearchParams
+    total: int
+    results: list[Result]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        errors[name] = "must be a number"
+        return None
+    if value < 0:
+        errors[name] = "must not be negative"
+    return value
+
+
+def _whole(args: Any, name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        errors[name] = f"must be a whole number from {low} to {high}"
+        return default
+    return int(raw)
+
+
+def _choices(values: list[str], allowed: Sequence[str], name: str, errors: dict[str, str]) -> tuple[str, ...]:
+    chosen = tuple(v for v in values if v)
+    unknown = [v for v in chosen if v not in allowed]
+    if unknown:
+        errors[name] = "must be one of: " + ", ".join(allowed)
+    return chosen
+
+
+def parse_params(args: Any, *, allow_needs: bool = False) -> SearchParams:
+    """Turn query-string arguments (a MultiDict) into validated search parameters, or raise ValidationFailed."""
+    errors: dict[str, str] = {}
+    text = (args.get("q") or "").strip()
+    if len(text) > MAX_QUERY:
+        errors["q"] = f"is too long (at most {MAX_QUERY} characters)"
+    allowed_kinds = (*LISTING_KINDS, "need") if allow_needs else LISTING_KINDS
+    kinds = _choices(args.getlist("kind"), allowed_kinds, "kind", errors) or LISTING_KINDS
+    origin = (args.get("origin") or "").strip() or None
+    if origin not in (None, "domestic", "imported"):
+        errors["origin"] = "must be domestic or imported"
+    modes = _choices(args.getlist("service_mode"),
+                     ("operated_by_staff", "self_service", "sample_submission"), "service_mode", errors)
+    mode = (args.get("mode") or "hybrid").strip()
+    if mode not in MODES:
+        errors["mode"] = "must be one of: " + ", ".join(MODES)
+    params = SearchParams(
+        text=text, kinds=kinds, region=(args.get("region") or "").strip() or None,
+        category=(args.get("category") or "").strip() or None, origin=origin,
+        certifications=tuple(c.strip().upper() for c in args.getlist("certification") if c.strip()),
+        service_modes=modes, price_min=_number(args, "price_min", errors), price_max=_number(args, "price_max", errors),
+        mode=mode, limit=_whole(args, "limit", 20, 1, MAX_LIMIT, errors),
+        offset=_whole(args, "offset", 0, 0, 10_000, errors),
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return params
+
+
+def search_postings(session: Session, searcher: Searcher, params: SearchParams) -> ResultPage:
+    response = searcher.search(SearchRequest(
+        text=params.text,
+        filters=SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
+                              origin=params.origin, certifications=params.certifications,
+                              service_modes=params.service_modes, price_min=params.price_min,
+                              price_max=params.price_max),
+        mode=params.mode, limit=params.limit, offset=params.offset,
+    ))
+    hits = {int(hit.doc_id): hit for hit in response.hits}
+    rows = postings_in_order(session, list(hits))
+    results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,
+                      hits[p.id].vector_similarity) for p in rows]
+    return ResultPage(params=params, total=response.total, results=results, facets=response.facets)

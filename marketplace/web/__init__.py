@@ -1,0 +1,69 @@
+"""The web layer: thin blueprints over the services, htmx fragments, the JSON API."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from marketplace.models import User
+from marketplace.services.errors import ServiceError
+from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, policy, postings, search
+from marketplace.web.context import db_session
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+csrf = CSRFProtect()
+htmx = HTMX()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+
+
+MESSAGES = {
+    404: "Page not found. 页面不存在。",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is too large.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_response(status: int, message: str, errors: dict[str, str] | None = None):
+    if _wants_json():
+        return jsonify({"error": message, "errors": errors or {}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_web(app: Flask) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    for blueprint in (home.bp, auth.bp, postings.bp, search.bp, api.bp, admin.bp, deals.bp, bookings.bp,
+                      dashboard.bp, policy.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # the JSON API is read-only (GET) and carries no session-changing requests
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        return _error_response(error.status, str(error), getattr(error, "errors", None))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _error_response(400, "The form expired or was not sent from this site; reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        return _error_response(error.code or 500, MESSAGES.get(error.code, error.description))
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        # One URL serves a full page or a fragment, so caches must key on the HX-Request header.
+        response.vary.add("HX-Request")
+        return response

@@ -1,0 +1,86 @@
+"""Instrument calendars and booking requests."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.services import bookings
+from marketplace.services.access import is_member
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.postings import get_posting
+from marketplace.web.context import db_session, render_page
+from marketplace.web.forms import BookingForm, DecisionForm, ReviewForm
+
+bp = Blueprint("bookings", __name__)
+
+
+def _week_start(raw: str | None) -> date:
+    try:
+        day = date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        abort(400, description="week must be a date like 2026-12-07")
+    return day - timedelta(days=day.weekday())
+
+
+def _calendar_page(instrument_id: int, form: BookingForm, status: int = 200):
+    session = db_session()
+    instrument = get_posting(session, instrument_id, "instrument")
+    week = _week_start(request.args.get("week"))
+    days = bookings.week_calendar(session, instrument_id, week)
+    return render_page("bookings/calendar.html", "bookings/_week.html", instrument=instrument, days=days, week=week,
+                       form=form, is_owner=is_member(current_user, instrument.organisation_id),
+                       previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
+                       decision_form=DecisionForm(), review_form=ReviewForm()), status
+
+
+@bp.get("/instruments/<int:instrument_id>/calendar")
+def calendar(instrument_id: int):
+    return _calendar_page(instrument_id, BookingForm())
+
+
+@bp.post("/instruments/<int:instrument_id>/bookings")
+@login_required
+def request_booking(instrument_id: int):
+    form = BookingForm()
+    if not form.validate_on_submit():
+        return _calendar_page(instrument_id, form, 422)
+    try:
+        bookings.request_booking(db_session(), current_user, instrument_id, form.start_at.data, form.end_at.data,
+                                 form.purpose.data, form.sample_count.data)
+    except ValidationFailed as failure:
+        for field, message in failure.errors.items():
+            getattr(form, field).errors = [message]
+        return _calendar_page(instrument_id, form, 422)
+    return redirect(url_for(".calendar", instrument_id=instrument_id, week=form.start_at.data.date().isoformat()))
+
+
+@bp.post("/bookings/<int:booking_id>/<any(approve, decline, cancel, complete):action>")
+@login_required
+def decide(booking_id: int, action: str):
+    session = db_session()
+    if action in ("approve", "decline"):
+        booking = bookings.decide_booking(session, current_user, booking_id, action == "approve",
+                                          request.form.get("note", ""))
+    else:
+        booking = getattr(bookings, f"{action}_booking")(session, current_user, booking_id)
+    return redirect(request.referrer or url_for(".calendar", instrument_id=booking.instrument_id))
+
+
+@bp.post("/bookings/<int:booking_id>/review")
+@login_required
+def review(booking_id: int):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(422, description="rating must be from 1 to 5")
+    bookings.review_booking(db_session(), current_user, booking_id, form.rating.data, form.comment.data)
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.get("/bookings/")
+@login_required
+def mine():
+    session = db_session()
+    return render_template("bookings/mine.html", requested=bookings.bookings_of_requester(session, current_user),
+                           received=bookings.bookings_for_owner(session, current_user), review_form=ReviewForm())

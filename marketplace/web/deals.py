@@ -1,0 +1,105 @@
+"""Inquiry threads, quotes, orders and reviews."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.services import deals, vouchers
+from marketplace.services.access import is_member
+from marketplace.web.context import db_session, render_page
+from marketplace.web.forms import MessageForm, QuoteForm, ReviewForm
+
+bp = Blueprint("deals", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in_only():
+    return None
+
+
+def _valid(form) -> None:
+    """Form-level errors become a 422 with the messages; services re-check everything anyway."""
+    if not form.validate_on_submit():
+        messages = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
+        abort(422, description=messages)
+
+
+@bp.post("/needs/<int:need_id>/contact/<int:listing_id>")
+def contact(need_id: int, listing_id: int):
+    form = MessageForm()
+    _valid(form)
+    inquiry = deals.open_inquiry(db_session(), current_user, need_id, listing_id, form.body.data)
+    return redirect(url_for(".thread", inquiry_id=inquiry.id))
+
+
+@bp.get("/inquiries/")
+def inquiries():
+    return render_template("deals/inquiries.html", inquiries=deals.inquiries_for(db_session(), current_user))
+
+
+def _thread_context(inquiry_id: int) -> dict:
+    session = db_session()
+    inquiry = deals.get_inquiry(session, current_user, inquiry_id)
+    policies = vouchers.active_policies(session)
+    net_prices = {q.id: vouchers.net_price(policies, inquiry.requester, inquiry.listing, q.price_cny)
+                  for q in inquiry.quotes}
+    return {"inquiry": inquiry, "net_prices": net_prices, "is_provider": is_member(current_user, inquiry.provider_id),
+            "is_requester": is_member(current_user, inquiry.requester_id), "message_form": MessageForm(),
+            "quote_form": QuoteForm(), "review_form": ReviewForm()}
+
+
+@bp.get("/inquiries/<int:inquiry_id>")
+def thread(inquiry_id: int):
+    return render_page("deals/thread.html", "deals/_thread.html", **_thread_context(inquiry_id))
+
+
+@bp.post("/inquiries/<int:inquiry_id>/messages")
+def message(inquiry_id: int):
+    form = MessageForm()
+    _valid(form)
+    deals.post_message(db_session(), current_user, inquiry_id, form.body.data)
+    return _back(inquiry_id)
+
+
+@bp.post("/inquiries/<int:inquiry_id>/quotes")
+def quote(inquiry_id: int):
+    form = QuoteForm()
+    _valid(form)
+    deals.offer_quote(db_session(), current_user, inquiry_id, float(form.price_cny.data), form.turnaround_days.data,
+                      form.conditions.data)
+    return _back(inquiry_id)
+
+
+@bp.post("/quotes/<int:quote_id>/<any(accept, decline, withdraw):action>")
+def decide_quote(quote_id: int, action: str):
+    session = db_session()
+    if action == "accept":
+        order = deals.accept_quote(session, current_user, quote_id)
+        inquiry_id = order.quote.inquiry_id
+    else:
+        inquiry_id = getattr(deals, f"{action}_quote")(session, current_user, quote_id).inquiry_id
+    return _back(inquiry_id)
+
+
+@bp.post("/orders/<int:order_id>/complete")
+def complete(order_id: int):
+    order = deals.complete_order(db_session(), current_user, order_id)
+    return _back(order.quote.inquiry_id)
+
+
+@bp.post("/orders/<int:order_id>/review")
+def review(order_id: int):
+    form = ReviewForm()
+    _valid(form)
+    order = deals.get_order(db_session(), current_user, order_id)
+    deals.review_order(db_session(), current_user, order_id, form.rating.data, form.comment.data)
+    flash("Thank you for the review. 感谢评价。")
+    return _back(order.quote.inquiry_id)
+
+
+def _back(inquiry_id: int):
+    """htmx gets the re-rendered thread; a plain form post gets redirected to it."""
+    if request.headers.get("HX-Request") == "true":
+        return render_template("deals/_thread.html", **_thread_context(inquiry_id))
+    return redirect(url_for(".thread", inquiry_id=inquiry_id))

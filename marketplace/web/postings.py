@@ -1,0 +1,119 @@
+"""Create, edit, list and view pages for the three listing kinds and for test needs."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from marketplace.services import deals
+from marketplace.services import postings as service
+from marketplace.services.errors import ValidationFailed
+from marketplace.services.quality import completeness
+from marketplace.services.records import to_record
+from marketplace.web.context import db_session, render_page
+from marketplace.web.forms import FORM_BY_KIND, PostingForm
+
+bp = Blueprint("postings", __name__)
+
+KIND_BY_SLUG = {"instruments": "instrument", "products": "product", "transfers": "transfer", "needs": "need"}
+SLUG_BY_KIND = {kind: slug for slug, kind in KIND_BY_SLUG.items()}
+FORM_FIELD_FOR = {"fees": "fees_text", "specs": "specs_text"}
+
+
+def _kind(slug: str) -> str:
+    if slug not in KIND_BY_SLUG:
+        abort(404)
+    return KIND_BY_SLUG[slug]
+
+
+def _attach_errors(form: PostingForm, errors: dict[str, str]) -> None:
+    for key, message in errors.items():
+        name = FORM_FIELD_FOR.get(key.split(".")[0], key.split(".")[0])
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(f"{key}: {message}")
+
+
+def _form_page(form: PostingForm, kind: str, posting=None, status: int = 200):
+    return render_page("postings/form.html", "postings/_form.html", form=form, kind=kind, slug=SLUG_BY_KIND[kind],
+                       posting=posting), status
+
+
+@bp.get("/<slug>/")
+def list_postings(slug: str):
+    kind = _kind(slug)
+    mine = request.args.get("mine") == "1" and current_user.is_authenticated
+    page = service.list_postings(db_session(), kind, page=request.args.get("page", 1, type=int),
+                                 organisation_id=current_user.organisation_id if mine else None)
+    return render_page("postings/list.html", "postings/_rows.html", page=page, kind=kind, slug=slug, mine=mine)
+
+
+@bp.get("/<slug>/<int:posting_id>")
+def show(slug: str, posting_id: int):
+    session = db_session()
+    posting = service.get_posting(session, posting_id, _kind(slug))
+    average, count = deals.listing_rating(session, posting.id)
+    record = to_record(posting)
+    return render_template("postings/show.html", posting=posting, record=record, slug=slug,
+                           quality=completeness(record),
+                           can_edit=service.can_edit(current_user, posting), rating=average, review_count=count,
+                           reviews=deals.reviews_of(session, posting.id)[:20])
+
+
+@bp.route("/<slug>/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    kind = _kind(slug)
+    form = FORM_BY_KIND[kind]()
+    if form.validate_on_submit():
+        try:
+            posting = service.create_posting(db_session(), current_user, form.to_record())
+        except ValidationFailed as failure:
+            _attach_errors(form, failure.errors)
+        else:
+            flash("Saved. 已保存。")
+            return redirect(url_for(".show", slug=slug, posting_id=posting.id))
+    return _form_page(form, kind, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/<slug>/<int:posting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, posting_id: int):
+    kind = _kind(slug)
+    posting = service.get_for_edit(db_session(), current_user, posting_id, kind)
+    form = FORM_BY_KIND[kind]()
+    if request.method == "GET":
+        form.load(to_record(posting))
+    elif form.validate_on_submit():
+        try:
+            service.update_posting(db_session(), current_user, posting_id, form.to_record())
+        except ValidationFailed as failure:
+            db_session().rollback()
+            _attach_errors(form, failure.errors)
+        else:
+            flash("Saved. 已保存。")
+            return redirect(url_for(".show", slug=slug, posting_id=posting_id))
+    return _form_page(form, kind, posting, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.post("/<slug>/validate")
+def validate(slug: str):
+    """Inline validation: the form re-rendered with its errors; htmx picks the field it needs."""
+    kind = _kind(slug)
+    form = FORM_BY_KIND[kind]()
+    if form.validate():
+        try:
+            service.check_record(form.to_record())
+        except ValidationFailed as failure:
+            _attach_errors(form, failure.errors)
+    return render_template("postings/_form.html", form=form, kind=kind, slug=slug, posting=None)
+
+
+@bp.post("/<slug>/<int:posting_id>/delete")
+@login_required
+def delete(slug: str, posting_id: int):
+    _kind(slug)
+    service.delete_posting(db_session(), current_user, posting_id)
+    flash("Deleted. 已删除。")
+    return redirect(url_for(".list_postings", slug=slug, mine=1))

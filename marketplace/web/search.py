@@ -1,0 +1,41 @@
+from flask import Blueprint, request, url_for
+from flask_login import current_user
+
+from marketplace import taxonomy
+from marketplace.services import discovery, vouchers
+from marketplace.services.errors import ValidationFailed
+from marketplace.web.context import db_session, render_page, searcher
+
+bp = Blueprint("search", __name__)
+
+
+def _page_url(offset: int) -> str:
+    args = request.args.copy()
+    args["offset"] = str(offset)
+    return url_for("search.search_page", **args.to_dict(flat=False))
+
+
+def _pager(page: discovery.ResultPage) -> dict[str, str | None]:
+    p = page.params
+    return {
+        "previous": _page_url(max(p.offset - p.limit, 0)) if p.offset > 0 else None,
+        "next": _page_url(p.offset + p.limit) if p.offset + p.limit < page.total else None,
+    }
+
+
+@bp.get("/search")
+def search_page():
+    """Search-as-you-type page: htmx swaps only the results block while the user types or toggles facets."""
+    context = {"args": request.args, "regions": taxonomy.regions()}
+    try:
+        params = discovery.parse_params(request.args)
+    except ValidationFailed as failure:
+        return render_page("search/page.html", "search/_results.html", page=None, errors=failure.errors,
+                           pager={}, prices={}, **context), 400
+    session = db_session()
+    page = discovery.search_postings(session, searcher(), params)
+    organisation = current_user.organisation if current_user.is_authenticated else None
+    prices = vouchers.net_starting_prices(vouchers.active_policies(session), organisation,
+                                          [r.posting for r in page.results])
+    return render_page("search/page.html", "search/_results.html", page=page, errors={}, pager=_pager(page),
+                       prices=prices, **context)
