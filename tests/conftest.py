@@ -1,0 +1,84 @@
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when configured)."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from marketplace import migrations
+from marketplace.db import Base, make_engine
+
+POSTGRES_URL = os.environ.get("MARKETPLACE_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("MARKETPLACE_TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL and sets it)")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrations.upgrade(engine)
+    engine.dispose()
+    return POSTGRES_URL
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "marketplace.sqlite3"
+        shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("migrated_postgres")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SEARCH_BACKEND": "embedded",
+        "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}.sqlite3"),
+        "EMBEDDING_MODEL": "hashing",
+    })
+    yield app
+    app.extensions["search"].close()
+    app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield app.extensions["database"].session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

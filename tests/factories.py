@@ -1,0 +1,58 @@
+"""Small builders for test data: valid records and signed-in users."""
+from __future__ import annotations
+
+from typing import Any
+
+from stdnum.cn import uscc
+
+from marketplace.services import accounts
+
+PASSWORD = "correct-horse-9"
+
+
+def credit_code(body: str = "91420100MA4K1234") -> str:
+    """A valid unified social credit code: 17 characters plus the computed check character."""
+    body = (body + "0" * 17)[:17]
+    return body + uscc.calc_check_digit(body)
+
+
+def _merged(record: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides replace fields; an override of None removes the field."""
+    record = {**record, **overrides}
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def instrument_record(**overrides: Any) -> dict[str, Any]:
+    record = {
+        "kind": "instrument", "ref": "inst-hplc-1", "title": "高效液相色谱仪 Agilent 1260 Infinity II",
+        "description": "可开展药物有关物质、含量测定。Open for sample submission.",
+        "owner": {"name": "武汉大学分析测试中心", "kind": "university", "credit_code": credit_code("12420000441")},
+        "region": "湖北省/武汉市", "category": "分析仪器/色谱仪器", "keywords": ["HPLC", "液相色谱"],
+        "model": "1260 Infinity II", "manufacturer": "Agilent", "origin": "imported",
+        "original_value_cny": 650000, "service_modes": ["sample_submission", "operated_by_staff"],
+        "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"}],
+        "certifications": ["CMA"], "capabilities": ["有关物质检测"], "standards": ["中国药典 2025 年版 通则0512"],
+    }
+    return _merged(record, overrides)
+
+
+def need_record(**overrides: Any) -> dict[str, Any]:
+    record = {
+        "kind": "need", "ref": "need-capsule-1", "title": "胶囊剂有关物质检测 HPLC，200 个样品",
+        "description": "需要在两周内完成 200 个胶囊样品的微量杂质检测。",
+        "owner": {"name": "武汉某药业有限公司", "kind": "enterprise"},
+        "region": "湖北省/武汉市", "sample_type": "胶囊", "sample_count": 200, "deadline": "2026-12-31",
+        "budget_cny": 60000, "domestic_only": False,
+    }
+    return _merged(record, overrides)
+
+
+def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
+             kind: str = "university", **extra: Any):
+    return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
+                             organisation_name=organisation, organisation_kind=kind, **extra)
+
+
+def login(client, email: str = "lab@example.com") -> None:
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
