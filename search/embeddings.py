@@ -103,7 +103,7 @@ class SentenceTransformerEmbedder:
 class HashingEmbedder:
     """FOR UNIT TESTS ONLY: hashes words into a small vector. Deterministic and instant, not semantic."""
 
-    def __init__(self, dimension: int = 64) -> None:
+    def __init__(self, dimension: int = 256) -> None:
         self.dimension = dimension
 
     ready = True
