@@ -157,9 +157,11 @@ def query_groups(text: str) -> list[QueryGroup]:
             alternatives += [w for w in _tokenizer().cut_for_search(word) if w != word and len(w) >= 2]
         groups.append(QueryGroup(word, tuple(dict.fromkeys(alternatives))))
         position += 1
-    unique: dict[tuple[str, ...], QueryGroup] = {}
+    # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
+    unique: dict[str | tuple[str, ...], QueryGroup] = {}
     for group in groups:
-        unique.setdefault(group.terms, group)
+        concept = next((t for t in group.terms if t.startswith(CONCEPT_PREFIX)), None)
+        unique.setdefault(concept or group.terms, group)
     return list(unique.values())
 
 
