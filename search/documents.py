@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-SUMMARY_CHARS = 600
+SUMMARY_CHARS = 300
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ from search import analysis
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 QUERY_CACHE_SIZE = 2048
+# Listings are embedded from their title and the start of the body: 128 word pieces cover that for
+# English, and Chinese characters are mostly unknown to an English model anyway. Measured on 2 cores:
+# 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
+MAX_SEQUENCE_LENGTH = 128
 
 
 class Embedder(Protocol):
@@ -79,10 +83,14 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
 
                 model = SentenceTransformer(_packaged_model_path(self.model_name), device=self.device,
                                             local_files_only=True)
-                self.dimension = model.get_sentence_embedding_dimension()
+                model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
+                self.dimension = model.get_embedding_dimension()
                 self._model = model
         return self._model
 

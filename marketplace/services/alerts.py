@@ -56,8 +56,9 @@ def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Seq
                          f"/{found[0].kind}s/{found[0].id}")
             sent += 1
     for listing in new.values():
+        # Keyword mode: an alert needs a shared term anyway, and it spares one embedding per listing.
         page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",),
-                                                               limit=NEEDS_PER_LISTING))
+                                                               mode="keyword", limit=NEEDS_PER_LISTING))
         for result in page.results:
             need = result.posting
             # Only needs with a keyword overlap: closeness alone is too weak a reason to interrupt someone.

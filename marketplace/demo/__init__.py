@@ -1,0 +1,1 @@
+"""The bilingual demo catalogue: hand-written building blocks combined deterministically."""
