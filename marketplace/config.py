@@ -16,7 +16,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance / 'marketplace.sqlite3'}",
         # Embedded search index lives next to the SQLite database by default.
         "SEARCH_BACKEND": "embedded",
-        "SEARCH_PATH": str(instance / "search.sqlite3"),
+        "SEARCH_PATH": str(instance / "search-index"),
         "OPENSEARCH_URL": "http://127.0.0.1:9200",
         "OPENSEARCH_INDEX": "yiqi-listings",
         "EMBEDDING_MODEL": "all-MiniLM-L6-v2",

@@ -1,10 +1,11 @@
 """The embedded backend: one SQLite file (FTS5 for BM25, rows for filters and versions, vectors as
 blobs) plus an in-memory copy of the vectors and filter fields for exact cosine search.
 
-Several processes may share the file (the indexer writes, web workers read): SQLite's WAL gives
-readers a consistent view, a generation counter tells readers which rows changed since they last
-looked, and a rebuild is written to a new file that replaces the old one atomically (os.replace), so
-searches keep working throughout.
+Several processes may share the index (the indexer writes, web workers read): SQLite's WAL gives
+readers a consistent view, and a generation counter tells readers which rows changed since they last
+looked. The index is a directory: `CURRENT` names the live database file. A rebuild writes a new file
+and then replaces `CURRENT` atomically (os.replace), so searches keep working throughout; swapping the
+database file itself would be unsafe, because its WAL file would be left behind for the new one.
 """
 from __future__ import annotations
 
@@ -181,14 +182,31 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
+        self.directory = Path(path)
         self._local = threading.local()
         self._memory = _Memory()
         self._memory_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------------------
+    @property
+    def _pointer(self) -> Path:
+        return self.directory / "CURRENT"
+
+    def _current_file(self) -> Path:
+        if not self._pointer.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._point_to(self._new_file())
+        return self.directory / self._pointer.read_text(encoding="utf-8").strip()
+
+    def _new_file(self) -> Path:
+        return self.directory / f"index-{uuid.uuid4().hex[:12]}.sqlite3"
+
+    def _point_to(self, database: Path) -> None:
+        staged = self.directory / f"CURRENT.{uuid.uuid4().hex[:8]}"
+        staged.write_text(database.name, encoding="utf-8")
+        os.replace(staged, self._pointer)
+
     def _connect(self, path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode=WAL")
@@ -199,14 +217,14 @@ class EmbeddedBackend:
         return connection
 
     def _db(self) -> sqlite3.Connection:
-        """This thread's connection, reopened when a rebuild has replaced the file."""
+        """This thread's connection to the live file, reopened when a rebuild has swapped files."""
         current = self._local.__dict__.get("connection")
-        inode = self.path.stat().st_ino if self.path.exists() else None
-        if current is None or inode != self._local.inode:
+        live = self._current_file()
+        if current is None or live != self._local.file:
             if current is not None:
                 current.close()
-            current = self._connect(self.path)
-            self._local.connection, self._local.inode = current, self.path.stat().st_ino
+            current = self._connect(live)
+            self._local.connection, self._local.file = current, live
         return current
 
     def _meta(self, db: sqlite3.Connection, key: str) -> str | None:
@@ -363,7 +381,8 @@ class EmbeddedBackend:
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> None:
         """Write a complete new file next to the old one, keep the old tombstones, then swap."""
-        fresh_path = self.path.with_name(f"{self.path.name}.rebuild-{uuid.uuid4().hex[:8]}")
+        old_path = self._current_file()
+        fresh_path = self._new_file()
         fresh = self._connect(fresh_path)
         try:
             batch: list[Upsert] = []
@@ -373,17 +392,18 @@ class EmbeddedBackend:
                     self._write_to(fresh, batch)
                     batch = []
             self._write_to(fresh, batch)
-            if self.path.exists():
-                fresh.execute("ATTACH DATABASE ? AS old", (str(self.path),))
+            if old_path.exists():
+                fresh.execute("ATTACH DATABASE ? AS old", (str(old_path),))
                 fresh.execute("INSERT OR IGNORE INTO docs (doc_id, version, live, generation) "
                               "SELECT doc_id, version, 0, 1 FROM old.docs WHERE live = 0")
                 fresh.execute("DETACH DATABASE old")
             fresh.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             fresh.close()
-        os.replace(fresh_path, self.path)
-        for suffix in ("-wal", "-shm"):
-            Path(str(fresh_path) + suffix).unlink(missing_ok=True)
+        self._point_to(fresh_path)
+        # Readers still holding the old file keep reading it until their next query reopens.
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(old_path) + suffix).unlink(missing_ok=True)
 
     def _write_to(self, connection: sqlite3.Connection, batch: list[Upsert]) -> None:
         failed = [r for r in self._write_on(connection, batch) if r.status == "error"] if batch else []

@@ -65,7 +65,7 @@ def app(database_url, tmp_path):
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "SEARCH_BACKEND": "embedded",
-        "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}.sqlite3"),
+        "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}"),
         "EMBEDDING_MODEL": "hashing",
     })
     yield app

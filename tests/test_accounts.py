@@ -39,7 +39,7 @@ def test_signed_in_users_can_sign_out(client, session):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_forms_without_a_csrf_token_are_refused(database_url, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x",
-                      "SEARCH_PATH": str(tmp_path / "s.sqlite3"), "EMBEDDING_MODEL": "hashing"})
+                      "SEARCH_PATH": str(tmp_path / "search-index"), "EMBEDDING_MODEL": "hashing"})
     response = app.test_client().post("/login", data={"email": "a@example.com", "password": "whatever1"})
     assert response.status_code == 400
     assert "reload the page" in response.get_data(as_text=True)

@@ -12,4 +12,4 @@ def test_environment_overrides_defaults_with_the_defaults_types():
 def test_the_embedded_defaults_keep_database_and_search_index_side_by_side():
     defaults = default_settings("/srv/yiqi/instance")
     assert defaults["DATABASE_URL"] == "sqlite:////srv/yiqi/instance/marketplace.sqlite3"
-    assert defaults["SEARCH_PATH"] == "/srv/yiqi/instance/search.sqlite3"
+    assert defaults["SEARCH_PATH"] == "/srv/yiqi/instance/search-index"
