@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -33,12 +34,15 @@ def _alerts(database, searcher):
 @click.option("--until-idle", is_flag=True, help="Drain the outbox, then exit.")
 @click.option("--batch-size", default=64, show_default=True)
 @click.option("--poll-interval", default=1.0, show_default=True, help="Seconds between polls when idle.")
-def run(until_idle: bool, batch_size: int, poll_interval: float) -> None:
+@click.option("--lease-seconds", default=120, show_default=True,
+              help="How long a claimed batch stays reserved; a crashed worker's batch is retried after it.")
+def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: int) -> None:
     """Apply outbox changes to the search backend continuously (or until idle)."""
     database, backend, embedder = _parts()
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     worker = Worker(database.new_session, backend, embedder, batch_size=batch_size,
+                    lease=timedelta(seconds=lease_seconds),
                     on_created=_alerts(database, current_app.extensions["search"].searcher))
     started = time.monotonic()
     try:

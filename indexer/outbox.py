@@ -33,7 +33,7 @@ class Change:
     attempts: int
 
 
-def claim(session: Session, worker: str, limit: int) -> list[Change]:
+def claim(session: Session, worker: str, limit: int, lease: timedelta = LEASE) -> list[Change]:
     """Lease up to `limit` available changes in one UPDATE ... RETURNING statement.
 
     One statement makes the claim atomic on SQLite (it takes the write lock before reading); on
@@ -53,7 +53,7 @@ def claim(session: Session, worker: str, limit: int) -> list[Change]:
     with session.begin():
         rows = session.execute(
             update(SearchChange).where(SearchChange.id.in_(available.scalar_subquery()))
-            .values(claimed_by=worker, claimed_until=now + LEASE)
+            .values(claimed_by=worker, claimed_until=now + lease)
             .returning(SearchChange.id, SearchChange.posting_id, SearchChange.kind, SearchChange.operation,
                        SearchChange.version, SearchChange.attempts)
         ).all()

@@ -6,6 +6,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
@@ -34,13 +35,14 @@ class Worker:
     backend: SearchBackend
     embedder: Embedder
     batch_size: int = 64
+    lease: timedelta = outbox.LEASE
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     # Called with the ids of postings created in an acknowledged batch (e.g. to send match alerts).
     on_created: Callable[[list[int]], None] | None = None
 
     def run_batch(self) -> BatchOutcome:
         with self.session_factory() as session:
-            changes = outbox.claim(session, self.name, self.batch_size)
+            changes = outbox.claim(session, self.name, self.batch_size, self.lease)
             if not changes:
                 return BatchOutcome()
             outcome = BatchOutcome(claimed=len(changes))

@@ -195,16 +195,26 @@ class EmbeddedBackend:
     def _current_file(self) -> Path:
         if not self._pointer.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._point_to(self._new_file())
+            self._point_to(self._new_file(), only_if_absent=True)
         return self.directory / self._pointer.read_text(encoding="utf-8").strip()
 
     def _new_file(self) -> Path:
         return self.directory / f"index-{uuid.uuid4().hex[:12]}.sqlite3"
 
-    def _point_to(self, database: Path) -> None:
+    def _point_to(self, database: Path, only_if_absent: bool = False) -> None:
+        """Atomically make `database` the live file. The first creation uses link(), which fails if
+        another process or thread got there first, so everyone agrees on one initial file."""
         staged = self.directory / f"CURRENT.{uuid.uuid4().hex[:8]}"
         staged.write_text(database.name, encoding="utf-8")
-        os.replace(staged, self._pointer)
+        if not only_if_absent:
+            os.replace(staged, self._pointer)
+            return
+        try:
+            os.link(staged, self._pointer)
+        except FileExistsError:
+            pass
+        finally:
+            staged.unlink()
 
     def _connect(self, path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)

@@ -148,23 +148,25 @@ class OpenSearchBackend:
         except NotFoundError:
             return []
 
-    def _create_index(self, dimension: int) -> str:
-        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
-        self._call(self.client.indices.create, index=name, body=_mapping(dimension))
+    def _create_index(self, dimension: int, name: str | None = None, with_alias: bool = False) -> str:
+        name = name or f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
+        body = _mapping(dimension)
+        if with_alias:
+            body["aliases"] = {self.alias: {}}
+        self._call(self.client.indices.create, index=name, body=body)
         return name
 
     def ensure_ready(self) -> None:
         self._call(self.client.cluster.health, params={"wait_for_status": "yellow", "timeout": "30s"})
 
     def _ensure_index(self, dimension: int) -> None:
+        """The first index has a fixed name and gets the alias in the same request, so when several
+        workers start at once exactly one creation succeeds and the others find it there."""
         if not self._physical_indexes():
-            name = self._create_index(dimension)
             try:
-                self._call(self.client.indices.update_aliases,
-                           body={"actions": [{"add": {"index": name, "alias": self.alias}}]})
-            except TransportError:
-                self._call(self.client.indices.delete, index=name)  # another process won the race
-                if not self._physical_indexes():
+                self._create_index(dimension, name=f"{self.alias}-initial", with_alias=True)
+            except TransportError as error:
+                if "resource_already_exists_exception" not in str(error):
                     raise
 
     # -- writes ------------------------------------------------------------------------------------

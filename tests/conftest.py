@@ -46,15 +46,20 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
+def fresh_database(request, kind: str, tmp_path: Path) -> str:
+    """An empty, migrated database of the given kind for one test."""
+    if kind == "sqlite":
         path = tmp_path / "marketplace.sqlite3"
         shutil.copy(request.getfixturevalue("migrated_sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("migrated_postgres")
     _empty_postgres(url)
     return url
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> str:
+    return fresh_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
