@@ -21,6 +21,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "OPENSEARCH_INDEX": "yiqi-listings",
         "EMBEDDING_MODEL": "all-MiniLM-L6-v2",
         "EMBEDDING_BATCH_SIZE": 64,
+        "EMBEDDING_PRECISION": "fp32",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_ENABLED": True,
         "PAGE_SIZE": 20,

@@ -16,6 +16,7 @@ def search_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "index": config["OPENSEARCH_INDEX"],
         "model": config["EMBEDDING_MODEL"],
         "batch_size": config["EMBEDDING_BATCH_SIZE"],
+        "precision": config["EMBEDDING_PRECISION"],
     }
 
 

@@ -66,10 +66,15 @@ class SentenceTransformerEmbedder:
 
     dimension = 384
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
+                 precision: str = "fp32") -> None:
+        if precision not in ("fp32", "bf16"):
+            raise ValueError("precision must be fp32 or bf16")
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
+        # bf16 embeds about 1.8x faster on these CPUs with nearly identical vectors (see bench/).
+        self.precision = precision
         self._model = None
         self._lock = threading.Lock()
         self._cache = _QueryCache(QUERY_CACHE_SIZE)
@@ -90,6 +95,10 @@ class SentenceTransformerEmbedder:
                 model = SentenceTransformer(_packaged_model_path(self.model_name), device=self.device,
                                             local_files_only=True)
                 model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
+                if self.precision == "bf16":
+                    import torch
+
+                    model.to(torch.bfloat16)
                 self.dimension = model.get_embedding_dimension()
                 self._model = model
         return self._model

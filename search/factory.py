@@ -1,7 +1,8 @@
 """Builds backends and embedders from plain settings; nothing outside search/ names their classes.
 
 Settings keys: backend ("embedded" | "opensearch"), path (embedded file), url and index (OpenSearch),
-model (a sentence-transformers path or "all-MiniLM-L6-v2"; "hashing" only for tests), batch_size.
+model (a sentence-transformers path or "all-MiniLM-L6-v2"; "hashing" only for tests), batch_size,
+precision ("fp32" or "bf16").
 """
 from __future__ import annotations
 
@@ -30,4 +31,5 @@ def create_embedder(settings: Mapping[str, Any]) -> Embedder:
     model = settings.get("model") or "all-MiniLM-L6-v2"
     if model == TEST_EMBEDDER:
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size", 64)))
+    return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size", 64)),
+                                       precision=settings.get("precision", "fp32"))

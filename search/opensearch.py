@@ -47,8 +47,7 @@ def client_for(url: str) -> OpenSearch:
     """One client (and connection pool) per process and URL."""
     with _clients_lock:
         if url not in _clients:
-            _clients[url] = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True,
-                                       http_compress=True)
+            _clients[url] = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True)
         return _clients[url]
 
 
@@ -202,8 +201,6 @@ class OpenSearchBackend:
 
     # -- reads -------------------------------------------------------------------------------------
     def candidates(self, query: BackendQuery) -> Candidates:
-        if not self._physical_indexes():
-            return Candidates()
         filters = _filter_clauses(query.filters)
         searches: list[tuple[str, dict[str, Any]]] = []
         if query.keyword_depth and query.groups:
@@ -230,6 +227,8 @@ class OpenSearchBackend:
         found: dict[str, float] = {}
         for (leg, _), response in zip(searches, responses):
             if "error" in response:  # _msearch reports per-search failures inside an HTTP 200
+                if response["error"].get("type") == "index_not_found_exception":
+                    return Candidates()  # nothing indexed yet
                 raise RuntimeError(f"OpenSearch {leg} search failed: {response['error']}")
             hits = response["hits"]["hits"]
             for hit in hits:
@@ -250,10 +249,13 @@ class OpenSearchBackend:
         return result
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, DocText]:
-        if not doc_ids or not self._physical_indexes():
+        if not doc_ids:
             return {}
-        response = self._call(self.client.mget, index=self.alias, body={"ids": list(doc_ids)},
-                              params={"_source_includes": "title,body,terms,live"})
+        try:
+            response = self._call(self.client.mget, index=self.alias, body={"ids": list(doc_ids)},
+                                  params={"_source_includes": "title,body,terms,live"})
+        except NotFoundError:
+            return {}
         return {d["_id"]: DocText(d["_source"].get("title", ""), d["_source"].get("body", ""),
                                   frozenset((d["_source"].get("terms") or "").split()))
                 for d in response["docs"] if d.get("found") and d["_source"].get("live")}

@@ -1,0 +1,79 @@
+"""Shared pieces of the benchmarks: machine facts, percentiles, markdown tables, corpora."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from marketplace.demo.catalogue import generate_catalogue
+
+RESULTS = Path(__file__).parent / "results"
+LISTINGS_PER_SCALE = 370  # listings (not needs) in one copy of the demo catalogue
+
+
+def listings(count: int) -> Iterator[dict]:
+    """`count` listings from the demo generator, scaled up as needed (bilingual, realistic lengths)."""
+    produced = 0
+    for record in generate_catalogue(scale=count // LISTINGS_PER_SCALE + 1):
+        if record["kind"] == "need":
+            continue
+        yield record
+        produced += 1
+        if produced == count:
+            return
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine_facts() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "?")
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_report(name: str, title: str, body: str) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python -m bench." + name + " " + " ".join(sys.argv[1:])
+    text = f"# {title}\n\nRun {stamp} on {machine_facts()}.\n\nCommand: `{command}`\n\n{body}\n"
+    path = RESULTS / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"

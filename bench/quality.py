@@ -1,0 +1,108 @@
+"""Search quality on labelled sets, through the public search API, for keyword, vector and hybrid modes.
+
+A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
+development set (bench/data/dev) and every set under ../shared/eval/. Prints and writes
+bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2).
+
+    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from app import create_app
+from bench.common import table, write_report
+from indexer.worker import Worker
+from marketplace import migrations
+from marketplace.services import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+MODES = ("keyword", "vector", "hybrid")
+
+
+def default_sets() -> list[Path]:
+    shared = ROOT.parent / "shared" / "eval"
+    found = [Path(__file__).parent / "data" / "dev"]
+    found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
+    return found
+
+
+def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
+    gains = [relevant.get(ref, 0) for ref in ranked[:10]]
+    dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sorted(relevant.values(), reverse=True)[:10]
+    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at_50(ranked: list[str], relevant: dict[str, int]) -> float:
+    wanted = {ref for ref, g in relevant.items() if g >= 2}
+    return len(wanted & set(ranked[:50])) / len(wanted) if wanted else 0.0
+
+
+def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
+    return next((1 / (i + 1) for i, ref in enumerate(ranked) if relevant.get(ref, 0) >= 2), 0.0)
+
+
+def load_set(path: Path, backend: str, workdir: Path):
+    config = {"TESTING": True, "SECRET_KEY": "quality", "DATABASE_URL": f"sqlite:///{workdir / 'quality.sqlite3'}",
+              "SEARCH_BACKEND": backend, "SEARCH_PATH": str(workdir / "index"),
+              "OPENSEARCH_URL": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200"),
+              "OPENSEARCH_INDEX": f"quality-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
+    app = create_app(config)
+    database = app.extensions["database"]
+    migrations.upgrade(database.engine)
+    with database.new_session() as session:
+        report = catalog.import_records(session, catalog.parse_catalogue(path / "catalogue.jsonl"),
+                                        default_owner={"name": "Labelled set"})
+    if report.errors:
+        raise SystemExit(f"{path}: {len(report.errors)} catalogue rows rejected, e.g. {report.errors[0]}")
+    searcher = app.extensions["search"].searcher
+    Worker(database.new_session, searcher.backend, searcher.embedder).run(until_idle=True, poll_interval=0.01)
+    return app
+
+
+def evaluate(app, queries: list[dict]) -> dict[str, dict[str, float]]:
+    client = app.test_client()
+    scores = {mode: {"ndcg@10": 0.0, "recall@50": 0.0, "mrr": 0.0} for mode in MODES}
+    for query in queries:
+        filters = query.get("filters") or {}
+        for mode in MODES:
+            reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50, **filters})
+            ranked = [hit["ref"] for hit in reply.get_json()["results"]]
+            scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
+            scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
+            scores[mode]["mrr"] += reciprocal_rank(ranked, query["relevant"])
+    return {mode: {k: v / len(queries) for k, v in values.items()} for mode, values in scores.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="sets", type=Path, action="append")
+    parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
+    args = parser.parse_args()
+    rows = []
+    for path in args.sets or default_sets():
+        queries = [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+            app = load_set(path, args.backend, Path(tmp))
+            results = evaluate(app, queries)
+            app.extensions["search"].searcher.backend.clear()
+            app.extensions["database"].dispose()
+        for mode in MODES:
+            r = results[mode]
+            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+            print(rows[-1], flush=True)
+    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32).\n\n"
+            + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))
+    print(write_report("quality", "Search quality", body))
+
+
+if __name__ == "__main__":
+    main()

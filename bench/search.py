@@ -1,0 +1,212 @@
+"""Search benchmark: N bilingual listings on each backend in one run.
+
+Measures catalogue import and indexing throughput, query-embedding time, search API latency
+(p50/p95/p99, cold and warm query cache) and throughput under 8 concurrent clients, and RSS of the
+app and of this (indexing) process. Writes bench/results/search.md.
+
+    python -m bench.search --sizes 10000 100000 --backends embedded opensearch
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from bench.common import listings, median, percentile, rss_mib, table, write_report
+from indexer.documents import posting_document
+from marketplace import migrations
+from marketplace.db import Database
+from marketplace.models import Posting
+from marketplace.services import catalog
+from search.backend import Upsert
+from search.factory import create_backend, create_embedder
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(__file__).parent / ".cache"
+QUERIES = [
+    "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
+    "X射线衍射 晶型", "XRD phase identification", "核磁共振 结构解析", "NMR 1H 13C", "ICP-MS 重金属 大米",
+    "heavy metals in water", "气质联用 农残", "pesticide residues GC-MS", "激光粒度 锂电池", "particle size battery",
+    "比表面积 催化剂", "BET surface area", "万能试验机 拉伸", "tensile testing plastics", "三坐标 尺寸检测",
+    "电磁兼容 辐射发射", "EMC radiated emission", "盐雾试验 涂层", "salt spray coating", "工业CT 电池",
+    "流式细胞 凋亡", "qPCR 转基因", "拉曼 石墨烯", "Raman graphene", "热重 差示扫描量热", "TGA DSC polymer",
+    "国产 液相色谱仪 替代 Agilent 1260", "domestic alternative to Waters e2695", "原子吸收 铅 镉", "红外光谱 高分子 鉴别",
+    "透射电镜 纳米颗粒", "AFM surface roughness", "紫外可见 分光光度计", "XRF RoHS screening", "基因毒性杂质 LC-MS/MS",
+    "手性色谱柱 技术转让",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_database(size: int, directory: Path) -> tuple[str, float]:
+    url = f"sqlite:///{directory / 'bench.sqlite3'}"
+    database = Database(url)
+    migrations.upgrade(database.engine)
+    started = time.perf_counter()
+    with database.new_session() as session:
+        report = catalog.import_records(session, enumerate(listings(size), start=1))
+    elapsed = time.perf_counter() - started
+    assert not report.errors, report.errors[:3]
+    database.dispose()
+    return url, size / elapsed
+
+
+def documents_and_vectors(url: str, size: int, precision: str):
+    database = Database(url)
+    with database.new_session() as session:
+        documents = [posting_document(p) for p in session.scalars(select(Posting).order_by(Posting.id))]
+    database.dispose()
+    texts = [d.embedding_text() for d in documents]
+    key = hashlib.sha256(("\n".join(texts) + precision).encode()).hexdigest()[:16]
+    cached = CACHE / f"vectors-{size}-{key}.npy"
+    embedder = create_embedder({"model": "all-MiniLM-L6-v2", "precision": precision})
+    if cached.exists():
+        return documents, np.load(cached), None
+    started = time.perf_counter()
+    vectors = embedder.embed(texts)
+    rate = len(texts) / (time.perf_counter() - started)
+    CACHE.mkdir(exist_ok=True)
+    np.save(cached, vectors)
+    return documents, vectors, rate
+
+
+def load_backend(settings: dict, documents, vectors) -> float:
+    backend = create_backend(settings)
+    backend.clear()
+    started = time.perf_counter()
+    for start in range(0, len(documents), 500):
+        results = backend.write([Upsert(d, v) for d, v in zip(documents[start:start + 500], vectors[start:start + 500])])
+        assert all(r.status == "ok" for r in results), [r for r in results if r.status != "ok"][:2]
+    rate = len(documents) / (time.perf_counter() - started)
+    backend.close()
+    return rate
+
+
+def query_embedding_ms() -> float:
+    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
+    embedder.embed_query("warm up")
+    timings = []
+    for query in QUERIES:
+        started = time.perf_counter()
+        embedder.embed(["q: " + query])  # bypass the cache
+        timings.append((time.perf_counter() - started) * 1000)
+    return median(timings)
+
+
+def serve(env: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            for _ in range(4):  # each worker loads the model on its first query
+                get(base, "warm up")
+            return process, base
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the app did not start")
+
+
+def app_rss_mib(process: subprocess.Popen) -> float:
+    """The gunicorn master and its workers together."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return rss_mib(process.pid) + sum(rss_mib(int(pid)) for pid in children)
+
+
+def get(base: str, query: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(f"{base}/api/v1/search?" + urllib.parse.urlencode({"q": query}), timeout=30) as reply:
+        body = json.loads(reply.read())
+    assert "results" in body
+    return (time.perf_counter() - started) * 1000
+
+
+def load_test(base: str, clients: int, requests_total: int) -> tuple[list[float], list[float], float]:
+    cold = [get(base, q) for q in QUERIES]  # first sight of each query: embedding included
+    work = [QUERIES[i % len(QUERIES)] for i in range(requests_total)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        warm = list(pool.map(lambda q: get(base, q), work))
+    return cold, warm, requests_total / (time.perf_counter() - started)
+
+
+def run(sizes: list[int], backends: list[str], clients: int, requests_total: int, precision: str) -> str:
+    rows, ingest_rows = [], []
+    embedding_ms = query_embedding_ms()
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
+            directory = Path(tmp)
+            url, import_rate = build_database(size, directory)
+            documents, vectors, embed_rate = documents_and_vectors(url, size, precision)
+            for name in backends:
+                settings = {"backend": name, "path": str(directory / f"index-{name}"),
+                            "url": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200"),
+                            "index": f"bench-{size}"}
+                index_rate = load_backend(settings, documents, vectors)
+                ingest_rows.append([f"{size:,}", name, f"{import_rate:,.0f}",
+                                    f"{embed_rate:,.0f}" if embed_rate else "cached", f"{index_rate:,.0f}",
+                                    f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"])
+                env = {**os.environ, "MARKETPLACE_DATABASE_URL": url, "MARKETPLACE_SEARCH_BACKEND": name,
+                       "MARKETPLACE_SEARCH_PATH": settings["path"], "MARKETPLACE_OPENSEARCH_URL": settings["url"],
+                       "MARKETPLACE_OPENSEARCH_INDEX": settings["index"], "HF_HUB_OFFLINE": "1"}
+                process, base = serve(env)
+                try:
+                    cold, warm, throughput = load_test(base, clients, requests_total)
+                    rss = app_rss_mib(process)
+                finally:
+                    process.terminate()
+                    process.wait(10)
+                rows.append([f"{size:,}", name, f"{median(cold):.1f}", f"{percentile(warm, 50):.1f}",
+                             f"{percentile(warm, 95):.1f}", f"{percentile(warm, 99):.1f}", f"{throughput:.0f}",
+                             f"{rss:,.0f}"])
+                print(rows[-1], flush=True)
+                if name == "opensearch":
+                    create_backend(settings).clear()
+    body = (
+        f"Query embedding (all-MiniLM-L6-v2, fp32, uncached, median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
+        f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
+        f"{requests_total} requests; latency in ms)\n\n"
+        + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s", "app RSS MiB"], rows)
+        + f"\n\n### Ingest (embedding in {precision}; indexing excludes embedding)\n\n"
+        + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s", "indexer peak RSS MiB"],
+                ingest_rows)
+        + "\n\nWarm latencies repeat the same queries, so query embeddings come from the cache; the cold column "
+          "pays the embedding once per query. Timings on a shared 2-core machine are noisy: compare ratios.")
+    return body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--backends", nargs="+", default=["embedded", "opensearch"])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
+    args = parser.parse_args()
+    body = run(args.sizes, args.backends, args.clients, args.requests, args.precision)
+    print(write_report("search", "Search benchmark", body))
+
+
+if __name__ == "__main__":
+    main()
