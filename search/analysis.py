@@ -13,6 +13,7 @@ OR together when AND finds too little.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -92,15 +93,26 @@ def words(text: str) -> list[str]:
     return [w for w in _split(text, search_mode=False) if w not in stop and len(w) < 60]
 
 
+def concept_of(group: tuple[str, ...]) -> str:
+    """A group's concept term, named after its first member so that it survives edits elsewhere in the
+    file (changing a group's first member, or its members, still needs `indexer reindex`)."""
+    return CONCEPT_PREFIX + hashlib.blake2b(group[0].encode("utf-8"), digest_size=5).hexdigest()
+
+
+@cache
+def _concepts() -> dict[str, tuple[str, ...]]:
+    return {concept_of(group): group for group in synonym_groups()}
+
+
 @cache
 def _synonym_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     """First word of each member phrase -> [(member as words, concept term)], longest phrases first."""
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for number, group in enumerate(synonym_groups()):
+    for group in synonym_groups():
         for member in group:
             phrase = tuple(_split(member, search_mode=False))
             if phrase and len(phrase) <= MAX_PHRASE:
-                index.setdefault(phrase[0], []).append((phrase, f"{CONCEPT_PREFIX}{number}"))
+                index.setdefault(phrase[0], []).append((phrase, concept_of(group)))
     for entries in index.values():
         entries.sort(key=lambda entry: -len(entry[0]))
     return index
@@ -124,8 +136,10 @@ def concepts(sequence: Sequence[str]) -> list[tuple[int, int, str]]:
 def index_terms(text: str) -> list[str]:
     """Terms to index for a text: words, search-mode sub-words and synonym concepts."""
     precise = _split(text, search_mode=False)
-    terms = [w for w in _split(text, search_mode=True) if w not in stopwords()]
-    terms.extend(concept for _, _, concept in concepts(precise))
+    pieces = _split(text, search_mode=True)
+    terms = [w for w in pieces if w not in stopwords()]
+    # Concepts from whole words and from the pieces of long words (能谱 inside 能谱分析).
+    terms.extend(dict.fromkeys(concept for _, _, concept in concepts(precise) + concepts(pieces)))
     return terms
 
 
@@ -153,8 +167,10 @@ def query_groups(text: str) -> list[QueryGroup]:
         word = sequence[position]
         alternatives = [word]
         if CJK.fullmatch(word) and len(word) >= 3:
-            # An unknown long Chinese word may be written differently in a listing: accept its pieces.
-            alternatives += [w for w in _tokenizer().cut_for_search(word) if w != word and len(w) >= 2]
+            # An unknown long Chinese word may be written differently in a listing: accept its pieces
+            # and the concepts they name (能谱分析 -> 能谱 -> EDS).
+            pieces = [w for w in _tokenizer().cut_for_search(word) if w != word and len(w) >= 2]
+            alternatives += pieces + [concept for _, _, concept in concepts(pieces)]
         groups.append(QueryGroup(word, tuple(dict.fromkeys(alternatives))))
         position += 1
     # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
@@ -166,7 +182,7 @@ def query_groups(text: str) -> list[QueryGroup]:
 
 
 def concept_members(concept: str) -> tuple[str, ...]:
-    return synonym_groups()[int(concept.removeprefix(CONCEPT_PREFIX))]
+    return _concepts().get(concept, ())
 
 
 def matched_groups(groups: Iterable[QueryGroup], document_terms: Iterable[str]) -> list[str]:
