@@ -25,6 +25,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_ENABLED": True,
         "PAGE_SIZE": 20,
+        "BABEL_DEFAULT_LOCALE": "zh",
     }
 
 

@@ -10,3 +10,5 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q -e ".[test]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# Interface translations are kept as .po text; compile them for Flask-Babel.
+.venv/bin/pybabel compile -d translations -f 2>/dev/null

@@ -72,6 +72,7 @@ def app(database_url, tmp_path):
         "SEARCH_BACKEND": "embedded",
         "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}"),
         "EMBEDDING_MODEL": "hashing",
+        "BABEL_DEFAULT_LOCALE": "en",
     })
     yield app
     app.extensions["search"].close()

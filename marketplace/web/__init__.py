@@ -11,6 +11,7 @@ from marketplace.models import User
 from marketplace.services.errors import ServiceError
 from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, policy, postings, search
 from marketplace.web.context import db_session
+from marketplace.web.i18n import init_i18n
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -41,6 +42,7 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 
 def init_web(app: Flask) -> None:
+    init_i18n(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from marketplace.services import accounts
@@ -44,7 +45,7 @@ def register():
                 getattr(form, field, form.email).errors.append(message)
         else:
             login_user(user)
-            flash("Welcome! 欢迎加入 Yiqi Match.")
+            flash(_("Welcome to Yiqi Match!"))
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -66,7 +67,7 @@ def save_search():
     arguments.pop("csrf_token", None)
     name = arguments.pop("name", "")
     alerts.save_search(db_session(), current_user, name, arguments)
-    flash("Saved: you will be notified of new matches. 已保存，有新匹配时会通知您。")
+    flash(_("Saved: you will be notified of new matches."))
     return redirect(url_for("dashboard.index"))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.services import deals, vouchers
@@ -94,7 +95,7 @@ def review(order_id: int):
     _valid(form)
     order = deals.get_order(db_session(), current_user, order_id)
     deals.review_order(db_session(), current_user, order_id, form.rating.data, form.comment.data)
-    flash("Thank you for the review. 感谢评价。")
+    flash(_("Thank you for the review."))
     return _back(order.quote.inquiry_id)
 
 

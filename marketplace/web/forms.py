@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -85,11 +86,11 @@ class PostingForm(FlaskForm):
     kind = ""
     list_fields: tuple[str, ...] = ("keywords",)
 
-    title = StringField("Title 名称", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description 描述", validators=[Length(max=20000)])
-    region = SelectField("Region 地区", choices=_region_choices, validate_choice=False)
-    category = SelectField("Category 类别", choices=_category_choices, validate_choice=False)
-    keywords = TextAreaField("Keywords 关键词 (one per line)", validators=[Length(max=5000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
+    category = SelectField(_l("Category"), choices=_category_choices, validate_choice=False)
+    keywords = TextAreaField(_l("Keywords (one per line)"), validators=[Length(max=5000)])
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": self.kind}
@@ -119,18 +120,18 @@ class InstrumentForm(PostingForm):
     kind = "instrument"
     list_fields = ("keywords", "certifications", "capabilities", "standards")
 
-    model = StringField("Model 型号", validators=[Length(max=120)])
-    manufacturer = StringField("Manufacturer 生产厂商", validators=[Length(max=120)])
-    origin = SelectField("Origin 产地", choices=[("", "—"), ("domestic", "国产 domestic"), ("imported", "进口 imported")])
-    original_value_cny = DecimalField("Original value 原值 (CNY)", validators=[Optional(), NumberRange(min=0)])
-    service_modes = CheckboxList("Service modes 服务方式", choices=[
-        ("operated_by_staff", "机组人员操作 operated by staff"), ("self_service", "自主上机 self service"),
-        ("sample_submission", "送样检测 sample submission")])
-    fees_text = TextAreaField("Fees 收费标准 (item | price | unit per line)")
-    certifications = TextAreaField("Certifications 资质 (CMA, CNAS; one per line)")
-    capabilities = TextAreaField("Capabilities 检测能力 (one per line)")
-    standards = TextAreaField("Standards 标准 (one per line)")
-    booking_rules = TextAreaField("Booking rules 预约规则", validators=[Length(max=5000)])
+    model = StringField(_l("Model"), validators=[Length(max=120)])
+    manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
+    origin = SelectField(_l("Origin"), choices=[("", "—"), ("domestic", _l("domestic")), ("imported", _l("imported"))])
+    original_value_cny = DecimalField(_l("Original value (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    service_modes = CheckboxList(_l("Service modes"), choices=[
+        ("operated_by_staff", _l("operated by staff")), ("self_service", _l("self service")),
+        ("sample_submission", _l("sample submission"))])
+    fees_text = TextAreaField(_l("Fees (item | price | unit per line)"))
+    certifications = TextAreaField(_l("Certifications (CMA, CNAS; one per line)"))
+    capabilities = TextAreaField(_l("Capabilities (one per line)"))
+    standards = TextAreaField(_l("Standards (one per line)"))
+    booking_rules = TextAreaField(_l("Booking rules"), validators=[Length(max=5000)])
 
     def validate_fees_text(self, field):
         parse_fees(field.data)
@@ -151,14 +152,14 @@ class ProductForm(PostingForm):
     kind = "product"
     list_fields = ("keywords", "replaces", "certifications")
 
-    model = StringField("Model 型号", validators=[Length(max=120)])
-    manufacturer = StringField("Manufacturer 生产厂商", validators=[Length(max=120)])
-    specs_text = TextAreaField("Specifications 技术参数 (name: value per line)")
-    price_min_cny = DecimalField("Price from 最低价 (CNY)", validators=[Optional(), NumberRange(min=0)])
-    price_max_cny = DecimalField("Price to 最高价 (CNY)", validators=[Optional(), NumberRange(min=0)])
-    replaces = TextAreaField("Replaces imported models 可替代进口型号 (one per line)")
-    certifications = TextAreaField("Certifications 认证 (one per line)")
-    lead_time_days = IntegerField("Lead time 交货期 (days)", validators=[Optional(), NumberRange(min=0, max=3650)])
+    model = StringField(_l("Model"), validators=[Length(max=120)])
+    manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
+    specs_text = TextAreaField(_l("Specifications (name: value per line)"))
+    price_min_cny = DecimalField(_l("Price from (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    price_max_cny = DecimalField(_l("Price to (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    replaces = TextAreaField(_l("Replaces imported models (one per line)"))
+    certifications = TextAreaField(_l("Certifications (one per line)"))
+    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
 
     def validate_specs_text(self, field):
         parse_specs(field.data)
@@ -179,25 +180,25 @@ class TransferForm(PostingForm):
     kind = "transfer"
     list_fields = ("keywords", "patents")
 
-    field = StringField("Field 技术领域", validators=[Length(max=120)])
-    patents = TextAreaField("Patents 专利号 (one per line)")
-    trl = IntegerField("Maturity TRL 技术成熟度 (1-9)", validators=[Optional(), NumberRange(min=1, max=9)])
-    transfer_modes = CheckboxList("Transfer modes 转化方式", choices=[
-        ("license", "许可 license"), ("assignment", "转让 assignment"),
-        ("co_development", "合作开发 co-development"), ("equity", "作价入股 equity")])
-    asking_price_cny = DecimalField("Asking price 报价 (CNY)", validators=[Optional(), NumberRange(min=0)])
+    field = StringField(_l("Field"), validators=[Length(max=120)])
+    patents = TextAreaField(_l("Patents (one per line)"))
+    trl = IntegerField(_l("Maturity TRL (1-9)"), validators=[Optional(), NumberRange(min=1, max=9)])
+    transfer_modes = CheckboxList(_l("Transfer modes"), choices=[
+        ("license", _l("license")), ("assignment", _l("assignment")),
+        ("co_development", _l("co-development")), ("equity", _l("equity"))])
+    asking_price_cny = DecimalField(_l("Asking price (CNY)"), validators=[Optional(), NumberRange(min=0)])
 
 
 class NeedForm(PostingForm):
     kind = "need"
     list_fields = ("keywords", "standards")
 
-    sample_type = StringField("Sample type 样品类型", validators=[Length(max=200)])
-    sample_count = IntegerField("Number of samples 样品数量", validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    standards = TextAreaField("Standards 检测标准 (one per line)")
-    deadline = DateField("Deadline 截止日期", validators=[Optional()])
-    budget_cny = DecimalField("Budget 预算 (CNY)", validators=[Optional(), NumberRange(min=0)])
-    domestic_only = BooleanField("Domestic instruments only 仅限国产仪器")
+    sample_type = StringField(_l("Sample type"), validators=[Length(max=200)])
+    sample_count = IntegerField(_l("Number of samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    standards = TextAreaField(_l("Standards (one per line)"))
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    budget_cny = DecimalField(_l("Budget (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    domestic_only = BooleanField(_l("Domestic instruments only"))
 
 
 FORM_BY_KIND: dict[str, type[PostingForm]] = {
@@ -206,66 +207,66 @@ FORM_BY_KIND: dict[str, type[PostingForm]] = {
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail 邮箱", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password 密码", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField("E-mail 邮箱", validators=[DataRequired(), Length(max=254)])
-    display_name = StringField("Your name 姓名", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password 密码 (8+ characters)", validators=[DataRequired(), Length(min=8, max=200)])
-    organisation_name = StringField("Organisation 机构名称", validators=[DataRequired(), Length(max=200)])
-    organisation_kind = SelectField("Organisation type 机构类型", choices=[
-        (OrganisationKind.ENTERPRISE.value, "企业 enterprise / SME"), (OrganisationKind.VENDOR.value, "仪器厂商 vendor"),
-        (OrganisationKind.UNIVERSITY.value, "高校 university"), (OrganisationKind.INSTITUTE.value, "科研院所 institute"),
-        (OrganisationKind.TESTING_AGENCY.value, "检测机构 testing agency")])
-    credit_code = StringField("Unified social credit code 统一社会信用代码", validators=[Optional(), Length(max=18)])
-    region = SelectField("Region 地区", choices=_region_choices, validate_choice=False)
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
+    organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    organisation_kind = SelectField(_l("Organisation type"), choices=[
+        (OrganisationKind.ENTERPRISE.value, _l("enterprise / SME")), (OrganisationKind.VENDOR.value, _l("vendor")),
+        (OrganisationKind.UNIVERSITY.value, _l("university")), (OrganisationKind.INSTITUTE.value, _l("institute")),
+        (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))])
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
+    region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Message 留言", validators=[DataRequired(), Length(max=5000)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
 
 
 class QuoteForm(FlaskForm):
-    price_cny = DecimalField("Price 报价 (CNY)", validators=[DataRequired(), NumberRange(min=0, max=1e10)])
-    turnaround_days = IntegerField("Turnaround 周期 (days)", validators=[DataRequired(), NumberRange(min=1, max=3650)])
-    conditions = TextAreaField("Conditions 条件", validators=[Length(max=5000)])
+    price_cny = DecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
+    turnaround_days = IntegerField(_l("Turnaround (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
+    conditions = TextAreaField(_l("Conditions"), validators=[Length(max=5000)])
 
 
 class ReviewForm(FlaskForm):
-    rating = SelectField("Rating 评分", choices=[("5", "★★★★★ 5"), ("4", "★★★★ 4"), ("3", "★★★ 3"), ("2", "★★ 2"),
+    rating = SelectField(_l("Rating"), choices=[("5", "★★★★★ 5"), ("4", "★★★★ 4"), ("3", "★★★ 3"), ("2", "★★ 2"),
                                                   ("1", "★ 1")], coerce=int)
-    comment = TextAreaField("Comment 评价", validators=[Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
 
 
 class BookingForm(FlaskForm):
-    start_at = DateTimeLocalField("Start 开始", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    end_at = DateTimeLocalField("End 结束", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    sample_count = IntegerField("Samples 样品数", validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    purpose = TextAreaField("Purpose 用途", validators=[Length(max=2000)])
+    start_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    end_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    sample_count = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
 
 
 class DecisionForm(FlaskForm):
-    note = StringField("Note 备注", validators=[Length(max=500)])
+    note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class UsageForm(FlaskForm):
-    instrument_id = SelectField("Instrument 仪器", coerce=int, validate_choice=True)
-    used_on = DateField("Date 日期", validators=[DataRequired()])
-    hours = DecimalField("Hours 机时", validators=[Optional(), NumberRange(min=0, max=8784)])
-    samples = IntegerField("Samples 样品数", validators=[Optional(), NumberRange(min=0, max=10_000_000)])
-    external = BooleanField("External user 外部用户")
-    income_cny = DecimalField("Income 收入 (CNY)", validators=[Optional(), NumberRange(min=0, max=1e10)])
-    note = StringField("Note 备注", validators=[Length(max=500)])
+    instrument_id = SelectField(_l("Instrument"), coerce=int, validate_choice=True)
+    used_on = DateField(_l("Date"), validators=[DataRequired()])
+    hours = DecimalField(_l("Hours"), validators=[Optional(), NumberRange(min=0, max=8784)])
+    samples = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    external = BooleanField(_l("External user"))
+    income_cny = DecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
+    note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class SubsidyPolicyForm(FlaskForm):
-    name = StringField("Name 名称", validators=[DataRequired(), Length(max=200)])
-    rate = DecimalField("Rate 比例 (0-1)", validators=[DataRequired(), NumberRange(min=0.001, max=1)])
-    cap_cny = DecimalField("Cap per service 单次上限 (CNY)", validators=[Optional(), NumberRange(min=0)])
-    organisation_kinds = CheckboxList("Eligible organisations 适用机构", choices=[
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    rate = DecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
+    cap_cny = DecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=[
         (k.value, k.value) for k in OrganisationKind], default=["enterprise"])
-    listing_kinds = CheckboxList("Listing kinds 适用资源", choices=[
+    listing_kinds = CheckboxList(_l("Listing kinds"), choices=[
         ("instrument", "共享仪器"), ("product", "国产仪器"), ("transfer", "成果转化")], default=["instrument"])
-    region = SelectField("Region 地区 (empty = nationwide)", choices=_region_choices, validate_choice=False)
+    region = SelectField(_l("Region (empty = nationwide)"), choices=_region_choices, validate_choice=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.services import deals
@@ -72,7 +73,7 @@ def create(slug: str):
         except ValidationFailed as failure:
             _attach_errors(form, failure.errors)
         else:
-            flash("Saved. 已保存。")
+            flash(_("Saved."))
             return redirect(url_for(".show", slug=slug, posting_id=posting.id))
     return _form_page(form, kind, status=422 if form.errors or form.form_errors else 200)
 
@@ -92,7 +93,7 @@ def edit(slug: str, posting_id: int):
             db_session().rollback()
             _attach_errors(form, failure.errors)
         else:
-            flash("Saved. 已保存。")
+            flash(_("Saved."))
             return redirect(url_for(".show", slug=slug, posting_id=posting_id))
     return _form_page(form, kind, posting, status=422 if form.errors or form.form_errors else 200)
 
@@ -115,5 +116,5 @@ def validate(slug: str):
 def delete(slug: str, posting_id: int):
     _kind(slug)
     service.delete_posting(db_session(), current_user, posting_id)
-    flash("Deleted. 已删除。")
+    flash(_("Deleted."))
     return redirect(url_for(".list_postings", slug=slug, mine=1))

@@ -50,7 +50,7 @@ def sign_in(page, base: str, email: str) -> None:
 
 def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser, marketplace, screenshot):
     base, hplc = live_server, marketplace
-    sme = browser.new_context(locale="zh-CN").new_page()
+    sme = browser.new_context(locale="en-US").new_page()
     sign_in(sme, base, "sme@example.com")
 
     # 1. Post the need.
@@ -64,11 +64,11 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     sme.fill("input[name=budget_cny]", "80000")
     screenshot(sme, "need-form")
     sme.click("#posting-form button[type=submit]")
-    sme.wait_for_selector("text=已保存")
+    sme.wait_for_selector("text=Saved.")
     index_all(app)
 
     # 2. Ranked matches across the three listing kinds, with reasons.
-    sme.click("text=Matches 匹配结果")
+    sme.click("a:has-text('Matches')")
     sme.wait_for_selector("article.match")
     titles = sme.locator("article.match h4").all_inner_texts()
     assert titles[0].startswith("高效液相色谱仪")
@@ -81,25 +81,25 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     first = sme.locator("article.match").first
     first.locator("summary").click()
     first.locator("button[type=submit]").click()
-    sme.wait_for_selector("text=请问能否承接并报价")
+    sme.wait_for_selector("text=Could you take it on and quote?")
     thread_url = sme.url
     screenshot(sme, "inquiry-sent")
 
     # 4. The lab quotes.
-    lab = browser.new_context(locale="zh-CN").new_page()
+    lab = browser.new_context(locale="en-US").new_page()
     sign_in(lab, base, "lab@example.com")
     lab.goto(thread_url)
-    lab.click("text=Make a quote 报价")
+    lab.click("summary:has-text('Make a quote')")
     lab.fill("input[name=price_cny]", "60000")
     lab.fill("input[name=turnaround_days]", "10")
     lab.fill("textarea[name=conditions]", "含 CMA 报告")
-    lab.click("text=Send quote 发送报价")
+    lab.click("button:has-text('Send quote')")
     lab.wait_for_selector(".quote-offered")
     screenshot(lab, "quote-offered")
 
     # 5. The SME accepts.
     sme.goto(thread_url)
-    sme.click("text=Accept 接受")
+    sme.click("button:has-text('Accept')")
     sme.wait_for_selector(".quote-accepted")
     screenshot(sme, "quote-accepted")
 
@@ -109,24 +109,24 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     sme.fill("input[name=start_at]", f"{start.isoformat()}T09:00")
     sme.fill("input[name=end_at]", f"{start.isoformat()}T12:00")
     sme.fill("input[name=sample_count]", "200")
-    sme.click("text=Request booking 提交预约")
+    sme.click("button:has-text('Request booking')")
     sme.wait_for_selector(".booking-requested")
     screenshot(sme, "booking-requested")
     lab.goto(f"{base}/instruments/{hplc.id}/calendar?week={start.isoformat()}")
-    lab.click("text=Approve 批准")
+    lab.click("button:has-text('Approve')")
     lab.wait_for_selector(".booking-approved")
     assert "3.0 h" in lab.locator("table.calendar").inner_text()
     screenshot(lab, "booking-approved")
 
     # 7. The lab completes the order; the SME reviews it and the listing shows the rating.
     lab.goto(thread_url)
-    lab.click("text=Mark completed 标记完成")
+    lab.click("button:has-text('Mark completed')")
     lab.wait_for_selector("text=completed")
     sme.goto(thread_url)
     sme.select_option("select[name=rating]", "5")
     sme.fill("textarea[name=comment]", "数据可靠，出报告快。")
-    sme.click("text=Submit review 提交评价")
-    sme.wait_for_selector("text=Reviewed 已评价")
+    sme.click("button:has-text('Submit review')")
+    sme.wait_for_selector("text=Reviewed")
     sme.goto(f"{base}/instruments/{hplc.id}")
     assert "5.0 / 5" in sme.locator("p.rating").inner_text()
     screenshot(sme, "listing-reviewed")
