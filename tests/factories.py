@@ -5,6 +5,7 @@ from typing import Any
 
 from stdnum.cn import uscc
 
+from indexer.worker import Worker
 from marketplace.services import accounts
 
 PASSWORD = "correct-horse-9"
@@ -56,3 +57,10 @@ def register(session, email: str = "lab@example.com", organisation: str = "æ­¦æ±
 def login(client, email: str = "lab@example.com") -> None:
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def index_all(app) -> None:
+    """Drain the search outbox into the app's backend, as the indexer would."""
+    searcher = app.extensions["search"].searcher
+    Worker(app.extensions["database"].new_session, searcher.backend, searcher.embedder).run(
+        until_idle=True, poll_interval=0.01)

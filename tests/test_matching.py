@@ -3,8 +3,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.models import EmailMessage, Notification
 from marketplace.services import alerts, matching, postings
-from tests.factories import instrument_record, login, need_record, register
-from tests.test_search_web import index_all
+from tests.factories import index_all, instrument_record, login, need_record, register
 
 
 def test_matches_rank_the_right_listings_and_respect_domestic_only(app, session):

@@ -5,8 +5,7 @@ import pytest
 
 from marketplace.services import bookings, deals, postings, sharing, vouchers
 from marketplace.services.errors import Forbidden, ValidationFailed
-from tests.factories import instrument_record, login, need_record, register
-from tests.test_search_web import index_all
+from tests.factories import index_all, instrument_record, login, need_record, register
 
 PRODUCT = {"kind": "product", "ref": "lc-100", "title": "国产高效液相色谱仪 LC-100", "description": "HPLC",
            "origin": "domestic", "replaces": ["Agilent 1260 Infinity II"], "specs": {"流速范围": "0.001-10 mL/min"},

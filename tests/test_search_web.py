@@ -1,15 +1,8 @@
 """The search page and JSON API over real indexed postings (embedded backend, hashing embedder)."""
 import pytest
 
-from indexer.worker import Worker
 from marketplace.services import postings
-from tests.factories import instrument_record, need_record, register
-
-
-def index_all(app) -> None:
-    searcher = app.extensions["search"].searcher
-    Worker(app.extensions["database"].new_session, searcher.backend, searcher.embedder).run(
-        until_idle=True, poll_interval=0.01)
+from tests.factories import index_all, instrument_record, need_record, register
 
 
 @pytest.fixture

@@ -5,17 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from indexer.worker import Worker
 from marketplace.services import postings
-from tests.factories import PASSWORD, instrument_record, register
+from tests.factories import PASSWORD, index_all, instrument_record, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
-
-
-def index_all(app) -> None:
-    searcher = app.extensions["search"].searcher
-    Worker(app.extensions["database"].new_session, searcher.backend, searcher.embedder).run(
-        until_idle=True, poll_interval=0.01)
 
 
 @pytest.fixture
