@@ -136,10 +136,15 @@ def concepts(sequence: Sequence[str]) -> list[tuple[int, int, str]]:
 def index_terms(text: str) -> list[str]:
     """Terms to index for a text: words, search-mode sub-words and synonym concepts."""
     precise = _split(text, search_mode=False)
-    pieces = _split(text, search_mode=True)
-    terms = [w for w in pieces if w not in stopwords()]
-    # Concepts from whole words and from the pieces of long words (能谱 inside 能谱分析).
-    terms.extend(dict.fromkeys(concept for _, _, concept in concepts(precise) + concepts(pieces)))
+    terms = [w for w in _split(text, search_mode=True) if w not in stopwords()]
+    found = concepts(precise)
+    covered = {position for start, end, _ in found for position in range(start, end)}
+    # A long word that names no concept may contain one (能谱 inside 能谱分析); a word that is already
+    # part of a concept does not (液相色谱 inside 液相色谱-串联质谱 is LC-MS/MS, not HPLC).
+    for position, word in enumerate(precise):
+        if position not in covered and CJK.fullmatch(word) and len(word) >= 3:
+            found += concepts([p for p in _tokenizer().cut_for_search(word) if p != word])
+    terms.extend(dict.fromkeys(concept for _, _, concept in found))
     return terms
 
 
