@@ -26,7 +26,7 @@ def _pager(page: discovery.ResultPage) -> dict[str, str | None]:
 @bp.get("/search")
 def search_page():
     """Search-as-you-type page: htmx swaps only the results block while the user types or toggles facets."""
-    context = {"args": request.args, "regions": taxonomy.regions()}
+    context = {"args": request.args, "regions": taxonomy.regions(), "categories": taxonomy.categories()}
     try:
         params = discovery.parse_params(request.args)
     except ValidationFailed as failure:
