@@ -1,218 +1,252 @@
-"""Bilingual text analysis shared by every backend, so that both index and query the same terms.
+"""Bilingual text analysis, the only tokenizer of the project: both backends index and query the
+tokens made here.
 
-Why terms are computed here rather than by each engine's analyzer: the Chinese segmentation (jieba
-with our domain dictionary) and the synonym groups must behave identically on SQLite FTS5 and on
-OpenSearch, and neither engine ships jieba. Documents are indexed as space-separated terms:
+Why neither engine analyses text itself: Chinese needs jieba with our domain dictionary, and neither
+SQLite FTS5 nor OpenSearch ships jieba. So documents are indexed as pre-analysed token strings
+(`index_text`), which FTS5 and an OpenSearch whitespace analyzer split on spaces only.
 
-- words: jieba's precise segmentation of Chinese runs, Latin words kept whole (icp-ms, lc-ms/ms, 1260);
-- sub-words: jieba's search-mode pieces of long Chinese words (色谱仪 inside 高效液相色谱仪), for recall;
-- concepts: one `syn_N` term per synonym group whose member occurs, so 液相色谱 finds HPLC and back.
+Why synonyms are expanded at query time, client-side, for both backends (and not by an index-time
+concept token or an OpenSearch synonym_graph filter): `data/synonyms.txt` is edited as the domain
+dictionary grows. Expanding queries means an edit takes effect on the next process start with no
+reindex, and both backends get the very same expansion from one function instead of two
+implementations (Python for SQLite, a synonym_graph filter for OpenSearch) that could drift apart.
+A synonym made of several tokens ("scanning electron microscope") becomes a phrase query.
 
-A query becomes groups of alternatives (a word OR its concept), which backends AND together first and
-OR together when AND finds too little.
+Tokens:
+- precise words: jieba's segmentation of Chinese runs (synonym words are added to its dictionary so
+  they stay whole), Latin words kept whole with inner punctuation (icp-ms, lc-ms/ms, gb/t, 1260),
+  everything NFKC-normalised and lower-cased, stop words removed;
+- sub-words, indexed after the precise words so phrases over precise words stay adjacent: the
+  dictionary words inside long Chinese words (色谱仪 in 液相色谱仪) and the parts of compound Latin
+  words (icp and ms in icp-ms), so a shorter query word still finds the longer word.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Iterable, Sequence
-
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
 
 DATA = Path(__file__).parent / "data"
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-LATIN_WORD = re.compile(r"[a-z0-9µ]+(?:[-+/.][a-z0-9µ]+)*")
-CONCEPT_PREFIX = "syn_"
-MAX_PHRASE = 6
+SYNONYMS_PATH = DATA / "synonyms.txt"
+USERDICT_PATH = DATA / "userdict.txt"
+STOPWORDS_PATH = DATA / "stopwords.txt"
 
-_jieba_lock = threading.Lock()
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# NFKC turns the micro sign into Greek mu, so units such as μl stay one word.
+LATIN = re.compile(r"[a-z0-9μ]+(?:[-+/.][a-z0-9μ]+)*")
+RUN = re.compile(f"(?P<cjk>{CJK.pattern})|(?P<latin>{LATIN.pattern})")
+LATIN_PART_SEPARATOR = re.compile(r"[-+/.]")
+DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+MIN_SUBWORD = 2
+# Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
+MAX_TOKEN = 60
+# jieba frequency for synonym words: high enough that the word is cut whole inside longer text.
+SYNONYM_WORD_FREQUENCY = 3000
 
 
-@cache
-def _tokenizer() -> jieba.Tokenizer:
-    # A private tokenizer so our user dictionary never leaks into other users of jieba.
+def normalise(text: str) -> str:
+    """Full-width forms to ASCII (ＨＰＬＣ, ／), every dash to '-', lower case."""
+    return unicodedata.normalize("NFKC", text).translate(DASHES).lower()
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a listing can satisfy a query word: a phrase of tokens, and how to show it."""
+
+    phrase: tuple[str, ...]
+    surface: str
+
+
+@dataclass(frozen=True)
+class SynonymGroup:
+    members: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    tokenizer: jieba.Tokenizer
+    stopwords: frozenset[str]
+    groups: tuple[SynonymGroup, ...]
+    # first token of a member phrase -> [(phrase, group index)], longest phrases first
+    phrases: dict[str, list[tuple[tuple[str, ...], int]]]
+
+
+_lexicon: _Lexicon | None = None
+_lexicon_lock = threading.Lock()
+
+
+def _lexicon_once() -> _Lexicon:
+    """Load the dictionaries on first use (jieba takes about a second), once per process."""
+    global _lexicon
+    if _lexicon is None:
+        with _lexicon_lock:
+            if _lexicon is None:
+                _lexicon = _load_lexicon()
+    return _lexicon
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def _load_lexicon() -> _Lexicon:
+    stopwords = frozenset(normalise(w) for line in _read_lines(STOPWORDS_PATH) for w in line.split())
+    member_lines = [[normalise(m).strip() for m in line.split(",") if m.strip()] for line in _read_lines(SYNONYMS_PATH)]
+    # A private tokenizer, so our dictionary never changes how other code in the process uses jieba.
     tokenizer = jieba.Tokenizer()
-    with _jieba_lock:
-        tokenizer.initialize()
-        userdict = DATA / "userdict.txt"
-        if userdict.exists():
-            tokenizer.load_userdict(str(userdict))
-        for group in synonym_groups():
-            for member in group:
-                if CJK.fullmatch(member):
-                    tokenizer.add_word(member, freq=3000)
-    return tokenizer
+    tokenizer.initialize()
+    if USERDICT_PATH.exists():
+        tokenizer.load_userdict(str(USERDICT_PATH))
+    for members in member_lines:
+        for member in members:
+            for run in CJK.findall(member):
+                # FREQ also holds every dictionary word's prefixes, with frequency 0.
+                if len(run) > 1 and tokenizer.FREQ.get(run, 0) < SYNONYM_WORD_FREQUENCY:
+                    tokenizer.add_word(run, freq=SYNONYM_WORD_FREQUENCY)
+    groups: list[SynonymGroup] = []
+    for members in member_lines:
+        alternatives = {}
+        for member in members:
+            phrase = tuple(_precise(member, tokenizer, stopwords))
+            if phrase:
+                alternatives.setdefault(phrase, Alternative(phrase, member))
+        if len(alternatives) > 1:
+            groups.append(SynonymGroup(tuple(alternatives.values())))
+    phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for index, group in enumerate(groups):
+        for member in group.members:
+            phrases.setdefault(member.phrase[0], []).append((member.phrase, index))
+    for entries in phrases.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases)
 
 
-@cache
-def stopwords() -> frozenset[str]:
-    path = DATA / "stopwords.txt"
-    words = path.read_text(encoding="utf-8").split() if path.exists() else []
-    return frozenset(w.strip().lower() for w in words if w.strip() and not w.startswith("#"))
+def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
+    tokens = []
+    for match in RUN.finditer(normalise(text)):
+        pieces = tokenizer.cut(match.group()) if match.lastgroup == "cjk" else (match.group(),)
+        tokens.extend(p for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
+    return tokens
 
 
-@cache
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Solr-format equivalence groups: `a, b, c` per line, `#` comments."""
-    path = DATA / "synonyms.txt"
-    groups = []
-    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
-        line = line.split("#", 1)[0].strip()
-        if line:
-            members = tuple(dict.fromkeys(m.strip().lower() for m in line.split(",") if m.strip()))
-            if len(members) > 1:
-                groups.append(members)
-    return tuple(groups)
-
-
-def _split(text: str, search_mode: bool) -> list[str]:
-    """Words in order; in search mode long Chinese words are followed by their dictionary sub-words."""
-    text = text.lower()
-    words: list[str] = []
-    position = 0
-    tokenizer = _tokenizer()
-    for match in CJK.finditer(text):
-        words.extend(LATIN_WORD.findall(text[position:match.start()]))
-        cut = tokenizer.cut_for_search(match.group()) if search_mode else tokenizer.cut(match.group())
-        words.extend(w for w in cut if w.strip())
-        position = match.end()
-    words.extend(LATIN_WORD.findall(text[position:]))
-    return words
+def _subwords(token: str, lexicon: _Lexicon) -> list[str]:
+    """Dictionary words inside a long Chinese word, or the parts of a compound Latin word."""
+    if CJK.fullmatch(token):
+        # Every dictionary word inside, of any length (jieba's own search mode stops at three characters,
+        # which would miss 扫描电镜 inside 场发射扫描电镜).
+        frequency = lexicon.tokenizer.FREQ
+        pieces = [token[i:j] for i in range(len(token)) for j in range(i + MIN_SUBWORD, len(token) + 1)
+                  if j - i < len(token) and frequency.get(token[i:j])]
+    else:
+        pieces = LATIN_PART_SEPARATOR.split(token) if LATIN_PART_SEPARATOR.search(token) else []
+    return [p for p in pieces if p != token and len(p) >= MIN_SUBWORD and p not in lexicon.stopwords]
 
 
 def words(text: str) -> list[str]:
-    """Precise words without stop words: the units a person typed."""
-    stop = stopwords()
-    return [w for w in _split(text, search_mode=False) if w not in stop and len(w) < 60]
-
-
-def concept_of(group: tuple[str, ...]) -> str:
-    """A group's concept term, named after its first member so that it survives edits elsewhere in the
-    file (changing a group's first member, or its members, still needs `indexer reindex`)."""
-    return CONCEPT_PREFIX + hashlib.blake2b(group[0].encode("utf-8"), digest_size=5).hexdigest()
-
-
-@cache
-def _concepts() -> dict[str, tuple[str, ...]]:
-    return {concept_of(group): group for group in synonym_groups()}
-
-
-@cache
-def _synonym_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """First word of each member phrase -> [(member as words, concept term)], longest phrases first."""
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for group in synonym_groups():
-        for member in group:
-            phrase = tuple(_split(member, search_mode=False))
-            if phrase and len(phrase) <= MAX_PHRASE:
-                index.setdefault(phrase[0], []).append((phrase, concept_of(group)))
-    for entries in index.values():
-        entries.sort(key=lambda entry: -len(entry[0]))
-    return index
-
-
-def concepts(sequence: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, concept) for each synonym member found in a word sequence, longest match first."""
-    index = _synonym_index()
-    found = []
-    position = 0
-    while position < len(sequence):
-        for phrase, concept in index.get(sequence[position], ()):
-            if tuple(sequence[position:position + len(phrase)]) == phrase:
-                found.append((position, position + len(phrase), concept))
-                position += len(phrase) - 1
-                break
-        position += 1
-    return found
+    """The precise words of a text, in order, without stop words."""
+    lexicon = _lexicon_once()
+    return _precise(text, lexicon.tokenizer, lexicon.stopwords)
 
 
 def index_terms(text: str) -> list[str]:
-    """Terms to index for a text: words, search-mode sub-words and synonym concepts."""
-    precise = _split(text, search_mode=False)
-    terms = [w for w in _split(text, search_mode=True) if w not in stopwords()]
-    found = concepts(precise)
-    covered = {position for start, end, _ in found for position in range(start, end)}
-    # A long word that names no concept may contain one (能谱 inside 能谱分析); a word that is already
-    # part of a concept does not (液相色谱 inside 液相色谱-串联质谱 is LC-MS/MS, not HPLC).
-    for position, word in enumerate(precise):
-        if position not in covered and CJK.fullmatch(word) and len(word) >= 3:
-            found += concepts([p for p in _tokenizer().cut_for_search(word) if p != word])
-    terms.extend(dict.fromkeys(concept for _, _, concept in found))
-    return terms
+    """Tokens to index: the precise words in order, then the sub-words not already among them."""
+    lexicon = _lexicon_once()
+    precise = _precise(text, lexicon.tokenizer, lexicon.stopwords)
+    present = set(precise)
+    extra = dict.fromkeys(s for token in dict.fromkeys(precise) for s in _subwords(token, lexicon) if s not in present)
+    return precise + list(extra)
+
+
+def index_text(text: str) -> str:
+    """`index_terms` as the space-separated string both backends store and split on whitespace."""
+    return " ".join(index_terms(text))
+
+
+def stopwords() -> frozenset[str]:
+    return _lexicon_once().stopwords
+
+
+def synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """The usable synonym groups, each as its member surfaces (normalised)."""
+    return tuple(tuple(m.surface for m in group.members) for group in _lexicon_once().groups)
 
 
 @dataclass(frozen=True)
 class QueryGroup:
-    """One thing the user asked for, with the terms that count as a match for it."""
+    """One thing the user asked for, and the phrases that count as a listing mentioning it."""
 
     label: str
-    terms: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
 
 
-def query_groups(text: str) -> list[QueryGroup]:
-    sequence = words(text)
-    groups: list[QueryGroup] = []
-    spans = {start: (end, concept) for start, end, concept in concepts(sequence)}
+@dataclass(frozen=True)
+class AnalysedQuery:
+    """A query as groups that are AND-ed (OR-ed as a fallback); within a group any alternative matches."""
+
+    text: str
+    groups: tuple[QueryGroup, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+
+def analyse_query(text: str) -> AnalysedQuery:
+    lexicon = _lexicon_once()
+    tokens = _precise(text, lexicon.tokenizer, lexicon.stopwords)
+    groups: dict[object, QueryGroup] = {}
     position = 0
-    while position < len(sequence):
-        if position in spans:
-            end, concept = spans[position]
-            label = " ".join(sequence[position:end]) if not CJK.search(sequence[position]) else "".join(sequence[position:end])
-            groups.append(QueryGroup(label, (concept, *dict.fromkeys(sequence[position:end]))
-                                     if end - position == 1 else (concept,)))
-            position = end
+    while position < len(tokens):
+        token = tokens[position]
+        found = next(((phrase, index) for phrase, index in lexicon.phrases.get(token, ())
+                      if tuple(tokens[position:position + len(phrase)]) == phrase), None)
+        if found is not None:
+            phrase, index = found
+            # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
+            members = lexicon.groups[index].members
+            typed = next(m for m in members if m.phrase == phrase)
+            # The word typed comes first, so that explanations name it when a listing uses it too.
+            groups.setdefault(("synonyms", index),
+                              QueryGroup(typed.surface, (typed, *(m for m in members if m is not typed))))
+            position += len(phrase)
             continue
-        word = sequence[position]
-        alternatives = [word]
-        if CJK.fullmatch(word) and len(word) >= 3:
-            # An unknown long Chinese word may be written differently in a listing: accept its pieces
-            # and the concepts they name (能谱分析 -> 能谱 -> EDS).
-            pieces = [w for w in _tokenizer().cut_for_search(word) if w != word and len(w) >= 2]
-            alternatives += pieces + [concept for _, _, concept in concepts(pieces)]
-        groups.append(QueryGroup(word, tuple(dict.fromkeys(alternatives))))
+        alternatives = [Alternative((token,), token)]
+        for piece in _subwords(token, lexicon) if CJK.fullmatch(token) else ():
+            # An unknown long Chinese word may be written shorter in a listing (能谱分析 -> 能谱), and
+            # a piece that is a synonym brings its whole group (能谱 -> EDS).
+            alternatives.append(Alternative((piece,), piece))
+            alternatives += [member for phrase, index in lexicon.phrases.get(piece, ()) if phrase == (piece,)
+                             for member in lexicon.groups[index].members]
+        groups.setdefault(("word", token), QueryGroup(token, tuple(dict.fromkeys(alternatives))))
         position += 1
-    # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
-    unique: dict[str | tuple[str, ...], QueryGroup] = {}
-    for group in groups:
-        concept = next((t for t in group.terms if t.startswith(CONCEPT_PREFIX)), None)
-        unique.setdefault(concept or group.terms, group)
-    return list(unique.values())
+    return AnalysedQuery(text, tuple(groups.values()))
 
 
-def concept_members(concept: str) -> tuple[str, ...]:
-    return _concepts().get(concept, ())
+def _contains(padded_terms: str, phrase: tuple[str, ...]) -> bool:
+    return f" {' '.join(phrase)} " in padded_terms
 
 
-def matched_groups(groups: Iterable[QueryGroup], document_terms: Iterable[str]) -> list[str]:
-    """Human-readable reasons: which query groups a document matched, e.g. `液相色谱 ≈ hplc`."""
-    present = set(document_terms)
+def matched_terms(query: AnalysedQuery, document_terms: str) -> list[str]:
+    """Why a listing matched, one reason per query group it satisfies: `液相色谱 ≈ hplc` when it was
+    through a synonym or a sub-word, the word itself otherwise. `document_terms` is `index_text` output."""
+    padded = f" {document_terms} "
     reasons = []
-    for group in groups:
-        hit = next((t for t in group.terms if t in present), None)
-        if hit is None:
-            continue
-        if hit.startswith(CONCEPT_PREFIX):
-            others = [m for m in concept_members(hit) if m != group.label][:2]
-            reasons.append(f"{group.label} ≈ {' / '.join(others)}" if others else group.label)
-        else:
-            reasons.append(group.label if hit == group.label else f"{group.label} ({hit})")
+    for group in query.groups:
+        hit = next((a for a in group.alternatives if _contains(padded, a.phrase)), None)
+        if hit is not None:
+            reasons.append(group.label if hit.surface == group.label else f"{group.label} ≈ {hit.surface}")
     return reasons
 
 
-def highlight_terms(groups: Iterable[QueryGroup]) -> list[str]:
-    """Surface strings to mark in titles and snippets: the words typed and their synonyms."""
-    surfaces: set[str] = set()
-    for group in groups:
-        for term in group.terms:
-            if term.startswith(CONCEPT_PREFIX):
-                surfaces.update(concept_members(term))
-            else:
-                surfaces.add(term)
-    return sorted((s for s in surfaces if len(s) >= 2 or CJK.fullmatch(s)), key=len, reverse=True)
+def highlight_terms(query: AnalysedQuery) -> list[str]:
+    """Surface strings to mark in a listing's text: the words typed and all their alternatives."""
+    surfaces = {a.surface for group in query.groups for a in group.alternatives} | {g.label for g in query.groups}
+    return sorted(surfaces, key=lambda s: (-len(s), s))

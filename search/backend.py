@@ -1,7 +1,9 @@
-"""The one interface every search backend implements, and the values that cross it.
+"""The one interface both search backends implement (embedded SQLite, OpenSearch), and the values
+that cross it.
 
-Backends store documents and vectors and return candidates; ranking fusion, facets, highlights and
-pagination happen once, in search.service, so every backend behaves the same.
+A backend stores documents and vectors, and answers a query with two ranked candidate lists (the
+keyword leg and the vector leg), the number of matches and facet counts. Fusion, pagination,
+highlighting and match explanations happen once, in search.service, for every backend alike.
 """
 from __future__ import annotations
 
@@ -10,18 +12,24 @@ from typing import Iterable, Literal, Protocol, Sequence
 
 import numpy as np
 
-from search.analysis import QueryGroup
+from search.analysis import AnalysedQuery
 from search.documents import SearchDocument
+
+Leg = Literal["keyword", "vector"]
+# Facet name -> what is counted: region counts provinces and category counts top-level categories,
+# the levels a person narrows by first.
+FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
+FACET_SIZE = 20
 
 
 class BackendUnavailable(Exception):
-    """The backend cannot be reached at all (as opposed to rejecting one document)."""
+    """The backend cannot be reached at all (as opposed to rejecting one document): retry later."""
 
 
 @dataclass(frozen=True)
 class Upsert:
     document: SearchDocument
-    vector: np.ndarray
+    vector: np.ndarray  # float32, L2-normalised, the embedder's dimension
 
     @property
     def doc_id(self) -> str:
@@ -38,6 +46,9 @@ class Delete:
     version: int
 
 
+WriteOp = Upsert | Delete
+
+
 @dataclass(frozen=True)
 class WriteResult:
     doc_id: str
@@ -47,78 +58,93 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class SearchFilters:
-    kinds: tuple[str, ...] = ()
-    category: str | None = None  # prefix: "分析仪器" matches "分析仪器/色谱仪器"
-    region: str | None = None  # prefix: "湖北省" matches "湖北省/武汉市"
+    kinds: tuple[str, ...] = ()  # any of them
+    category: str | None = None  # path prefix: "分析仪器" matches "分析仪器/色谱仪器"
+    region: str | None = None  # path prefix: "湖北省" matches "湖北省/武汉市"
     origin: str | None = None
-    certifications: tuple[str, ...] = ()  # all required
+    certifications: tuple[str, ...] = ()  # all of them
     service_modes: tuple[str, ...] = ()  # any of them
-    price_min: float | None = None  # the listing's price range must reach into [price_min, price_max]
+    price_min: float | None = None  # CNY: the listing's price range must reach into [price_min, price_max]
     price_max: float | None = None
 
 
 @dataclass(frozen=True)
 class BackendQuery:
-    groups: Sequence[QueryGroup]
+    """`keywords` with no groups and the keyword leg asked for means browsing: every document that
+    passes the filters, most complete and most recently written first."""
+
+    keywords: AnalysedQuery
     vector: np.ndarray | None
-    filters: SearchFilters
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    legs: frozenset[Leg] = frozenset({"keyword", "vector"})
     keyword_depth: int = 200
     vector_depth: int = 100
-    min_similarity: float = 0.0
+    min_similarity: float = 0.0  # cosine; weaker vector candidates are dropped
+    facets: tuple[str, ...] = FACETS
+
+    def runs(self, leg: Leg) -> bool:
+        if leg == "vector":
+            return "vector" in self.legs and self.vector is not None and self.vector_depth > 0
+        return "keyword" in self.legs and self.keyword_depth > 0
 
 
 @dataclass(frozen=True)
 class DocInfo:
-    """What fusion, facets and explanations need about a candidate."""
+    """What the searcher needs about a candidate to rank and report it."""
 
     kind: str
     ref: str
     completeness: float
-    category: str | None = None
-    region: str | None = None
-    origin: str | None = None
-    certifications: tuple[str, ...] = ()
-    service_modes: tuple[str, ...] = ()
 
 
 @dataclass
-class Candidates:
-    keyword: list[tuple[str, float]] = field(default_factory=list)  # doc id, BM25 score (best first)
+class BackendResult:
+    """Both legs best first. `total` and `facets` describe the whole filtered match set: the keyword
+    matches (AND of the query's groups, or OR when AND found too few), every filtered document when
+    browsing, or the vector candidates when the keyword leg did not run or matched nothing."""
+
+    keyword: list[tuple[str, float]] = field(default_factory=list)  # doc id, BM25 (browse: completeness)
     vector: list[tuple[str, float]] = field(default_factory=list)  # doc id, cosine similarity
-    keyword_total: int = 0
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     info: dict[str, DocInfo] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class DocText:
+    """A listing's stored text, for highlights and match explanations of the page being shown."""
+
     title: str
     body: str
-    terms: frozenset[str]
+    terms: str  # analysis.index_text of title and body
 
 
 class SearchBackend(Protocol):
     name: str
 
-    def ensure_ready(self) -> None: ...
+    def ensure_ready(self) -> None:
+        """Fail fast (BackendUnavailable) when the store cannot be opened or reached."""
 
-    def write(self, ops: Sequence[Upsert | Delete]) -> list[WriteResult]:
-        """Apply upserts and deletes with external versions: an op whose version is not newer than
-        what the backend holds for that id (a tombstone included) is skipped as "stale"."""
+    def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Apply upserts and deletes with external versions, one result per op in order. An op whose
+        version is not newer than what the backend holds for its id (a deleted id's tombstone included)
+        is skipped as "stale". Results are returned only once the writes are durable."""
 
-    def candidates(self, query: BackendQuery) -> Candidates:
-        """Keyword leg (AND of groups, OR when AND finds nothing; all filtered docs when no groups)
-        and vector leg, both filtered."""
+    def search(self, query: BackendQuery) -> BackendResult: ...
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, DocText]: ...
 
     def versions(self) -> dict[str, int]:
-        """Every live document id with its version."""
+        """Every live document id with its version (tombstones excluded), for drift checks."""
 
-    def count(self) -> int: ...
+    def count(self) -> int:
+        """Live documents."""
 
     def rebuild(self, upserts: Iterable[Upsert]) -> None:
-        """Build a new index aside from these documents and swap it in atomically."""
+        """Build a new index aside from exactly these documents (keeping known tombstones) and swap it
+        in atomically; searches keep answering from the old index meanwhile."""
 
-    def clear(self) -> None: ...
+    def clear(self) -> None:
+        """Forget everything, tombstones included (tests)."""
 
     def close(self) -> None: ...

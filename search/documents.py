@@ -1,10 +1,13 @@
-"""The search document: what the index knows about a posting, built from a catalogue record."""
+"""The search document: what the index knows about one listing, built from a catalogue record
+(the shape of shared/contracts/listing.schema.json)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
-SUMMARY_CHARS = 300
+# Sentence models read a few hundred word pieces at most; the title and the start of the body carry
+# what a listing is about.
+EMBEDDING_BODY_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -15,68 +18,84 @@ class SearchDocument:
     ref: str
     title: str
     body: str
-    category: str | None = None
-    region: str | None = None
-    origin: str | None = None
-    certifications: tuple[str, ...] = ()
+    category: str | None = None  # path in the instrument classification, "分析仪器/色谱仪器"
+    region: str | None = None  # "湖北省/武汉市"
+    origin: str | None = None  # "domestic" | "imported"
+    certifications: tuple[str, ...] = ()  # upper case: CMA, CNAS
     service_modes: tuple[str, ...] = ()
-    price_low: float | None = None
-    price_high: float | None = None
-    completeness: float = 1.0
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    price_cny_low: float | None = None
+    price_cny_high: float | None = None
+    completeness: float = 1.0  # 0..1, how fully the listing is filled in
 
     @property
     def province(self) -> str | None:
-        return self.region.split("/")[0] if self.region else None
+        return _top(self.region)
 
     @property
     def top_category(self) -> str | None:
-        return self.category.split("/")[0] if self.category else None
+        return _top(self.category)
 
     def embedding_text(self) -> str:
-        """Title plus the start of the body: sentence models read a few hundred tokens at most."""
-        return f"{self.title}. {self.body[:SUMMARY_CHARS]}"
+        return f"{self.title}. {self.body[:EMBEDDING_BODY_CHARS]}"
 
 
-def _texts(values: Any) -> list[str]:
+def _top(path: str | None) -> str | None:
+    return path.split("/", 1)[0] if path else None
+
+
+def matches_prefix(path: str | None, prefix: str) -> bool:
+    """Region and category filters match whole path segments: "湖北省" matches "湖北省/武汉市", not "湖北省省"."""
+    prefix = prefix.rstrip("/")
+    return bool(path) and (path == prefix or path.startswith(prefix + "/"))
+
+
+def _strings(values: Any) -> list[str]:
     if not values:
         return []
     if isinstance(values, Mapping):
         return [f"{key} {value}" for key, value in values.items()]
-    return [str(v) for v in values]
+    if isinstance(values, str):
+        return [values]
+    return [str(v) for v in values if v is not None]
 
 
 def _price_range(record: Mapping[str, Any]) -> tuple[float | None, float | None]:
-    prices = [f["price_cny"] for f in record.get("fees") or [] if isinstance(f, Mapping)]
-    for key in ("price_min_cny", "price_max_cny", "asking_price_cny", "budget_cny"):
-        if record.get(key) is not None:
-            prices.append(float(record[key]))
+    """One CNY range per listing: its fees, its price range, a transfer's asking price or a need's budget."""
+    prices = [float(f["price_cny"]) for f in record.get("fees") or []
+              if isinstance(f, Mapping) and f.get("price_cny") is not None]
+    prices += [float(record[key]) for key in ("price_min_cny", "price_max_cny", "asking_price_cny", "budget_cny")
+               if record.get(key) is not None]
     return (min(prices), max(prices)) if prices else (None, None)
 
 
-def build_document(doc_id: str, version: int, record: Mapping[str, Any]) -> SearchDocument:
+def _body(record: Mapping[str, Any]) -> str:
     owner = record.get("owner") or {}
-    fees = [f"{f.get('item', '')}" for f in record.get("fees") or [] if isinstance(f, Mapping)]
     parts = [
         record.get("description") or "",
-        " ".join(_texts(record.get("keywords"))),
-        " ".join(filter(None, [record.get("model"), record.get("manufacturer"), record.get("field"),
-                               record.get("sample_type")])),
-        " ".join(_texts(record.get("capabilities"))),
-        " ".join(_texts(record.get("standards"))),
-        " ".join(_texts(record.get("replaces"))),
-        " ".join(_texts(record.get("specs"))),
-        " ".join(fees),
+        *_strings(record.get("capabilities")),
+        *_strings(record.get("standards")),
+        *_strings(record.get("keywords")),
+        *_strings([record.get(key) for key in ("model", "manufacturer", "field", "sample_type")]),
+        *_strings(record.get("replaces")),
+        *_strings(record.get("specs")),
+        *_strings(record.get("patents")),
+        *(f.get("item", "") for f in record.get("fees") or [] if isinstance(f, Mapping)),
         owner.get("name") or "",
-        # Place and category words are typed into queries ("武汉", "色谱仪器") as often as chosen as filters.
-        " ".join(filter(None, [record.get("region"), record.get("category")])).replace("/", " "),
+        # Places and categories are typed into queries ("武汉 色谱") as often as they are chosen as filters.
+        *(path.replace("/", " ") for path in _strings([record.get("region"), record.get("category")])),
     ]
+    return "\n".join(part.strip() for part in parts if part and part.strip())
+
+
+def build_document(doc_id: str, version: int, record: Mapping[str, Any]) -> SearchDocument:
     low, high = _price_range(record)
+    completeness = record.get("completeness")
     return SearchDocument(
-        doc_id=doc_id, version=version, kind=record["kind"], ref=record["ref"], title=record["title"],
-        body="\n".join(p for p in parts if p),
-        category=record.get("category"), region=record.get("region"), origin=record.get("origin"),
-        certifications=tuple(sorted({c.strip().upper() for c in record.get("certifications") or [] if c.strip()})),
-        service_modes=tuple(record.get("service_modes") or ()), price_low=low, price_high=high,
-        completeness=float(record.get("completeness", 1.0)),
+        doc_id=str(doc_id), version=int(version), kind=record["kind"], ref=record["ref"], title=record["title"],
+        body=_body(record), category=record.get("category") or None, region=record.get("region") or None,
+        origin=record.get("origin") or None,
+        certifications=tuple(sorted({c.strip().upper() for c in _strings(record.get("certifications")) if c.strip()})),
+        service_modes=tuple(sorted(set(_strings(record.get("service_modes"))))),
+        price_cny_low=low, price_cny_high=high,
+        completeness=1.0 if completeness is None else min(1.0, max(0.0, float(completeness))),
     )

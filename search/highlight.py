@@ -1,4 +1,9 @@
-"""Highlights: escape first, then wrap matches in <mark>, so listing text can never inject HTML."""
+"""Highlights: escape first, then wrap matches in <mark>, so listing text can never inject HTML.
+
+Done here, over the stored original text, for both backends: the indexes hold jieba tokens, so an
+engine's own highlighter (OpenSearch's included) could only mark those lower-cased tokens, not the
+listing's own words.
+"""
 from __future__ import annotations
 
 import re
@@ -7,12 +12,20 @@ from typing import Sequence
 
 SNIPPET_CHARS = 160
 MAX_SNIPPETS = 2
+WORD_CHAR = "[0-9a-zA-Z]"
+
+
+def _surface_pattern(surface: str) -> str:
+    """Latin surfaces match whole words only ("ms" not inside "terms"); spaces match any whitespace."""
+    body = r"\s+".join(re.escape(part) for part in surface.split())
+    start = f"(?<!{WORD_CHAR})" if re.match(WORD_CHAR, surface) else ""
+    end = f"(?!{WORD_CHAR})" if re.search(WORD_CHAR + "$", surface) else ""
+    return start + body + end
 
 
 def _pattern(surfaces: Sequence[str]) -> re.Pattern | None:
-    if not surfaces:
-        return None
-    return re.compile("|".join(re.escape(s) for s in surfaces), re.IGNORECASE)
+    surfaces = sorted({s for s in surfaces if s.strip()}, key=len, reverse=True)  # longest wins
+    return re.compile("|".join(_surface_pattern(s) for s in surfaces), re.IGNORECASE) if surfaces else None
 
 
 def _marked(text: str, pattern: re.Pattern) -> str:
@@ -33,12 +46,12 @@ def highlight(title: str, body: str, surfaces: Sequence[str]) -> dict[str, list[
     result: dict[str, list[str]] = {}
     if pattern.search(title):
         result["title"] = [_marked(title, pattern)]
-    snippets, covered = [], -1
+    snippets, covered = [], 0
     for match in pattern.finditer(body):
         if match.start() < covered:
             continue
         start = max(0, match.start() - SNIPPET_CHARS // 3)
-        end = min(len(body), start + SNIPPET_CHARS)
+        end = min(len(body), max(start + SNIPPET_CHARS, match.end()))
         snippets.append(_marked(body[start:end].replace("\n", " "), pattern))
         covered = end
         if len(snippets) == MAX_SNIPPETS:

@@ -1,83 +1,126 @@
-"""The OpenSearch backend: everything in the project that talks to OpenSearch lives in this module.
+"""The OpenSearch backend. Everything in the project that talks to OpenSearch lives in this module.
 
-- One physical index per build (`<alias>-<timestamp>`) behind an alias, so a rebuild swaps atomically.
-- Terms come pre-analysed from search.analysis (whitespace-analysed fields), so BM25 sees the same
-  words, sub-words and synonym concepts as the embedded backend.
-- Versions are external (the posting's version); a delete writes a tombstone document instead of
-  deleting, because OpenSearch forgets deleted versions after index.gc_deletes (60 s) and a late,
-  older upsert could then resurrect a deleted listing.
-- Keyword AND, keyword OR and the k-NN leg (filters inside the knn clause) go in one _msearch;
-  fusion happens in search.service like for every backend.
+- Searches and writes go through an alias (`<prefix>`) over a physical index (`<prefix>-v<timestamp>`);
+  a rebuild loads a new index and moves the alias in one `_aliases` call, so there is no moment without
+  an index to search.
+- The text fields hold tokens pre-analysed by search.analysis (whitespace analyzer), and queries are
+  expanded with synonyms by the same module: the BM25 leg sees exactly the terms the embedded backend
+  sees. Highlighting is done by search.highlight over the stored text, for the same reason.
+- Versions are external (the listing's version). A delete is written as a tombstone document
+  (`live: false`) with the delete's version instead of a real delete: OpenSearch remembers a deleted
+  document's version only for `index.gc_deletes` (60 s), after which a late, older upsert would bring
+  the listing back. A tombstone never expires, is copied into the new index by a rebuild, and costs one
+  tiny document per deleted listing; raising gc_deletes instead would keep every delete in memory and
+  would still be lost at the first rebuild.
+- The keyword legs (AND of the query's groups, and OR as the fallback) and the k-NN leg, with the
+  filters inside the knn clause, go in one `_msearch`; facets are aggregations; fusion happens in
+  search.service as for the embedded backend.
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
 
-import numpy as np
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, NotFoundError, TransportError
 
 from search import analysis
 from search.backend import (
+    FACET_SIZE,
     BackendQuery,
+    BackendResult,
     BackendUnavailable,
-    Candidates,
     Delete,
     DocInfo,
     DocText,
     SearchFilters,
     Upsert,
+    WriteOp,
     WriteResult,
 )
 from search.embedded import AND_ENOUGH, TITLE_WEIGHT
 
 REQUEST_TIMEOUT = 30
 BULK_CHUNK = 500
-LIGHT_FIELDS = ["doc_id", "kind", "ref", "completeness", "category", "region", "origin", "certifications",
-                "service_modes"]
+# Items rejected because the node is busy (HTTP 429) are sent again, this many times, with backoff.
+BULK_RETRIES = 3
+FACET_FIELDS = {"kind": "kind", "region": "province", "category": "top_category", "origin": "origin",
+                "certification": "certifications", "service_mode": "service_modes"}
+HIT_FIELDS = ["doc_id", "kind", "ref", "completeness"]
 
 _clients: dict[str, OpenSearch] = {}
 _clients_lock = threading.Lock()
 
 
 def client_for(url: str) -> OpenSearch:
-    """One client (and connection pool) per process and URL."""
+    """One client, and so one connection pool, per process and URL."""
     with _clients_lock:
         if url not in _clients:
-            _clients[url] = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True)
+            _clients[url] = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True,
+                                       pool_maxsize=16)
         return _clients[url]
 
 
-def _mapping(dimension: int) -> dict[str, Any]:
+def _index_body() -> dict[str, Any]:
     keyword = {"type": "keyword"}
-    stored_only = {"type": "text", "index": False}
+    stored = {"type": "text", "index": False}  # returned for highlights, never searched
+    tokens = {"type": "text", "analyzer": "tokens"}
     return {
-        "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0},
-                     "analysis": {"analyzer": {"terms": {"type": "custom", "tokenizer": "whitespace"}}}},
+        "settings": {"index": {"knn": True, "number_of_shards": 1},
+                     "analysis": {"analyzer": {"tokens": {"type": "custom", "tokenizer": "whitespace"}}}},
+        # The vector field is added with the first upsert, when its dimension is known.
         "mappings": {"dynamic": "strict", "properties": {
             "doc_id": keyword, "version": {"type": "long"}, "live": {"type": "boolean"},
-            "kind": keyword, "ref": keyword, "title": stored_only, "body": stored_only, "terms": stored_only,
-            "title_terms": {"type": "text", "analyzer": "terms"}, "body_terms": {"type": "text", "analyzer": "terms"},
-            "category": keyword, "top_category": keyword, "region": keyword, "province": keyword, "origin": keyword,
-            "certifications": keyword, "service_modes": keyword,
-            "price_low": {"type": "double"}, "price_high": {"type": "double"}, "completeness": {"type": "float"},
-            "vector": {"type": "knn_vector", "dimension": dimension,
-                       "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}},
+            "written_at": {"type": "double"}, "kind": keyword, "ref": keyword, "title": stored, "body": stored,
+            "title_terms": tokens, "body_terms": tokens, "category": keyword, "top_category": keyword,
+            "region": keyword, "province": keyword, "origin": keyword, "certifications": keyword,
+            "service_modes": keyword, "price_low": {"type": "double"}, "price_high": {"type": "double"},
+            "completeness": {"type": "float"},
         }},
     }
+
+
+def _vector_mapping(dimension: int) -> dict[str, Any]:
+    return {"properties": {"vector": {
+        "type": "knn_vector", "dimension": dimension,
+        # Lucene's engine: the k-NN plugin built from Maven Central has no native faiss/nmslib libraries.
+        "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}}}}
+
+
+def _source(upsert: Upsert, terms: tuple[str, str]) -> dict[str, Any]:
+    document = upsert.document
+    return {
+        "doc_id": document.doc_id, "version": document.version, "live": True, "written_at": time.time(),
+        "kind": document.kind, "ref": document.ref, "title": document.title, "body": document.body,
+        "title_terms": terms[0], "body_terms": terms[1], "category": document.category,
+        "top_category": document.top_category, "region": document.region, "province": document.province,
+        "origin": document.origin, "certifications": list(document.certifications),
+        "service_modes": list(document.service_modes), "price_low": document.price_cny_low,
+        "price_high": document.price_cny_high, "completeness": document.completeness,
+        "vector": [float(x) for x in upsert.vector],
+    }
+
+
+def _tombstone(delete: Delete) -> dict[str, Any]:
+    return {"doc_id": delete.doc_id, "version": delete.version, "live": False, "written_at": time.time()}
+
+
+def _prefix_clause(field: str, prefix: str) -> dict[str, Any]:
+    prefix = prefix.rstrip("/")
+    return {"bool": {"should": [{"term": {field: prefix}}, {"prefix": {field: prefix + "/"}}]}}
 
 
 def _filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     clauses: list[dict[str, Any]] = [{"term": {"live": True}}]
     if filters.kinds:
         clauses.append({"terms": {"kind": list(filters.kinds)}})
-    for field, top, value in (("region", "province", filters.region), ("category", "top_category", filters.category)):
-        if value:
-            clauses.append({"bool": {"should": [{"term": {field: value}}, {"prefix": {field: value + "/"}}]}}
-                           if "/" in value else {"term": {top: value}})
+    if filters.region:
+        clauses.append(_prefix_clause("region", filters.region))
+    if filters.category:
+        clauses.append(_prefix_clause("category", filters.category))
     if filters.origin:
         clauses.append({"term": {"origin": filters.origin}})
     clauses += [{"term": {"certifications": c}} for c in filters.certifications]
@@ -91,48 +134,37 @@ def _filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
 
 
 def _group_clause(group: analysis.QueryGroup) -> dict[str, Any]:
+    """Any alternative of the group, in the title (weighted like the embedded backend's BM25) or body."""
     should = []
-    for term in group.terms:
-        should.append({"term": {"title_terms": {"value": term, "boost": TITLE_WEIGHT}}})
-        should.append({"term": {"body_terms": term}})
+    for alternative in group.alternatives:
+        text = " ".join(alternative.phrase)
+        should.append({"match_phrase": {"title_terms": {"query": text, "boost": TITLE_WEIGHT}}})
+        should.append({"match_phrase": {"body_terms": {"query": text}}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def _source(document, vector: np.ndarray) -> dict[str, Any]:
-    title_terms = analysis.index_terms(document.title)
-    body_terms = analysis.index_terms(document.body)
-    return {
-        "doc_id": document.doc_id, "version": document.version, "live": True, "kind": document.kind,
-        "ref": document.ref, "title": document.title, "body": document.body,
-        "terms": " ".join(set(title_terms + body_terms)), "title_terms": " ".join(title_terms),
-        "body_terms": " ".join(body_terms), "category": document.category, "top_category": document.top_category,
-        "region": document.region, "province": document.province, "origin": document.origin,
-        "certifications": list(document.certifications), "service_modes": list(document.service_modes),
-        "price_low": document.price_low, "price_high": document.price_high, "completeness": document.completeness,
-        "vector": [float(x) for x in vector],
-    }
+def _aggregations(facets: Sequence[str]) -> dict[str, Any]:
+    return {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE,
+                             "order": [{"_count": "desc"}, {"_key": "asc"}]}} for name in facets}
 
 
-def _tombstone(doc_id: str, version: int) -> dict[str, Any]:
-    return {"doc_id": doc_id, "version": version, "live": False}
-
-
-def _info(source: dict[str, Any]) -> DocInfo:
-    return DocInfo(kind=source["kind"], ref=source["ref"], completeness=source.get("completeness", 1.0),
-                   category=source.get("category"), region=source.get("region"), origin=source.get("origin"),
-                   certifications=tuple(source.get("certifications") or ()),
-                   service_modes=tuple(source.get("service_modes") or ()))
+def _facets(response: dict[str, Any], facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    aggregations = response.get("aggregations", {})
+    return {name: [(b["key"], b["doc_count"]) for b in aggregations.get(name, {}).get("buckets", [])]
+            for name in facets}
 
 
 class OpenSearchBackend:
     name = "opensearch"
 
-    def __init__(self, url: str, alias: str = "yiqi-listings", refresh: bool = True) -> None:
+    def __init__(self, url: str, prefix: str = "yiqi-listings", refresh: bool = True) -> None:
         self.url = url
-        self.alias = alias
-        # Refresh on write makes an acknowledged change searchable at once, like the embedded backend.
+        self.alias = prefix
+        # Refresh on write makes an acknowledged change searchable at once, as in the embedded backend.
+        # Durability does not depend on it: OpenSearch fsyncs its translog before answering a bulk.
         self.refresh = refresh
         self.client = client_for(url)
+        self._indexes_with_vectors: set[str] = set()
 
     def _call(self, method, **kwargs):
         try:
@@ -140,112 +172,156 @@ class OpenSearchBackend:
         except (OpenSearchConnectionError, ConnectionTimeout) as error:
             raise BackendUnavailable(f"OpenSearch at {self.url} is unreachable: {error}") from error
 
-    # -- index lifecycle ---------------------------------------------------------------------------
+    # -- indexes -----------------------------------------------------------------------------------
     def _physical_indexes(self) -> list[str]:
         try:
             return sorted(self._call(self.client.indices.get_alias, name=self.alias))
         except NotFoundError:
             return []
 
-    def _create_index(self, dimension: int, name: str | None = None, with_alias: bool = False) -> str:
-        name = name or f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{int(time.time() * 1000) % 1000:03d}"
-        body = _mapping(dimension)
-        if with_alias:
-            body["aliases"] = {self.alias: {}}
-        self._call(self.client.indices.create, index=name, body=body)
-        return name
+    def _new_index_name(self) -> str:
+        return f"{self.alias}-v{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+
+    def _live_index(self) -> str:
+        """The index behind the alias. The first one has a fixed name and gets the alias in the same
+        request, so when several workers start at once exactly one creation succeeds."""
+        indexes = self._physical_indexes()
+        if indexes:
+            return indexes[0]
+        first = f"{self.alias}-v0"
+        try:
+            self._call(self.client.indices.create, index=first, body={**_index_body(), "aliases": {self.alias: {}}})
+        except TransportError as error:
+            if error.error != "resource_already_exists_exception":
+                raise
+        return first
+
+    def _ensure_vector_field(self, index: str, dimension: int) -> None:
+        if index in self._indexes_with_vectors:
+            return
+        mapping = self._call(self.client.indices.get_mapping, index=index)[index]["mappings"]
+        if "vector" not in mapping.get("properties", {}):
+            # Idempotent when two writers add the same field; a different dimension fails per item later.
+            self._call(self.client.indices.put_mapping, index=index, body=_vector_mapping(dimension))
+        self._indexes_with_vectors.add(index)
 
     def ensure_ready(self) -> None:
-        self._call(self.client.cluster.health, params={"wait_for_status": "yellow", "timeout": "30s"})
-
-    def _ensure_index(self, dimension: int) -> None:
-        """The first index has a fixed name and gets the alias in the same request, so when several
-        workers start at once exactly one creation succeeds and the others find it there."""
-        if not self._physical_indexes():
-            try:
-                self._create_index(dimension, name=f"{self.alias}-initial", with_alias=True)
-            except TransportError as error:
-                if "resource_already_exists_exception" not in str(error):
-                    raise
+        self._call(self.client.cluster.health, wait_for_status="yellow", timeout="30s")
 
     # -- writes ------------------------------------------------------------------------------------
-    def write(self, ops: Sequence[Upsert | Delete]) -> list[WriteResult]:
+    def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        if not ops:
+            return []
+        index = self._live_index()
         upserts = [op for op in ops if isinstance(op, Upsert)]
         if upserts:
-            self._ensure_index(int(upserts[0].vector.shape[0]))
-        elif not self._physical_indexes():
-            self._ensure_index(384)
-        return self._bulk(self.alias, ops, refresh=self.refresh)
+            self._ensure_vector_field(index, len(upserts[0].vector))
+        # require_alias: a write must never auto-create an index named like the alias.
+        return self._bulk(self.alias, ops, refresh=self.refresh, require_alias=True)
 
-    def _bulk(self, index: str, ops: Sequence[Upsert | Delete], refresh: bool) -> list[WriteResult]:
-        lines: list[dict[str, Any]] = []
-        for op in ops:
-            lines.append({"index": {"_index": index, "_id": op.doc_id, "version": op.version,
-                                    "version_type": "external"}})
-            lines.append(_source(op.document, op.vector) if isinstance(op, Upsert) else _tombstone(op.doc_id, op.version))
-        if not lines:
-            return []
-        response = self._call(self.client.bulk, body=lines, params={"refresh": "true" if refresh else "false"})
-        results = []
-        for op, item in zip(ops, response["items"]):
-            outcome = item["index"]
-            status = outcome.get("status", 500)
-            if status in (200, 201):
-                results.append(WriteResult(op.doc_id, "ok"))
-            elif status == 409:
-                results.append(WriteResult(op.doc_id, "stale"))
-            else:
-                error = outcome.get("error", {})
-                results.append(WriteResult(op.doc_id, "error", f"{error.get('type')}: {error.get('reason')}"))
-        return results
+    def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: bool, require_alias: bool = False) -> list[WriteResult]:
+        terms = {id(op): (analysis.index_text(op.document.title), analysis.index_text(op.document.body))
+                 for op in ops if isinstance(op, Upsert)}
+        results: dict[int, WriteResult] = {}
+        pending = list(range(len(ops)))
+        for attempt in range(BULK_RETRIES + 1):
+            lines: list[dict[str, Any]] = []
+            for position in pending:
+                op = ops[position]
+                action = {"_index": index, "_id": op.doc_id, "version": op.version, "version_type": "external"}
+                if require_alias:
+                    action["require_alias"] = True
+                lines += [{"index": action},
+                          _source(op, terms[id(op)]) if isinstance(op, Upsert) else _tombstone(op)]
+            response = self._call(self.client.bulk, body=lines, refresh="true" if refresh else "false")
+            busy = []
+            for position, item in zip(pending, response["items"]):
+                outcome = item["index"]
+                status = outcome.get("status", 500)
+                if status in (200, 201):
+                    results[position] = WriteResult(ops[position].doc_id, "ok")
+                elif status == 409:  # version conflict: the index already holds this version or a newer one
+                    results[position] = WriteResult(ops[position].doc_id, "stale")
+                elif status == 429 and attempt < BULK_RETRIES:
+                    busy.append(position)
+                else:
+                    error = outcome.get("error", {})
+                    results[position] = WriteResult(ops[position].doc_id, "error",
+                                                    f"{error.get('type')}: {error.get('reason')}")
+            if not busy:
+                break
+            pending = busy
+            time.sleep(0.5 * 2 ** attempt)
+        return [results[position] for position in range(len(ops))]
 
     # -- reads -------------------------------------------------------------------------------------
-    def candidates(self, query: BackendQuery) -> Candidates:
+    def search(self, query: BackendQuery) -> BackendResult:
         filters = _filter_clauses(query.filters)
+        aggregations = _aggregations(query.facets)
         searches: list[tuple[str, dict[str, Any]]] = []
-        if query.keyword_depth and query.groups:
-            clauses = [_group_clause(g) for g in query.groups]
-            searches.append(("and", {"query": {"bool": {"must": clauses, "filter": filters}}}))
-            if len(clauses) > 1:
-                searches.append(("or", {"query": {"bool": {"should": clauses, "minimum_should_match": 1,
-                                                           "filter": filters}}}))
-        elif query.keyword_depth:
-            searches.append(("browse", {"query": {"bool": {"filter": filters}}, "track_total_hits": True,
-                                        "sort": [{"completeness": "desc"}, {"doc_id": "desc"}]}))
-        if query.vector is not None:
-            depth = query.vector_depth
-            searches.append(("vector", {"query": {"knn": {"vector": {
-                "vector": [float(x) for x in query.vector], "k": depth, "filter": {"bool": {"filter": filters}}}}}}))
-        body: list[dict[str, Any]] = []
-        for leg, search in searches:
-            size = query.vector_depth if leg == "vector" else query.keyword_depth
-            body += [{"index": self.alias}, {"size": size, "_source": LIGHT_FIELDS, **search}]
-        result = Candidates()
-        if not body:
-            return result
-        responses = self._call(self.client.msearch, body=body)["responses"]
-        found: dict[str, float] = {}
-        for (leg, _), response in zip(searches, responses):
-            if "error" in response:  # _msearch reports per-search failures inside an HTTP 200
-                if response["error"].get("type") == "index_not_found_exception":
-                    return Candidates()  # nothing indexed yet
-                raise RuntimeError(f"OpenSearch {leg} search failed: {response['error']}")
-            hits = response["hits"]["hits"]
-            for hit in hits:
-                result.info.setdefault(hit["_source"]["doc_id"], _info(hit["_source"]))
-            if leg == "vector":
-                # Lucene's cosinesimil score is (1 + cosine) / 2.
-                result.vector = [(h["_source"]["doc_id"], 2 * h["_score"] - 1) for h in hits
-                                 if 2 * h["_score"] - 1 >= query.min_similarity]
-            elif leg == "browse":
-                result.keyword = [(h["_source"]["doc_id"], h["_source"].get("completeness", 0.0)) for h in hits]
-                result.keyword_total = response["hits"]["total"]["value"]
-            elif leg == "and" or len(found) < AND_ENOUGH:
-                for hit in hits:
-                    found.setdefault(hit["_source"]["doc_id"], hit["_score"])  # AND matches stay ahead
-        if found:
-            result.keyword = list(found.items())[:query.keyword_depth]
-            result.keyword_total = len(result.keyword)
+        common = {"_source": HIT_FIELDS, "track_total_hits": True, "aggs": aggregations}
+        if query.runs("keyword") and query.keywords:
+            groups = [_group_clause(g) for g in query.keywords.groups]
+            searches.append(("and", {**common, "size": query.keyword_depth,
+                                     "query": {"bool": {"must": groups, "filter": filters}}}))
+            if len(groups) > 1:
+                searches.append(("or", {**common, "size": query.keyword_depth, "query": {"bool": {
+                    "should": groups, "minimum_should_match": 1, "filter": filters}}}))
+        elif query.runs("keyword"):  # browse
+            searches.append(("browse", {**common, "size": query.keyword_depth, "query": {"bool": {"filter": filters}},
+                                        "sort": [{"completeness": "desc"}, {"written_at": "desc"}, {"doc_id": "asc"}]}))
+        if query.runs("vector"):
+            searches.append(("vector", {
+                **common, "size": query.vector_depth,
+                # Lucene's cosinesimil score is (1 + cosine) / 2; min_score also limits the facets.
+                "min_score": (1 + query.min_similarity) / 2,
+                "query": {"knn": {"vector": {"vector": [float(x) for x in query.vector], "k": query.vector_depth,
+                                             "filter": {"bool": {"filter": filters}}}}}}))
+        if not searches:
+            return BackendResult()
+        body = [line for _, search in searches for line in ({"index": self.alias}, search)]
+        responses = dict(zip([leg for leg, _ in searches], self._call(self.client.msearch, body=body)["responses"]))
+        for leg, response in list(responses.items()):
+            if "error" not in response:  # _msearch reports each search's failure inside an HTTP 200
+                continue
+            if response["error"].get("type") == "index_not_found_exception":
+                return BackendResult()  # nothing written yet
+            if leg == "vector" and "not knn_vector type" in str(response["error"]):
+                del responses[leg]  # only deletes so far: the vector field comes with the first upsert
+                continue
+            raise RuntimeError(f"OpenSearch {leg} search failed: {response['error']}")
+        return self._result(query, responses)
+
+    def _result(self, query: BackendQuery, responses: dict[str, dict[str, Any]]) -> BackendResult:
+        result = BackendResult()
+        counted = None  # the response whose total and facets describe the match set
+        if "browse" in responses:
+            counted = responses["browse"]
+            result.keyword = [(h["_source"]["doc_id"], float(h["_source"]["completeness"]))
+                              for h in counted["hits"]["hits"]]
+        elif "and" in responses:
+            legs = ["and"]
+            if "or" in responses and responses["and"]["hits"]["total"]["value"] < AND_ENOUGH:
+                legs.append("or")
+            counted = responses[legs[-1]]
+            ranked: dict[str, float] = {}
+            for leg in legs:  # AND matches first, then those only OR found
+                for hit in responses[leg]["hits"]["hits"]:
+                    ranked.setdefault(hit["_source"]["doc_id"], hit["_score"])
+            result.keyword = list(ranked.items())[:query.keyword_depth]
+        if "vector" in responses:
+            result.vector = [(h["_source"]["doc_id"], 2 * h["_score"] - 1) for h in responses["vector"]["hits"]["hits"]]
+            if counted is None or not counted["hits"]["total"]["value"]:
+                counted = responses["vector"]
+        if counted is not None:
+            vector_counted = counted is responses.get("vector")
+            result.total = len(result.vector) if vector_counted else counted["hits"]["total"]["value"]
+            result.facets = _facets(counted, query.facets)
+        for response in responses.values():
+            for hit in response["hits"]["hits"]:
+                source = hit["_source"]
+                result.info.setdefault(source["doc_id"], DocInfo(source["kind"], source["ref"],
+                                                                 float(source.get("completeness", 1.0))))
         return result
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, DocText]:
@@ -253,72 +329,87 @@ class OpenSearchBackend:
             return {}
         try:
             response = self._call(self.client.mget, index=self.alias, body={"ids": list(doc_ids)},
-                                  params={"_source_includes": "title,body,terms,live"})
+                                  _source_includes="live,title,body,title_terms,body_terms")
         except NotFoundError:
             return {}
-        return {d["_id"]: DocText(d["_source"].get("title", ""), d["_source"].get("body", ""),
-                                  frozenset((d["_source"].get("terms") or "").split()))
+        return {d["_id"]: DocText(d["_source"]["title"], d["_source"]["body"],
+                                  f"{d['_source']['title_terms']} {d['_source']['body_terms']}")
                 for d in response["docs"] if d.get("found") and d["_source"].get("live")}
 
-    def _scan(self, index: str, live: bool, fields: list[str]) -> Iterable[dict[str, Any]]:
+    def _scan(self, index: str, live: bool) -> Iterator[dict[str, Any]]:
         try:
-            yield from helpers.scan(self.client, index=index, query={"query": {"term": {"live": live}}},
-                                    _source=fields, size=1000, request_timeout=REQUEST_TIMEOUT)
+            yield from helpers.scan(self.client, index=index, size=1000, request_timeout=REQUEST_TIMEOUT,
+                                    query={"query": {"term": {"live": live}}, "_source": ["version"]})
         except NotFoundError:
             return
         except (OpenSearchConnectionError, ConnectionTimeout) as error:
-            raise BackendUnavailable(str(error)) from error
+            raise BackendUnavailable(f"OpenSearch at {self.url} is unreachable: {error}") from error
 
     def versions(self) -> dict[str, int]:
-        if not self._physical_indexes():
-            return {}
-        return {hit["_id"]: hit["_source"]["version"] for hit in self._scan(self.alias, True, ["version"])}
+        return {hit["_id"]: hit["_source"]["version"] for hit in self._scan(self.alias, live=True)}
 
     def count(self) -> int:
-        if not self._physical_indexes():
+        try:
+            return self._call(self.client.count, index=self.alias, body={"query": {"term": {"live": True}}})["count"]
+        except NotFoundError:
             return 0
-        return self._call(self.client.count, index=self.alias, body={"query": {"term": {"live": True}}})["count"]
 
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> None:
-        """Load a new index while the alias still serves the old one, keep old tombstones, then swap."""
+        """Load a new index while the alias still serves the old one, carry the old tombstones over,
+        then move the alias in one atomic call and drop the old index.
+
+        Writes that reach the old index meanwhile are not in the new one: the caller replays them
+        afterwards (the indexer replays its outbox), and external versions make that idempotent.
+        """
         old = self._physical_indexes()
-        new: str | None = None
-        batch: list[Upsert] = []
-
-        def flush() -> None:
-            nonlocal new
-            if not batch:
-                return
-            if new is None:
-                new = self._create_index(int(batch[0].vector.shape[0]))
-            failed = [r for r in self._bulk(new, batch, refresh=False) if r.status == "error"]
-            if failed:
-                raise RuntimeError(f"rebuild failed for {len(failed)} documents, e.g. {failed[0].error}")
-            batch.clear()
-
-        for upsert in upserts:
-            batch.append(upsert)
-            if len(batch) >= BULK_CHUNK:
-                flush()
-        flush()
-        if new is None:
-            new = self._create_index(384)
-        if old:
-            tombstones = [Delete(hit["_id"], hit["_source"]["version"])
-                          for hit in self._scan(self.alias, False, ["version"])]
-            for start in range(0, len(tombstones), BULK_CHUNK):
-                self._bulk(new, tombstones[start:start + BULK_CHUNK], refresh=False)
-        self._call(self.client.indices.refresh, index=new)
-        actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
-        actions.append({"add": {"index": new, "alias": self.alias}})
-        self._call(self.client.indices.update_aliases, body={"actions": actions})
+        new = self._new_index_name()
+        body = _index_body()
+        body["settings"]["index"]["refresh_interval"] = "-1"  # no refreshes while bulk loading
+        self._call(self.client.indices.create, index=new, body=body)
+        try:
+            written: set[str] = set()
+            for chunk in _chunks(upserts, BULK_CHUNK):
+                self._ensure_vector_field(new, len(chunk[0].vector))
+                self._bulk_or_raise(new, chunk)
+                written.update(op.doc_id for op in chunk)
+            if old:
+                tombstones = (Delete(hit["_id"], hit["_source"]["version"]) for hit in self._scan(self.alias, live=False)
+                              if hit["_id"] not in written)
+                for chunk in _chunks(tombstones, BULK_CHUNK):
+                    self._bulk_or_raise(new, chunk)
+            self._call(self.client.indices.put_settings, index=new, body={"index": {"refresh_interval": None}})
+            self._call(self.client.indices.refresh, index=new)
+            actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+            self._call(self.client.indices.update_aliases,
+                       body={"actions": actions + [{"add": {"index": new, "alias": self.alias}}]})
+        except BaseException:
+            self._call(self.client.indices.delete, index=new, ignore_unavailable=True)
+            raise
         for name in old:
-            self._call(self.client.indices.delete, index=name)
+            self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+        self._indexes_with_vectors.difference_update(old)
+
+    def _bulk_or_raise(self, index: str, ops: Sequence[WriteOp]) -> None:
+        failed = [r for r in self._bulk(index, ops, refresh=False) if r.status == "error"]
+        if failed:
+            raise RuntimeError(f"rebuild: {len(failed)} documents failed, e.g. {failed[0]}")
 
     def clear(self) -> None:
         for name in self._physical_indexes():
-            self._call(self.client.indices.delete, index=name)
+            self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+        self._indexes_with_vectors.clear()
 
     def close(self) -> None:
-        """The client is shared by the process; nothing to release per backend."""
+        """Nothing to release: the client is shared by the whole process (see client_for)."""
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

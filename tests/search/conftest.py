@@ -1,4 +1,5 @@
-"""One contract suite for every search backend: same fixtures, same expectations."""
+"""Fixtures for the search library: every backend behind one parametrised fixture, and a writer of
+catalogue records."""
 from __future__ import annotations
 
 import os
@@ -9,24 +10,24 @@ import pytest
 from search.backend import Upsert
 from search.documents import build_document
 from search.embeddings import HashingEmbedder
-from search.embedded import EmbeddedBackend
+from search.factory import create_backend
 from search.service import Searcher
 
 OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
-BACKENDS = ["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+# Every index this run creates starts with this prefix, so runs never see each other's data.
+RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
 def backend(request, tmp_path):
     if request.param == "embedded":
-        backend = EmbeddedBackend(tmp_path / "search-index")
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")})
     else:
         if not OPENSEARCH_URL:
-            pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/test.sh starts OpenSearch and sets it)")
-        from search.opensearch import OpenSearchBackend
-
-        backend = OpenSearchBackend(OPENSEARCH_URL, f"test-{uuid.uuid4().hex[:10]}")
-        backend.ensure_ready()
+            pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/opensearch.sh start, then its url)")
+        backend = create_backend({"backend": "opensearch", "url": OPENSEARCH_URL,
+                                  "index": f"{RUN_PREFIX}-{uuid.uuid4().hex[:6]}"})
+    backend.ensure_ready()
     yield backend
     backend.clear()
     backend.close()
@@ -42,11 +43,15 @@ def searcher(backend, embedder):
     return Searcher(backend, embedder)
 
 
+def upserts(embedder, records, version=1):
+    """Documents for catalogue records (their "ref" is the doc id unless they carry an "id")."""
+    documents = [build_document(r.get("id", r["ref"]), r.get("version", version), r) for r in records]
+    vectors = embedder.embed([d.embedding_text() for d in documents])
+    return [Upsert(d, v) for d, v in zip(documents, vectors)]
+
+
 @pytest.fixture
 def put(backend, embedder):
-    """Index records (catalogue-contract dicts) as documents with ids and versions."""
-    def index(*records, version: int = 1):
-        documents = [build_document(r.get("id", r["ref"]), r.get("version", version), r) for r in records]
-        vectors = embedder.embed([d.embedding_text() for d in documents])
-        return backend.write([Upsert(d, v) for d, v in zip(documents, vectors)])
-    return index
+    def write(*records, version: int = 1):
+        return backend.write(upserts(embedder, records, version))
+    return write

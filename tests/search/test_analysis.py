@@ -1,51 +1,93 @@
-"""Text analysis shared by the backends: segmentation, stop words, synonyms, highlights, fusion."""
+"""Bilingual analysis shared by both backends: segmentation, normalisation, stop words, synonym
+expansion at query time, match explanations and highlights."""
+import pytest
+
 from search import analysis
-from search.fusion import reciprocal_rank_fusion
 from search.highlight import highlight
 
 
-def test_the_synonym_dictionary_is_large_and_each_term_means_one_thing():
-    groups = analysis.synonym_groups()
-    members = [m for group in groups for m in group]
-    assert len(groups) >= 150
-    assert len(members) == len(set(members))
+def alternatives(query):
+    return {a.surface for group in analysis.analyse_query(query).groups for a in group.alternatives}
 
 
-def test_domain_terms_stay_whole_and_latin_terms_keep_their_punctuation():
-    words = analysis.words("需要用液相色谱仪检测胶囊中的有关物质，ICP-MS 与 LC-MS/MS")
-    assert {"液相色谱仪", "有关物质", "icp-ms", "lc-ms/ms"} <= set(words)
-    assert "的" not in words and "需要" not in words
+def test_domain_terms_stay_whole_when_chinese_is_segmented():
+    words = analysis.words("需要用液相色谱仪检测胶囊中的有关物质，并做形貌观察")
+    assert {"液相色谱仪", "检测", "胶囊", "有关物质", "形貌观察"} <= set(words)
 
 
-def test_chinese_and_english_names_share_a_concept_in_both_directions():
-    def concepts(text):
-        return {t for t in analysis.index_terms(text) if t.startswith(analysis.CONCEPT_PREFIX)}
-
-    assert concepts("高效液相色谱仪") & concepts("HPLC system")
-    assert concepts("scanning electron microscope") & concepts("扫描电镜")
-    assert concepts("核磁共振") & concepts("NMR")
+def test_latin_terms_keep_their_inner_punctuation_and_are_lower_cased():
+    assert analysis.words("ICP-MS 与 LC-MS/MS, GB/T 40069-2021, 10 μL") == [
+        "icp-ms", "lc-ms/ms", "gb/t", "40069-2021", "10", "μl"]
 
 
-def test_a_query_becomes_groups_of_alternatives_and_two_synonyms_count_once():
-    groups = analysis.query_groups("微量杂质 有关物质 HPLC")
-    assert len(groups) == 2
-    assert all(any(t.startswith(analysis.CONCEPT_PREFIX) for t in g.terms) for g in groups)
+def test_full_width_forms_and_dash_variants_are_normalised():
+    assert analysis.words("ＨＰＬＣ　GC–MS 10µL") == ["hplc", "gc-ms", "10μl"]
 
 
-def test_matched_groups_explain_a_match_through_a_synonym():
-    groups = analysis.query_groups("液相色谱")
-    reasons = analysis.matched_groups(groups, analysis.index_terms("HPLC for impurity profiling"))
-    assert reasons and reasons[0].startswith("液相色谱 ≈")
+def test_mixed_text_keeps_the_order_of_chinese_and_latin_words():
+    assert analysis.words("国产液相色谱仪LC-3000替代Agilent 1260") == ["国产", "液相色谱仪", "lc-3000", "替代", "agilent", "1260"]
 
 
-def test_highlights_escape_html_and_mark_synonyms():
-    marked = highlight("<b>HPLC</b> 系统", "用于 液相色谱 分析 <script>x</script>", ["hplc", "液相色谱"])
-    assert marked["title"] == ["&lt;b&gt;<mark>HPLC</mark>&lt;/b&gt; 系统"]
-    assert "<script>" not in marked["body"][0] and "<mark>液相色谱</mark>" in marked["body"][0]
+def test_stop_words_of_both_languages_are_dropped():
+    words = analysis.words("我们需要的是 the analysis of impurities 和 杂质")
+    assert words == ["analysis", "impurities", "杂质"]
+    assert {"的", "需要", "the", "of"} <= analysis.stopwords()
 
 
-def test_reciprocal_rank_fusion_rewards_agreement_and_respects_weights():
-    fused = dict(reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=10))
-    assert fused["b"] > fused["a"] > fused["c"]
-    weighted = dict(reciprocal_rank_fusion([["a"], ["c"]], k=10, weights=[1.0, 0.1]))
-    assert weighted["a"] > weighted["c"]
+def test_indexed_terms_add_the_words_inside_long_words_after_the_words_themselves():
+    terms = analysis.index_terms("场发射扫描电镜 ICP-MS")
+    assert terms[:2] == ["场发射扫描电镜", "icp-ms"]
+    assert {"扫描电镜", "电镜", "icp", "ms"} <= set(terms[2:])
+
+
+def test_a_chinese_query_expands_to_english_synonyms_and_back():
+    assert {"hplc", "high performance liquid chromatography"} <= alternatives("液相色谱")
+    assert {"液相色谱", "高效液相色谱仪"} <= alternatives("HPLC")
+    assert {"扫描电镜", "sem"} <= alternatives("scanning electron microscope")
+
+
+def test_a_synonym_of_several_words_becomes_one_phrase_group():
+    query = analysis.analyse_query("scanning electron microscope 武汉")
+    assert [g.label for g in query.groups] == ["scanning electron microscope", "武汉"]
+    assert ("scanning", "electron", "microscope") in {a.phrase for a in query.groups[0].alternatives}
+
+
+def test_two_words_of_one_synonym_group_ask_for_one_thing():
+    assert len(analysis.analyse_query("微量杂质 有关物质 HPLC").groups) == 2
+
+
+def test_an_unknown_long_chinese_word_also_accepts_the_words_inside_it_and_their_synonyms():
+    query = analysis.analyse_query("胶囊剂")
+    assert [g.label for g in query.groups] == ["胶囊剂"]
+    assert {"胶囊剂", "胶囊", "capsule"} <= alternatives("胶囊剂")
+
+
+def test_a_query_of_stop_words_only_has_no_groups():
+    assert not analysis.analyse_query("的 the of")
+
+
+def test_matched_terms_name_the_word_or_the_synonym_that_matched():
+    query = analysis.analyse_query("液相色谱 杂质 武汉")
+    listing = analysis.index_text("HPLC for impurity profiling")
+    assert analysis.matched_terms(query, listing) == ["液相色谱 ≈ hplc", "杂质 ≈ impurity"]
+
+
+def test_matched_terms_require_a_whole_phrase():
+    query = analysis.analyse_query("scanning electron microscope")
+    assert analysis.matched_terms(query, analysis.index_text("scanning probe; electron microscope")) == []
+
+
+@pytest.mark.parametrize("surfaces, title, expected", [
+    (["hplc"], "<b>HPLC</b> 系统", "&lt;b&gt;<mark>HPLC</mark>&lt;/b&gt; 系统"),
+    (["液相色谱"], "国产液相色谱仪", "国产<mark>液相色谱</mark>仪"),
+    (["ms"], "LC-MS and terms", "LC-<mark>MS</mark> and terms"),  # Latin surfaces match whole words only
+    (["liquid chromatograph"], "Liquid  chromatograph", "<mark>Liquid  chromatograph</mark>"),
+])
+def test_highlights_escape_html_then_mark_matches(surfaces, title, expected):
+    assert highlight(title, "", surfaces)["title"] == [expected]
+
+
+def test_highlight_snippets_come_from_the_body_around_matches():
+    body = "前言。" * 100 + "采用<script>液相色谱</script>分析"
+    snippets = highlight("标题", body, analysis.highlight_terms(analysis.analyse_query("HPLC")))["body"]
+    assert len(snippets) == 1 and "<mark>液相色谱</mark>" in snippets[0] and "<script>" not in snippets[0]
