@@ -1,0 +1,72 @@
+"""The searcher on top of a backend: modes, the keyword-only fallback while the model loads,
+browsing and totals."""
+import threading
+
+import pytest
+
+from search.embeddings import HashingEmbedder
+from search.service import SearchRequest, Searcher
+from tests.search.test_backend_contract import ALL
+
+
+class LoadingEmbedder:
+    """Loads until told to finish, then behaves like the hashing embedder."""
+
+    def __init__(self):
+        self.loaded = threading.Event()
+        self._inner = HashingEmbedder()
+        self.dimension = self._inner.dimension
+
+    @property
+    def ready(self):
+        return self.loaded.is_set()
+
+    def embed(self, texts):
+        self.loaded.wait(timeout=10)
+        return self._inner.embed(texts)
+
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
+
+class RefusingEmbedder(HashingEmbedder):
+    def embed_query(self, text):
+        raise AssertionError("keyword search must not embed the query")
+
+
+@pytest.fixture
+def catalogue(put):
+    put(*ALL)
+
+
+def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend, catalogue):
+    embedder = LoadingEmbedder()
+    searcher = Searcher(backend, embedder)
+    response = searcher.search(SearchRequest("液相色谱"))
+    assert response.mode == "keyword" and response.hits
+    embedder.loaded.set()
+    searcher._warming.join(timeout=10)
+    assert searcher.search(SearchRequest("液相色谱")).mode == "hybrid"
+
+
+def test_keyword_mode_never_embeds_the_query(backend, catalogue):
+    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("扫描电镜", mode="keyword"))
+    assert [hit.ref for hit in response.hits] == ["sem"] and response.mode == "keyword"
+
+
+def test_browsing_never_embeds_and_keeps_the_backend_order(backend, catalogue):
+    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("", limit=100))
+    assert response.total == len(ALL) and len(response.hits) == len(ALL)
+    assert all(hit.highlights == {} and hit.matched_terms == () for hit in response.hits)
+
+
+def test_a_query_of_stop_words_only_matches_nothing_instead_of_listing_everything(backend, catalogue):
+    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("the of 的", mode="keyword"))
+    assert response.total == 0 and response.hits == []
+
+
+def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, embedder, catalogue):
+    searcher = Searcher(backend, embedder, min_similarity=-1.0)
+    keyword_total = searcher.search(SearchRequest("扫描电镜", mode="keyword")).total
+    hybrid = searcher.search(SearchRequest("扫描电镜", limit=100))
+    assert keyword_total == 1 and hybrid.total == len(hybrid.hits) > 1
