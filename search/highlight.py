@@ -23,11 +23,6 @@ def _surface_pattern(surface: str) -> str:
     return start + body + end
 
 
-def _pattern(surfaces: Sequence[str]) -> re.Pattern | None:
-    surfaces = sorted({s for s in surfaces if s.strip()}, key=len, reverse=True)  # longest wins
-    return re.compile("|".join(_surface_pattern(s) for s in surfaces), re.IGNORECASE) if surfaces else None
-
-
 def _marked(text: str, pattern: re.Pattern) -> str:
     out, last = [], 0
     for match in pattern.finditer(text):
@@ -38,24 +33,32 @@ def _marked(text: str, pattern: re.Pattern) -> str:
     return "".join(out)
 
 
-def highlight(title: str, body: str, surfaces: Sequence[str]) -> dict[str, list[str]]:
-    """{"title": [marked title]} when the title matches, {"body": [snippets]} around body matches."""
-    pattern = _pattern(surfaces)
-    if pattern is None:
-        return {}
-    result: dict[str, list[str]] = {}
-    if pattern.search(title):
-        result["title"] = [_marked(title, pattern)]
-    snippets, covered = [], 0
-    for match in pattern.finditer(body):
-        if match.start() < covered:
-            continue
-        start = max(0, match.start() - SNIPPET_CHARS // 3)
-        end = min(len(body), max(start + SNIPPET_CHARS, match.end()))
-        snippets.append(_marked(body[start:end].replace("\n", " "), pattern))
-        covered = end
-        if len(snippets) == MAX_SNIPPETS:
-            break
-    if snippets:
-        result["body"] = snippets
-    return result
+class Highlighter:
+    """Marks one query's surfaces (compiled once per query, applied to each hit of the page)."""
+
+    def __init__(self, surfaces: Sequence[str]) -> None:
+        surfaces = sorted({s for s in surfaces if s.strip()}, key=len, reverse=True)  # longest wins
+        self._pattern = (re.compile("|".join(_surface_pattern(s) for s in surfaces), re.IGNORECASE)
+                         if surfaces else None)
+
+    def __call__(self, title: str, body: str) -> dict[str, list[str]]:
+        """{"title": [marked title]} when the title matches, {"body": [snippets]} around body matches."""
+        pattern = self._pattern
+        if pattern is None:
+            return {}
+        result: dict[str, list[str]] = {}
+        if pattern.search(title):
+            result["title"] = [_marked(title, pattern)]
+        snippets, covered = [], 0
+        for match in pattern.finditer(body):
+            if match.start() < covered:
+                continue
+            start = max(0, match.start() - SNIPPET_CHARS // 3)
+            end = min(len(body), max(start + SNIPPET_CHARS, match.end()))
+            snippets.append(_marked(body[start:end].replace("\n", " "), pattern))
+            covered = end
+            if len(snippets) == MAX_SNIPPETS:
+                break
+        if snippets:
+            result["body"] = snippets
+        return result

@@ -15,7 +15,7 @@ from search import analysis
 from search.backend import FACETS, BackendQuery, BackendResult, DocInfo, Leg, SearchBackend, SearchFilters
 from search.embeddings import Embedder
 from search.fusion import reciprocal_rank_fusion
-from search.highlight import highlight
+from search.highlight import Highlighter
 
 __all__ = ["Hit", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
 
@@ -127,13 +127,13 @@ class Searcher:
         vector_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(result.vector, start=1)}
         similarity = dict(result.vector)
         texts = self.backend.texts([doc_id for doc_id, _ in page]) if page and keywords else {}
-        surfaces = analysis.highlight_terms(keywords)
+        highlight = Highlighter(analysis.highlight_terms(keywords))
         hits = []
         for doc_id, score in page:
             info, text = result.info[doc_id], texts.get(doc_id)
             hits.append(Hit(
                 doc_id=doc_id, kind=info.kind, ref=info.ref, score=round(score, 6),
-                highlights=highlight(text.title, text.body, surfaces) if text else {},
+                highlights=highlight(text.title, text.body) if text else {},
                 keyword_rank=keyword_rank.get(doc_id), vector_rank=vector_rank.get(doc_id),
                 vector_similarity=round(similarity[doc_id], 4) if doc_id in similarity else None,
                 matched_terms=tuple(analysis.matched_terms(keywords, text.terms)) if text else ()))

@@ -3,7 +3,7 @@ expansion at query time, match explanations and highlights."""
 import pytest
 
 from search import analysis
-from search.highlight import highlight
+from search.highlight import Highlighter
 
 
 def alternatives(query):
@@ -84,10 +84,10 @@ def test_matched_terms_require_a_whole_phrase():
     (["liquid chromatograph"], "Liquid  chromatograph", "<mark>Liquid  chromatograph</mark>"),
 ])
 def test_highlights_escape_html_then_mark_matches(surfaces, title, expected):
-    assert highlight(title, "", surfaces)["title"] == [expected]
+    assert Highlighter(surfaces)(title, "")["title"] == [expected]
 
 
 def test_highlight_snippets_come_from_the_body_around_matches():
     body = "前言。" * 100 + "采用<script>液相色谱</script>分析"
-    snippets = highlight("标题", body, analysis.highlight_terms(analysis.analyse_query("HPLC")))["body"]
+    snippets = Highlighter(analysis.highlight_terms(analysis.analyse_query("HPLC")))("标题", body)["body"]
     assert len(snippets) == 1 and "<mark>液相色谱</mark>" in snippets[0] and "<script>" not in snippets[0]
