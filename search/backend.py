@@ -12,10 +12,16 @@ from typing import Iterable, Literal, Protocol, Sequence
 
 import numpy as np
 
-from search.analysis import AnalysedQuery
+from search.analysis import AnalysedQuery, QueryGroup
 from search.documents import SearchDocument
 
 Leg = Literal["keyword", "vector"]
+TITLE_WEIGHT = 3.0  # BM25 weight of a match in the title against one in the body, in both backends
+# The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it relaxes.
+ENOUGH_MATCHES = 20
+# A word is too common to OR in when it is in more than half of the listings and in this many: below
+# that, scoring its matches is cheap and dropping it would lose the only word a small catalogue shares.
+COMMON_WORD_MATCHES = 1000
 # Facet name -> what is counted: region counts provinces and category counts top-level categories,
 # the levels a person narrows by first.
 FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
@@ -89,6 +95,31 @@ class BackendQuery:
 
 
 @dataclass(frozen=True)
+class KeywordStage:
+    groups: tuple[QueryGroup, ...]
+    operator: Literal["AND", "OR"]
+
+
+def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], listings: int) -> list[KeywordStage]:
+    """What the keyword leg tries, in order, after the AND of all groups found too few listings.
+
+    First the AND of the groups some listing has: a word no listing has narrows nothing. Then the OR of
+    those groups, leaving out the ones in more than half of a large catalogue's listings: BM25 gives
+    such a word almost no weight, so alone it would only add thousands of weak matches, and scoring them
+    is what makes an OR slow. `frequencies` are the groups' document counts (unfiltered).
+    """
+    if len(groups) < 2:
+        return []
+    present = tuple(g for g, n in zip(groups, frequencies) if n)
+    common = max(listings / 2, COMMON_WORD_MATCHES)
+    informative = tuple(g for g, n in zip(groups, frequencies) if 0 < n <= common) or present
+    stages = [KeywordStage(present, "AND")] if 1 < len(present) < len(groups) else []
+    if informative:
+        stages.append(KeywordStage(informative, "OR"))
+    return stages
+
+
+@dataclass(frozen=True)
 class DocInfo:
     """What the searcher needs about a candidate to rank and report it."""
 
@@ -103,7 +134,7 @@ class BackendResult:
     matches (AND of the query's groups, or OR when AND found too few), every filtered document when
     browsing, or the vector candidates when the keyword leg did not run or matched nothing."""
 
-    keyword: list[tuple[str, float]] = field(default_factory=list)  # doc id, BM25 (browse: completeness)
+    keyword: list[tuple[str, float]] = field(default_factory=list)  # doc id, relevance (browse: completeness)
     vector: list[tuple[str, float]] = field(default_factory=list)  # doc id, cosine similarity
     total: int = 0
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)

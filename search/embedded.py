@@ -2,8 +2,10 @@
 docs table for versions, tombstones, filter fields and vectors, and an in-memory numpy copy of the
 filter fields and vectors for filter masks, facet counts and exact cosine top-k.
 
-Exact vector search is fast enough up to a few hundred thousand listings (about 7 ms for 100k x 384
-float32 on 2 cores), so there is no ANN index to build or tune.
+Exact vector search is fast enough up to a few hundred thousand listings, so there is no ANN index to
+build or tune: vectors are kept as float16 and scored with torch (already loaded for the embedding
+model), measured at 4.6 ms for 100k x 384 on one core against 11.5 ms for numpy float32, at half the
+memory. Cosines in float16 are good to about 1e-3, far below what separates useful neighbours.
 
 Processes: one writer (the indexer) and any number of readers (web workers) share the index. WAL gives
 readers a consistent snapshot; each write transaction bumps a generation counter and stamps the rows it
@@ -17,6 +19,7 @@ behind for connections that still have the old one open.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -28,19 +31,23 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from search import analysis
-from search.analysis import AnalysedQuery
+from search.analysis import QueryGroup
 from search.backend import (
+    ENOUGH_MATCHES,
     FACET_SIZE,
+    TITLE_WEIGHT,
     BackendQuery,
     BackendResult,
     BackendUnavailable,
     Delete,
     DocInfo,
     DocText,
+    KeywordStage,
     SearchFilters,
     Upsert,
     WriteOp,
     WriteResult,
+    relaxed_stages,
 )
 from search.documents import matches_prefix
 
@@ -65,10 +72,10 @@ CREATE VIRTUAL TABLE fts USING fts5(
     tokenize = "unicode61 remove_diacritics 0 tokenchars '-+/.'"
 );
 """
-TITLE_WEIGHT = 3.0  # BM25 column weight of the title against the body
-# When AND-ing the query's groups finds fewer filtered matches, OR them too (AND matches stay first).
-# AND-first keeps queries with common words cheap and precise.
-AND_ENOUGH = 5
+# FTS5 computes BM25 for every match before any LIMIT applies, at about 1.5 µs a match. A keyword stage
+# that matches more listings than this is ranked by word coverage instead (see _coverage), which keeps a
+# broad query on 100k listings in a few milliseconds.
+BM25_MAX_MATCHES = 5000
 REBUILD_BATCH = 500
 OPEN_ATTEMPTS = 3
 ROW_COLUMNS = ("id, doc_id, live, ref, kind, category, region, origin, certifications, service_modes, "
@@ -165,7 +172,7 @@ class _Columns:
         self.price_high = np.zeros(0, dtype=np.float64)
         self.kind, self.origin, self.region, self.category = _Coded(), _Coded(), _Coded(), _Coded()
         self.certifications, self.service_modes = _Flags(), _Flags()
-        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.matrix = None  # torch float16 (capacity, dimension), created with the first vector
 
     def _grow(self, needed: int, dimension: int) -> None:
         capacity = max(needed, 2 * self.capacity, 1024)
@@ -177,15 +184,18 @@ class _Columns:
             setattr(self, name, np.concatenate([column, np.zeros(extra, dtype=column.dtype)]))
         for coded in (self.kind, self.origin, self.region, self.category, self.certifications, self.service_modes):
             coded.grow(capacity)
-        matrix = np.zeros((capacity, dimension), dtype=np.float32)
-        if self.matrix.shape[1] == dimension:
-            matrix[:self.capacity] = self.matrix
-        self.matrix = matrix
+        if dimension:
+            import torch
+
+            matrix = torch.zeros((capacity, dimension), dtype=torch.float16)
+            if self.matrix is not None and self.matrix.shape[1] == dimension:
+                matrix[:self.capacity] = self.matrix
+            self.matrix = matrix
         self.capacity = capacity
 
     def apply(self, rows: list[tuple], dimension: int) -> None:
         """Take in changed rows (ROW_COLUMNS order), a whole batch per numpy assignment."""
-        if self.matrix.shape[1] != dimension:
+        if dimension and self.matrix is None:
             self._grow(self.capacity, dimension)  # the first upsert fixed the dimension
         if not rows:
             return
@@ -208,11 +218,14 @@ class _Columns:
         self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
         self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
         if dimension:
-            self.matrix[index] = 0.0  # tombstones keep no vector
+            import torch
+
+            self.matrix[torch.from_numpy(index)] = 0.0  # tombstones keep no vector
             with_vector = [i for i, v in enumerate(vectors) if v]
             if with_vector:
                 block = np.frombuffer(b"".join(vectors[i] for i in with_vector), dtype=np.float32)
-                self.matrix[index[with_vector]] = block.reshape(len(with_vector), dimension)
+                self.matrix[torch.from_numpy(index[with_vector])] = torch.from_numpy(
+                    block.reshape(len(with_vector), dimension).astype(np.float16))
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         mask = self.live.copy()
@@ -251,12 +264,12 @@ class _Columns:
                        completeness=float(self.completeness[row]))
 
 
-def _fts_query(query: AnalysedQuery, operator: str) -> str:
+def _fts_query(groups: Sequence[QueryGroup], operator: str) -> str:
     """Each group is an OR of its alternatives, each alternative a quoted phrase of tokens."""
     def phrase(tokens: tuple[str, ...]) -> str:
         return '"' + " ".join(tokens).replace('"', '""') + '"'
     return f" {operator} ".join("(" + " OR ".join(phrase(a.phrase) for a in group.alternatives) + ")"
-                                for group in query.groups)
+                                for group in groups)
 
 
 def _top(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -454,26 +467,65 @@ class EmbeddedBackend:
                 columns.generation = generation
             return columns
 
-    def _matches(self, db: sqlite3.Connection, query: AnalysedQuery, operator: str) -> tuple[np.ndarray, np.ndarray]:
-        rows = db.execute(f"SELECT rowid, bm25(fts, {TITLE_WEIGHT}, 1.0) FROM fts WHERE fts MATCH ?",
-                          (_fts_query(query, operator),)).fetchall()
+    def _matches(self, db: sqlite3.Connection, stage: KeywordStage, listings: int,
+                 frequencies: dict[QueryGroup, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every listing the stage matches, unfiltered, with its score (filters and top-k are applied
+        afterwards, in numpy, where they are cheap)."""
+        if frequencies and stage.operator == "OR" and max(frequencies[g] for g in stage.groups) > BM25_MAX_MATCHES:
+            return self._coverage(db, stage, listings)  # known to be too many: skip the BM25 attempt
+        rows = db.execute(f"SELECT rowid, bm25(fts, {TITLE_WEIGHT}, 1.0) FROM fts WHERE fts MATCH ? "
+                          f"LIMIT {BM25_MAX_MATCHES + 1}", (_fts_query(stage.groups, stage.operator),)).fetchall()
+        if len(rows) > BM25_MAX_MATCHES:
+            return self._coverage(db, stage, listings)
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         ids, ranks = zip(*rows)
         return np.array(ids, dtype=np.int64), -np.array(ranks)  # FTS5's bm25 is lower-is-better
 
+    def _coverage(self, db: sqlite3.Connection, stage: KeywordStage, listings: int) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 without term frequencies: each group a listing has adds the group's IDF (the one FTS5
+        uses), TITLE_WEIGHT times over when it is in the title. Costs one rowid list per group, not a
+        BM25 per match; tells apart what matters in a large match set: rare words and titles."""
+        anywhere = [self._rowids(db, _fts_query((group,), "AND")) for group in stage.groups]
+        in_title = [self._rowids(db, "{title_terms} : " + _fts_query((group,), "AND")) for group in stage.groups]
+        size = 1 + max((int(rows.max()) for rows in anywhere if len(rows)), default=0)
+        scores, groups_found = np.zeros(size), np.zeros(size, dtype=np.int32)
+        for rows, title_rows in zip(anywhere, in_title):
+            idf = max(math.log((listings - len(rows) + 0.5) / (len(rows) + 0.5)), 1e-6)
+            scores[rows] += idf
+            scores[title_rows] += idf * (TITLE_WEIGHT - 1)
+            groups_found[rows] += 1
+        ids = np.flatnonzero(groups_found == len(stage.groups) if stage.operator == "AND" else groups_found)
+        return ids, scores[ids]
+
+    @staticmethod
+    def _rowids(db: sqlite3.Connection, expression: str) -> np.ndarray:
+        # One comma-joined string instead of one Python tuple per row: three times faster.
+        packed = db.execute("SELECT group_concat(rowid) FROM fts WHERE fts MATCH ?", (expression,)).fetchone()[0]
+        return np.array(packed.split(","), dtype=np.int64) if packed else np.zeros(0, dtype=np.int64)
+
+    @staticmethod
+    def _frequency(db: sqlite3.Connection, group: QueryGroup) -> int:
+        return db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (_fts_query((group,), "AND"),)).fetchone()[0]
+
     def search(self, query: BackendQuery) -> BackendResult:
         db = self._db()
-        matches = []  # (rows, BM25 scores) of the AND query, then of the OR query if AND found too few
+        matches = []  # (rows, BM25 scores) of each keyword stage run, the AND of all groups first
         db.execute("BEGIN")  # one snapshot for the refresh and the full-text matches
         try:
             columns = self._refresh(db)
             with self._columns_lock:
                 mask = columns.mask(query.filters)
+                listings = int(np.count_nonzero(columns.live))
             if query.runs("keyword") and query.keywords:
-                matches.append(self._matches(db, query.keywords, "AND"))
-                if len(query.keywords.groups) > 1 and np.count_nonzero(mask[matches[0][0]]) < AND_ENOUGH:
-                    matches.append(self._matches(db, query.keywords, "OR"))
+                groups = query.keywords.groups
+                matches.append(self._matches(db, KeywordStage(groups, "AND"), listings))
+                if np.count_nonzero(mask[matches[0][0]]) < ENOUGH_MATCHES and len(groups) > 1:
+                    frequencies = {group: self._frequency(db, group) for group in groups}
+                    for stage in relaxed_stages(groups, list(frequencies.values()), listings):
+                        matches.append(self._matches(db, stage, listings, frequencies))
+                        if np.count_nonzero(mask[matches[-1][0]]) >= ENOUGH_MATCHES:
+                            break
         finally:
             db.execute("COMMIT")
         with self._columns_lock:
@@ -483,7 +535,7 @@ class EmbeddedBackend:
         keyword: dict[int, float] = {}  # row -> score, best first
         counted = np.zeros(0, dtype=np.int64)  # the rows that total and facets describe
         if matches:
-            for ids, scores in matches:  # AND matches first, then those only OR found
+            for ids, scores in matches:  # earlier (stricter) stages' matches first
                 keep = mask[ids]
                 ids, scores = ids[keep], scores[keep]
                 for position in _top(scores, query.keyword_depth):
@@ -494,7 +546,7 @@ class EmbeddedBackend:
             order = np.lexsort((-counted, -columns.written_at[counted], -columns.completeness[counted]))
             keyword = {int(row): float(columns.completeness[row]) for row in counted[order[:query.keyword_depth]]}
         vector: dict[int, float] = {}
-        if query.runs("vector") and columns.matrix.shape[1]:
+        if query.runs("vector") and columns.matrix is not None:
             if columns.matrix.shape[1] != len(query.vector):
                 raise ValueError(f"query vector has {len(query.vector)} dimensions, the index "
                                  f"{columns.matrix.shape[1]}: reindex after changing the embedding model")
@@ -512,9 +564,11 @@ class EmbeddedBackend:
         rows = np.flatnonzero(mask)
         if not len(rows):
             return {}
-        vector = np.asarray(query.vector, dtype=np.float32)
-        # Score only the filtered rows when the filter is selective; gathering rows costs a copy.
-        scores = columns.matrix[rows] @ vector if len(rows) < len(mask) // 4 else (columns.matrix @ vector)[rows]
+        import torch
+
+        # Every row, then the filter: gathering the filtered rows first costs more than it saves.
+        vector = torch.from_numpy(np.asarray(query.vector, dtype=np.float32)).to(torch.float16)
+        scores = (columns.matrix @ vector).float().numpy()[rows]
         keep = scores >= query.min_similarity
         rows, scores = rows[keep], scores[keep]
         return {int(rows[p]): float(scores[p]) for p in _top(scores, query.vector_depth)}

@@ -12,8 +12,9 @@
   the listing back. A tombstone never expires, is copied into the new index by a rebuild, and costs one
   tiny document per deleted listing; raising gc_deletes instead would keep every delete in memory and
   would still be lost at the first rebuild.
-- The keyword legs (AND of the query's groups, and OR as the fallback) and the k-NN leg, with the
-  filters inside the knn clause, go in one `_msearch`; facets are aggregations; fusion happens in
+- The keyword leg (the AND of the query's groups, with the document counts its relaxation needs) and
+  the k-NN leg, with the filters inside the knn clause, go in one `_msearch`; only a query whose AND
+  finds too few needs a second one for the relaxed stages. Facets are aggregations; fusion happens in
   search.service as for the embedded backend.
 """
 from __future__ import annotations
@@ -29,19 +30,22 @@ from opensearchpy.exceptions import ConnectionTimeout, NotFoundError, TransportE
 
 from search import analysis
 from search.backend import (
+    ENOUGH_MATCHES,
     FACET_SIZE,
+    TITLE_WEIGHT,
     BackendQuery,
     BackendResult,
     BackendUnavailable,
     Delete,
     DocInfo,
     DocText,
+    KeywordStage,
     SearchFilters,
     Upsert,
     WriteOp,
     WriteResult,
+    relaxed_stages,
 )
-from search.embedded import AND_ENOUGH, TITLE_WEIGHT
 
 REQUEST_TIMEOUT = 30
 BULK_CHUNK = 500
@@ -146,6 +150,46 @@ def _group_clause(group: analysis.QueryGroup) -> dict[str, Any]:
 def _aggregations(facets: Sequence[str]) -> dict[str, Any]:
     return {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE,
                              "order": [{"_count": "desc"}, {"_key": "asc"}]}} for name in facets}
+
+
+def _stage_search(stage: KeywordStage, filters: list[dict[str, Any]], common: dict[str, Any],
+                  depth: int) -> dict[str, Any]:
+    clauses = [_group_clause(g) for g in stage.groups]
+    match = {"must": clauses} if stage.operator == "AND" else {"should": clauses, "minimum_should_match": 1}
+    return {**common, "size": depth, "query": {"bool": {**match, "filter": filters}}}
+
+
+def _total(response: dict[str, Any]) -> int:
+    return response["hits"]["total"]["value"]
+
+
+def _result(query: BackendQuery, stages: list[dict[str, Any]], others: dict[str, dict[str, Any]]) -> BackendResult:
+    result = BackendResult()
+    counted = None  # the response whose total and facets describe the match set
+    if "browse" in others:
+        counted = others["browse"]
+        result.keyword = [(h["_source"]["doc_id"], float(h["_source"]["completeness"])) for h in counted["hits"]["hits"]]
+    elif stages:
+        ranked: dict[str, float] = {}
+        for response in stages:  # earlier (stricter) stages' matches first
+            for hit in response["hits"]["hits"]:
+                ranked.setdefault(hit["_source"]["doc_id"], hit["_score"])
+        result.keyword = list(ranked.items())[:query.keyword_depth]
+        counted = stages[-1]
+    vector = others.get("vector")
+    if vector is not None:
+        result.vector = [(h["_source"]["doc_id"], 2 * h["_score"] - 1) for h in vector["hits"]["hits"]]
+        if counted is None or not _total(counted):
+            counted = vector
+    if counted is not None:
+        result.total = len(result.vector) if counted is vector else _total(counted)
+        result.facets = _facets(counted, query.facets)
+    for response in [*stages, *others.values()]:
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            result.info.setdefault(source["doc_id"], DocInfo(source["kind"], source["ref"],
+                                                             float(source.get("completeness", 1.0))))
+    return result
 
 
 def _facets(response: dict[str, Any], facets: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
@@ -257,17 +301,19 @@ class OpenSearchBackend:
     # -- reads -------------------------------------------------------------------------------------
     def search(self, query: BackendQuery) -> BackendResult:
         filters = _filter_clauses(query.filters)
-        aggregations = _aggregations(query.facets)
+        common = {"_source": HIT_FIELDS, "track_total_hits": True, "aggs": _aggregations(query.facets)}
+        groups = query.keywords.groups if query.runs("keyword") else ()
         searches: list[tuple[str, dict[str, Any]]] = []
-        common = {"_source": HIT_FIELDS, "track_total_hits": True, "aggs": aggregations}
-        if query.runs("keyword") and query.keywords:
-            groups = [_group_clause(g) for g in query.keywords.groups]
-            searches.append(("and", {**common, "size": query.keyword_depth,
-                                     "query": {"bool": {"must": groups, "filter": filters}}}))
+        if groups:
+            searches.append(("stage", _stage_search(KeywordStage(groups, "AND"), filters, common, query.keyword_depth)))
             if len(groups) > 1:
-                searches.append(("or", {**common, "size": query.keyword_depth, "query": {"bool": {
-                    "should": groups, "minimum_should_match": 1, "filter": filters}}}))
-        elif query.runs("keyword"):  # browse
+                # Document counts, in case the AND finds too few and the keyword leg has to relax.
+                live = {"term": {"live": True}}
+                searches += [("frequency", {"size": 0, "track_total_hits": True,
+                                            "query": {"bool": {"must": [_group_clause(g)], "filter": [live]}}})
+                             for g in groups]
+                searches.append(("listings", {"size": 0, "track_total_hits": True, "query": live}))
+        elif query.runs("keyword"):
             searches.append(("browse", {**common, "size": query.keyword_depth, "query": {"bool": {"filter": filters}},
                                         "sort": [{"completeness": "desc"}, {"written_at": "desc"}, {"doc_id": "asc"}]}))
         if query.runs("vector"):
@@ -277,52 +323,40 @@ class OpenSearchBackend:
                 "min_score": (1 + query.min_similarity) / 2,
                 "query": {"knn": {"vector": {"vector": [float(x) for x in query.vector], "k": query.vector_depth,
                                              "filter": {"bool": {"filter": filters}}}}}}))
-        if not searches:
-            return BackendResult()
-        body = [line for _, search in searches for line in ({"index": self.alias}, search)]
-        responses = dict(zip([leg for leg, _ in searches], self._call(self.client.msearch, body=body)["responses"]))
-        for leg, response in list(responses.items()):
-            if "error" not in response:  # _msearch reports each search's failure inside an HTTP 200
-                continue
-            if response["error"].get("type") == "index_not_found_exception":
-                return BackendResult()  # nothing written yet
-            if leg == "vector" and "not knn_vector type" in str(response["error"]):
-                del responses[leg]  # only deletes so far: the vector field comes with the first upsert
-                continue
-            raise RuntimeError(f"OpenSearch {leg} search failed: {response['error']}")
-        return self._result(query, responses)
+        responses = self._msearch(searches)
+        if responses is None:
+            return BackendResult()  # nothing written yet
+        stages = [r for leg, r in responses if leg == "stage"]
+        if stages and _total(stages[0]) < ENOUGH_MATCHES and len(groups) > 1:
+            frequencies = [_total(r) for leg, r in responses if leg == "frequency"]
+            listings = next(_total(r) for leg, r in responses if leg == "listings")
+            relaxed = [("stage", _stage_search(stage, filters, common, query.keyword_depth))
+                       for stage in relaxed_stages(groups, frequencies, listings)]
+            # All relaxed stages in one round trip; the first that finds enough ends the ladder.
+            for _, response in self._msearch(relaxed) or ():
+                stages.append(response)
+                if _total(response) >= ENOUGH_MATCHES:
+                    break
+        return _result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
 
-    def _result(self, query: BackendQuery, responses: dict[str, dict[str, Any]]) -> BackendResult:
-        result = BackendResult()
-        counted = None  # the response whose total and facets describe the match set
-        if "browse" in responses:
-            counted = responses["browse"]
-            result.keyword = [(h["_source"]["doc_id"], float(h["_source"]["completeness"]))
-                              for h in counted["hits"]["hits"]]
-        elif "and" in responses:
-            legs = ["and"]
-            if "or" in responses and responses["and"]["hits"]["total"]["value"] < AND_ENOUGH:
-                legs.append("or")
-            counted = responses[legs[-1]]
-            ranked: dict[str, float] = {}
-            for leg in legs:  # AND matches first, then those only OR found
-                for hit in responses[leg]["hits"]["hits"]:
-                    ranked.setdefault(hit["_source"]["doc_id"], hit["_score"])
-            result.keyword = list(ranked.items())[:query.keyword_depth]
-        if "vector" in responses:
-            result.vector = [(h["_source"]["doc_id"], 2 * h["_score"] - 1) for h in responses["vector"]["hits"]["hits"]]
-            if counted is None or not counted["hits"]["total"]["value"]:
-                counted = responses["vector"]
-        if counted is not None:
-            vector_counted = counted is responses.get("vector")
-            result.total = len(result.vector) if vector_counted else counted["hits"]["total"]["value"]
-            result.facets = _facets(counted, query.facets)
-        for response in responses.values():
-            for hit in response["hits"]["hits"]:
-                source = hit["_source"]
-                result.info.setdefault(source["doc_id"], DocInfo(source["kind"], source["ref"],
-                                                                 float(source.get("completeness", 1.0))))
-        return result
+    def _msearch(self, searches: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]] | None:
+        """Responses in order, or None when the index does not exist yet. _msearch reports each
+        search's failure inside an HTTP 200, so every item is checked."""
+        if not searches:
+            return []
+        body = [line for _, search in searches for line in ({"index": self.alias}, search)]
+        answered = []
+        for (leg, _), response in zip(searches, self._call(self.client.msearch, body=body)["responses"]):
+            error = response.get("error")
+            if error is None:
+                answered.append((leg, response))
+            elif error.get("type") == "index_not_found_exception":
+                return None
+            elif leg == "vector" and "not knn_vector type" in str(error):
+                continue  # only deletes so far: the vector field comes with the first upsert
+            else:
+                raise RuntimeError(f"OpenSearch {leg} search failed: {error}")
+        return answered
 
     def texts(self, doc_ids: Sequence[str]) -> dict[str, DocText]:
         if not doc_ids:

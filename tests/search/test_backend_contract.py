@@ -212,6 +212,12 @@ def test_words_that_no_listing_has_all_of_still_find_the_closest_ones(searcher, 
     assert refs(search(searcher, "扫描电镜 核磁共振", mode="keyword"))[:2] in (["sem", "nmr"], ["nmr", "sem"])
 
 
+def test_a_word_no_listing_has_does_not_stop_the_other_words_from_matching(searcher, catalogue):
+    response = search(searcher, "液相色谱 武汉 xyzzy", mode="keyword")
+    assert set(refs(response)[:2]) == {"hplc-wh", "need-1"}  # both remaining words first
+    assert {"hplc-bj", "sem"} <= set(refs(response))  # then either of them
+
+
 def test_vector_search_ranks_by_embedding_alone(searcher, catalogue):
     response = search(searcher, "场发射扫描电镜 ZEISS Sigma 300", mode="vector")
     assert refs(response)[0] == "sem"
