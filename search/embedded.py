@@ -567,7 +567,7 @@ class EmbeddedBackend:
         import torch
 
         # Every row, then the filter: gathering the filtered rows first costs more than it saves.
-        vector = torch.from_numpy(np.asarray(query.vector, dtype=np.float32)).to(torch.float16)
+        vector = torch.from_numpy(np.array(query.vector, dtype=np.float32)).to(torch.float16)  # a writable copy
         scores = (columns.matrix @ vector).float().numpy()[rows]
         keep = scores >= query.min_similarity
         rows, scores = rows[keep], scores[keep]

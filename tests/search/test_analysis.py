@@ -91,3 +91,14 @@ def test_highlight_snippets_come_from_the_body_around_matches():
     body = "前言。" * 100 + "采用<script>液相色谱</script>分析"
     snippets = Highlighter(analysis.highlight_terms(analysis.analyse_query("HPLC")))("标题", body)["body"]
     assert len(snippets) == 1 and "<mark>液相色谱</mark>" in snippets[0] and "<script>" not in snippets[0]
+
+
+def test_a_chinese_query_is_embedded_with_the_english_names_of_its_words():
+    text = analysis.embedding_text(analysis.analyse_query("液相色谱 武汉"))
+    assert text.startswith("液相色谱 武汉 (") and "hplc" in text and "liquid chromatography" in text
+
+
+def test_an_english_query_is_embedded_as_typed_plus_only_the_names_it_did_not_type():
+    text = analysis.embedding_text(analysis.analyse_query("HPLC impurity test"))
+    assert text.startswith("HPLC impurity test (") and "hplc" not in text[len("HPLC impurity test"):]
+    assert analysis.embedding_text(analysis.analyse_query("xyzzy plugh")) == "xyzzy plugh"
