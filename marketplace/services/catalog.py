@@ -152,7 +152,8 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
     if errors:
         raise ValidationFailed(errors)
     model = MODEL_BY_KIND[record["kind"]]
-    posting = session.scalar(select(model).where(model.ref == record["ref"]))
+    # kind first: the unique (kind, ref) index answers this; ref alone would scan every posting.
+    posting = session.scalar(select(model).where(model.kind == record["kind"], model.ref == record["ref"]))
     if posting is None:
         owner = find_or_create_owner(session, record.get("owner") or default_owner, record["kind"],
                                      record.get("region"))
