@@ -15,6 +15,7 @@ from jsonschema.exceptions import ValidationError
 from stdnum.cn import uscc
 
 from marketplace import taxonomy
+from marketplace.messages import Phrase
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "listing.schema.json"
 
@@ -68,28 +69,31 @@ def _field_name(error: ValidationError) -> str:
     return ".".join(path) or "record"
 
 
+TYPE_MESSAGES = {"string": Phrase("must be text"), "number": Phrase("must be a number"),
+                 "integer": Phrase("must be a whole number"), "array": Phrase("must be a list"),
+                 "object": Phrase("must be an object"), "boolean": Phrase("must be true or false")}
+
+
 def _message(error: ValidationError) -> str:
     v, expected = error.validator, error.validator_value
     if v == "required":
-        return "is required"
+        return Phrase("is required")
     if v == "type":
-        names = {"string": "text", "number": "a number", "integer": "a whole number", "array": "a list",
-                 "object": "an object", "boolean": "true or false"}
-        return f"must be {names.get(expected, expected)}"
+        return TYPE_MESSAGES.get(expected) or Phrase("must be of type %(type)s", type=expected)
     if v == "enum":
-        return "must be one of: " + ", ".join(map(str, expected))
+        return Phrase("must be one of: %(choices)s", choices=", ".join(map(str, expected)))
     if v == "maxLength":
-        return f"is too long (at most {expected} characters)"
+        return Phrase("is too long (at most %(limit)d characters)", limit=expected)
     if v == "minLength":
-        return "must not be empty"
+        return Phrase("must not be empty")
     if v == "maxItems":
-        return f"has too many entries (at most {expected})"
+        return Phrase("has too many entries (at most %(limit)d)", limit=expected)
     if v == "minimum":
-        return f"must be at least {expected}"
+        return Phrase("must be at least %(limit)s", limit=expected)
     if v == "maximum":
-        return f"must be at most {expected}"
+        return Phrase("must be at most %(limit)s", limit=expected)
     if v == "format" and expected == "date":
-        return "must be a date like 2026-12-31"
+        return Phrase("must be a date like 2026-12-31")
     return error.message
 
 
@@ -97,18 +101,18 @@ def credit_code_error(code: str) -> str | None:
     try:
         uscc.validate(code)
     except uscc.InvalidLength:
-        return "must be 18 characters (统一社会信用代码)"
+        return Phrase("must be 18 characters (统一社会信用代码)")
     except uscc.InvalidChecksum:
-        return "has a wrong check character; please re-check the code"
+        return Phrase("has a wrong check character; please re-check the code")
     except uscc.ValidationError:
-        return "is not a valid unified social credit code"
+        return Phrase("is not a valid unified social credit code")
     return None
 
 
 def record_errors(record: Any) -> dict[str, str]:
     """Field -> message for everything wrong with a catalogue record (empty when valid)."""
     if not isinstance(record, Mapping):
-        return {"record": "must be a JSON object"}
+        return {"record": Phrase("must be a JSON object")}
     errors: dict[str, str] = {}
     for error in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         errors.setdefault(_field_name(error), _message(error))
@@ -120,14 +124,14 @@ def record_errors(record: Any) -> dict[str, str]:
 
 def _domain_errors(record: Mapping[str, Any], errors: dict[str, str]) -> None:
     if record["title"].strip() == "":
-        errors["title"] = "must not be empty"
+        errors["title"] = Phrase("must not be empty")
     owner = record.get("owner") or {}
     if owner.get("credit_code") and (message := credit_code_error(owner["credit_code"])):
         errors["owner.credit_code"] = message
     if record.get("category") and not taxonomy.is_known_category(record["category"]):
-        errors["category"] = "is not in the national instrument classification (e.g. 分析仪器/色谱仪器)"
+        errors["category"] = Phrase("is not in the national instrument classification (e.g. 分析仪器/色谱仪器)")
     if record.get("region") and not taxonomy.is_known_region(record["region"]):
-        errors["region"] = "must start with a province, e.g. 湖北省/武汉市"
+        errors["region"] = Phrase("must start with a province, e.g. 湖北省/武汉市")
     low, high = record.get("price_min_cny"), record.get("price_max_cny")
     if low is not None and high is not None and low > high:
-        errors["price_max_cny"] = "must not be below the minimum price"
+        errors["price_max_cny"] = Phrase("must not be below the minimum price")

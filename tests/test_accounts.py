@@ -40,7 +40,9 @@ def test_signed_in_users_can_sign_out(client, session):
 def test_forms_without_a_csrf_token_are_refused(database_url, tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x",
                       "SEARCH_PATH": str(tmp_path / "search-index"), "EMBEDDING_MODEL": "hashing"})
-    response = app.test_client().post("/login", data={"email": "a@example.com", "password": "whatever1"})
-    assert response.status_code == 400
-    assert "reload the page" in response.get_data(as_text=True)
+    form = {"email": "a@example.com", "password": "whatever1"}
+    response = app.test_client().post("/login", data=form)
+    assert response.status_code == 400 and "请刷新页面后重试" in response.get_data(as_text=True)  # Chinese by default
+    english = app.test_client().post("/login", data=form, headers={"Accept-Language": "en"})
+    assert english.status_code == 400 and "reload the page" in english.get_data(as_text=True)
     app.extensions["database"].dispose()

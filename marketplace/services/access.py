@@ -11,7 +11,7 @@ def is_member(actor: User | None, organisation_id: int) -> bool:
 
 def require_member(actor: User | None, organisation_id: int, action: str) -> None:
     if not is_member(actor, organisation_id):
-        raise Forbidden(f"Only members of the organisation concerned can {action}.")
+        raise Forbidden("Only members of the organisation concerned can %(action)s.", action=action)
 
 
 def require_organisation(actor: User) -> int:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.messages import Phrase
 from marketplace.models import Organisation, OrganisationKind, Role, User
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import organisation_errors
@@ -20,18 +21,18 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if not EMAIL.match(email) or len(email) > 254:
-        errors["email"] = "is not a valid e-mail address"
+        errors["email"] = Phrase("is not a valid e-mail address")
     elif session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        errors["email"] = "is already registered; sign in instead"
+        errors["email"] = Phrase("is already registered; sign in instead")
     if len(password) < MIN_PASSWORD:
-        errors["password"] = f"must have at least {MIN_PASSWORD} characters"
+        errors["password"] = Phrase("must have at least %(limit)d characters", limit=MIN_PASSWORD)
     if not display_name.strip() or len(display_name) > 100:
-        errors["display_name"] = "is required (at most 100 characters)"
+        errors["display_name"] = Phrase("is required (at most 100 characters)")
     organisation = session.scalar(select(Organisation).where(Organisation.name == organisation_name.strip()))
     if organisation is None:
         errors.update(organisation_errors(organisation_name, organisation_kind, credit_code, region))
         if credit_code and session.scalar(select(Organisation.id).where(Organisation.credit_code == credit_code)):
-            errors["credit_code"] = "belongs to another registered organisation"
+            errors["credit_code"] = Phrase("belongs to another registered organisation")
     if errors:
         raise ValidationFailed(errors)
     role = Role.MEMBER

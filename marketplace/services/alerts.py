@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, TestNeed, User
 from marketplace.services.discovery import SearchParams, parse_params, search_postings
 from marketplace.services.errors import ValidationFailed
@@ -26,7 +27,7 @@ def save_search(session: Session, actor: User, name: str, arguments: MultiDict) 
     parse_params(arguments)  # refuse to save a search that cannot run
     name = (name or "").strip() or (arguments.get("q") or "saved search")
     if len(name) > 200:
-        raise ValidationFailed({"name": "is too long (at most 200 characters)"})
+        raise ValidationFailed({"name": Phrase("is too long (at most 200 characters)")})
     saved = SavedSearch(user_id=actor.id, name=name, arguments=arguments.to_dict(flat=False))
     session.add(saved)
     session.commit()

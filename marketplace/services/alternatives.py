@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.models import DomesticProduct
 from marketplace.services.discovery import SearchParams, search_postings
 from marketplace.services.errors import ValidationFailed
@@ -33,9 +34,9 @@ def find_alternatives(session: Session, searcher: Searcher, imported: str, impor
                       limit: int = 10) -> Comparison:
     imported = (imported or "").strip()
     if not imported:
-        raise ValidationFailed({"imported": "name the imported brand and model, or describe the instrument"})
+        raise ValidationFailed({"imported": Phrase("name the imported brand and model, or describe the instrument")})
     if len(imported) > MAX_QUERY:
-        raise ValidationFailed({"imported": f"is too long (at most {MAX_QUERY} characters)"})
+        raise ValidationFailed({"imported": Phrase("is too long (at most %(limit)d characters)", limit=MAX_QUERY)})
     named = session.scalars(select(DomesticProduct).where(
         func.lower(cast(DomesticProduct.replaces, String)).contains(imported.lower())).limit(limit)).all()
     page = search_postings(session, searcher, SearchParams(text=imported, kinds=("product",), origin="domestic",

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from marketplace.messages import Phrase
 from marketplace.clock import utcnow
 from marketplace.models import Booking, BookingStatus, Posting, SharedInstrument, User
 from marketplace.services.access import require_member, require_organisation
@@ -47,15 +48,15 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
     now = now or utcnow()
     errors = {}
     if end_at <= start_at:
-        errors["end_at"] = "must be after the start"
+        errors["end_at"] = Phrase("must be after the start")
     elif end_at - start_at > MAX_BOOKING:
-        errors["end_at"] = "a booking can last at most 14 days"
+        errors["end_at"] = Phrase("a booking can last at most 14 days")
     if start_at < now:
-        errors["start_at"] = "must be in the future"
+        errors["start_at"] = Phrase("must be in the future")
     if len(purpose or "") > 2000:
-        errors["purpose"] = "is too long (at most 2000 characters)"
+        errors["purpose"] = Phrase("is too long (at most 2000 characters)")
     if sample_count is not None and not 0 < sample_count <= 1_000_000:
-        errors["sample_count"] = "must be from 1 to 1,000,000"
+        errors["sample_count"] = Phrase("must be from 1 to 1,000,000")
     if errors:
         raise ValidationFailed(errors)
     if session.scalar(select(exists().where(_overlapping_approved(instrument.id, start_at, end_at)))):
@@ -92,7 +93,7 @@ def decide_booking(session: Session, actor: User, booking_id: int, approve: bool
         session.rollback()
         session.refresh(booking)
         if booking.status is not BookingStatus.REQUESTED:
-            raise Conflict(f"This booking was already {booking.status.value}.")
+            raise Conflict("This booking was already %(status)s.", status=booking.status.value)
         raise Conflict("It overlaps a booking that is already approved; decline it or ask for another slot.")
     verdict = "approved 已批准" if approve else "declined 未批准"
     notify_organisation(session, booking.requester_id, f"Booking {verdict}: {booking.instrument.title}",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.clock import utcnow
 from marketplace.models import (
     LISTING_KINDS,
@@ -35,9 +36,9 @@ MAX_MESSAGE = 5000
 def _message_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationFailed({"body": "must not be empty"})
+        raise ValidationFailed({"body": Phrase("must not be empty")})
     if len(body) > MAX_MESSAGE:
-        raise ValidationFailed({"body": f"is too long (at most {MAX_MESSAGE} characters)"})
+        raise ValidationFailed({"body": Phrase("is too long (at most %(limit)d characters)", limit=MAX_MESSAGE)})
     return body
 
 
@@ -65,7 +66,7 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
         raise NotFound("The need or the listing no longer exists.")
     require_member(actor, need.organisation_id, "contact providers about this need")
     if listing.organisation_id == need.organisation_id:
-        raise ValidationFailed({"listing": "is your own organisation's listing"})
+        raise ValidationFailed({"listing": Phrase("is your own organisation's listing")})
     if need.status is not NeedStatus.OPEN:
         raise Conflict("This need is closed; reopen it before contacting providers.")
     text = _message_body(body)
@@ -81,7 +82,7 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
         session.rollback()
         return post_message(session, actor, session.scalar(select(Inquiry.id).where(
             Inquiry.need_id == need_id, Inquiry.listing_id == listing_id)), body)
-    notify_organisation(session, inquiry.provider_id, f"New inquiry about “{listing.title}”", f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.provider_id, f"New inquiry 新询价: “{listing.title}”", f"/inquiries/{inquiry.id}")
     session.commit()
     return inquiry
 
@@ -118,11 +119,11 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
     require_member(actor, inquiry.provider_id, "quote on this inquiry")
     errors = {}
     if price_cny is None or price_cny < 0 or price_cny > 1e10:
-        errors["price_cny"] = "must be a price from 0 to 10,000,000,000"
+        errors["price_cny"] = Phrase("must be a price from 0 to 10,000,000,000")
     if turnaround_days is None or not 0 < turnaround_days <= 3650:
-        errors["turnaround_days"] = "must be from 1 to 3650 days"
+        errors["turnaround_days"] = Phrase("must be from 1 to 3650 days")
     if len(conditions or "") > MAX_MESSAGE:
-        errors["conditions"] = f"is too long (at most {MAX_MESSAGE} characters)"
+        errors["conditions"] = Phrase("is too long (at most %(limit)d characters)", limit=MAX_MESSAGE)
     if errors:
         raise ValidationFailed(errors)
     # A new quote replaces the one on offer, so the SME always sees one current price.
@@ -131,7 +132,7 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
     quote = Quote(inquiry_id=inquiry.id, price_cny=price_cny, turnaround_days=turnaround_days,
                   conditions=(conditions or "").strip(), created_by_id=actor.id)
     session.add(quote)
-    notify_organisation(session, inquiry.requester_id, f"New quote: ¥{price_cny:,.0f}", f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.requester_id, f"New quote 新报价: ¥{price_cny:,.0f}", f"/inquiries/{inquiry.id}")
     session.commit()
     return quote
 
@@ -202,9 +203,9 @@ def add_review(session: Session, actor: User, listing_id: int, rating: int, comm
         raise Conflict("Only completed work can be reviewed.")
     errors = {}
     if not isinstance(rating, int) or not 1 <= rating <= 5:
-        errors["rating"] = "must be a whole number from 1 to 5"
+        errors["rating"] = Phrase("must be a whole number from 1 to 5")
     if len(comment or "") > MAX_MESSAGE:
-        errors["comment"] = f"is too long (at most {MAX_MESSAGE} characters)"
+        errors["comment"] = Phrase("is too long (at most %(limit)d characters)", limit=MAX_MESSAGE)
     if errors:
         raise ValidationFailed(errors)
     review = Review(order_id=order_id, booking_id=booking_id, listing_id=listing_id, author_id=actor.id,

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, Posting
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import postings_in_order
@@ -56,10 +57,10 @@ def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        errors[name] = "must be a number"
+        errors[name] = Phrase("must be a number")
         return None
     if value < 0:
-        errors[name] = "must not be negative"
+        errors[name] = Phrase("must not be negative")
     return value
 
 
@@ -68,7 +69,7 @@ def _whole(args: Any, name: str, default: int, low: int, high: int, errors: dict
     if not raw:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = f"must be a whole number from {low} to {high}"
+        errors[name] = Phrase("must be a whole number from %(low)s to %(high)s", low=low, high=high)
         return default
     return int(raw)
 
@@ -77,7 +78,7 @@ def _choices(values: list[str], allowed: Sequence[str], name: str, errors: dict[
     chosen = tuple(v for v in values if v)
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
-        errors[name] = "must be one of: " + ", ".join(allowed)
+        errors[name] = Phrase("must be one of: %(choices)s", choices=", ".join(allowed))
     return chosen
 
 
@@ -86,17 +87,17 @@ def parse_params(args: Any, *, allow_needs: bool = False) -> SearchParams:
     errors: dict[str, str] = {}
     text = (args.get("q") or "").strip()
     if len(text) > MAX_QUERY:
-        errors["q"] = f"is too long (at most {MAX_QUERY} characters)"
+        errors["q"] = Phrase("is too long (at most %(limit)d characters)", limit=MAX_QUERY)
     allowed_kinds = (*LISTING_KINDS, "need") if allow_needs else LISTING_KINDS
     kinds = _choices(args.getlist("kind"), allowed_kinds, "kind", errors) or LISTING_KINDS
     origin = (args.get("origin") or "").strip() or None
     if origin not in (None, "domestic", "imported"):
-        errors["origin"] = "must be domestic or imported"
+        errors["origin"] = Phrase("must be domestic or imported")
     modes = _choices(args.getlist("service_mode"),
                      ("operated_by_staff", "self_service", "sample_submission"), "service_mode", errors)
     mode = (args.get("mode") or "hybrid").strip()
     if mode not in MODES:
-        errors["mode"] = "must be one of: " + ", ".join(MODES)
+        errors["mode"] = Phrase("must be one of: %(choices)s", choices=", ".join(MODES))
     params = SearchParams(
         text=text, kinds=kinds, region=(args.get("region") or "").strip() or None,
         category=(args.get("category") or "").strip() or None, origin=origin,

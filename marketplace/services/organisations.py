@@ -5,6 +5,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace import taxonomy
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.services.errors import ValidationFailed
@@ -16,15 +17,15 @@ DEFAULT_OWNER_KIND = {"instrument": "university", "product": "vendor", "transfer
 def organisation_errors(name: str, kind: str, credit_code: str | None, region: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "is required"
+        errors["name"] = Phrase("is required")
     elif len(name) > 200:
-        errors["name"] = "is too long (at most 200 characters)"
+        errors["name"] = Phrase("is too long (at most 200 characters)")
     if kind not in {k.value for k in OrganisationKind}:
-        errors["kind"] = "must be one of: " + ", ".join(k.value for k in OrganisationKind)
+        errors["kind"] = Phrase("must be one of: %(choices)s", choices=", ".join(k.value for k in OrganisationKind))
     if credit_code and (message := credit_code_error(credit_code)):
         errors["credit_code"] = message
     if region and not taxonomy.is_known_region(region):
-        errors["region"] = "must start with a province, e.g. 湖北省/武汉市"
+        errors["region"] = Phrase("must start with a province, e.g. 湖北省/武汉市")
     return errors
 
 
@@ -39,7 +40,7 @@ def find_or_create_owner(session: Session, owner: Mapping[str, Any] | None, post
         if found:
             return found
     if not name:
-        raise ValidationFailed({"owner.name": "is required: every posting belongs to an organisation"})
+        raise ValidationFailed({"owner.name": Phrase("is required: every posting belongs to an organisation")})
     found = session.scalar(select(Organisation).where(Organisation.name == name))
     if found:
         return found

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.models import POSTING_KINDS, Posting, User
 from marketplace.services.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.services.records import MODEL_BY_KIND, apply_record
@@ -56,7 +57,7 @@ def create_posting(session: Session, actor: User, record: Mapping[str, Any]) -> 
         raise Forbidden("Join or register an organisation before posting.")
     record = _validated({**record, "ref": record.get("ref") or new_ref(record.get("kind", "posting"))})
     if session.scalar(select(Posting.id).where(Posting.kind == record["kind"], Posting.ref == record["ref"])):
-        raise ValidationFailed({"ref": "is already used by another posting of this kind"})
+        raise ValidationFailed({"ref": Phrase("is already used by another posting of this kind")})
     posting = MODEL_BY_KIND[record["kind"]](ref=record["ref"], organisation_id=actor.organisation_id)
     apply_record(posting, record)
     session.add(posting)

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.models import Booking, Order, SharedInstrument, UsageRecord, User
 from marketplace.services.access import require_member
 from marketplace.services.errors import NotFound, ValidationFailed
@@ -52,15 +53,15 @@ def record_manual_use(session: Session, actor: User, instrument_id: int, used_on
     require_member(actor, instrument.organisation_id, "record use of this instrument")
     errors = {}
     if not 0 <= hours <= 24 * 366:
-        errors["hours"] = "must be from 0 to 8784"
+        errors["hours"] = Phrase("must be from 0 to 8784")
     if not 0 <= samples <= 10_000_000:
-        errors["samples"] = "must be from 0 to 10,000,000"
+        errors["samples"] = Phrase("must be from 0 to 10,000,000")
     if not 0 <= income_cny <= 1e10:
-        errors["income_cny"] = "must be from 0 to 10,000,000,000"
+        errors["income_cny"] = Phrase("must be from 0 to 10,000,000,000")
     if hours == 0 and samples == 0:
-        errors["hours"] = "enter hours or samples (or both)"
+        errors["hours"] = Phrase("enter hours or samples (or both)")
     if len(note or "") > 500:
-        errors["note"] = "is too long (at most 500 characters)"
+        errors["note"] = Phrase("is too long (at most 500 characters)")
     if errors:
         raise ValidationFailed(errors)
     record = UsageRecord(instrument_id=instrument.id, used_on=used_on, hours=hours, samples=samples,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.messages import Phrase
 from marketplace.models import Organisation, OrganisationKind, Posting, SubsidyPolicy
 from marketplace.services.errors import ValidationFailed
 
@@ -71,16 +72,16 @@ def create_policy(session: Session, name: str, rate: float, cap_cny: float | Non
                   listing_kinds: list[str], region: str = "") -> SubsidyPolicy:
     errors = {}
     if not name.strip() or len(name) > 200:
-        errors["name"] = "is required (at most 200 characters)"
+        errors["name"] = Phrase("is required (at most 200 characters)")
     if not 0 < rate <= 1:
-        errors["rate"] = "must be above 0 and at most 1 (e.g. 0.3 for 30%)"
+        errors["rate"] = Phrase("must be above 0 and at most 1 (e.g. 0.3 for 30%)")
     if cap_cny is not None and cap_cny < 0:
-        errors["cap_cny"] = "must not be negative"
+        errors["cap_cny"] = Phrase("must not be negative")
     known = {k.value for k in OrganisationKind}
     if not organisation_kinds or set(organisation_kinds) - known:
-        errors["organisation_kinds"] = "choose from: " + ", ".join(sorted(known))
+        errors["organisation_kinds"] = Phrase("choose from: %(choices)s", choices=", ".join(sorted(known)))
     if not listing_kinds or set(listing_kinds) - {"instrument", "product", "transfer"}:
-        errors["listing_kinds"] = "choose from: instrument, product, transfer"
+        errors["listing_kinds"] = Phrase("choose from: instrument, product, transfer")
     if errors:
         raise ValidationFailed(errors)
     policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny, eligible_organisation_kinds=organisation_kinds,

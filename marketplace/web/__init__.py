@@ -7,11 +7,12 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services.errors import ServiceError
 from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, policy, postings, search
 from marketplace.web.context import db_session
-from marketplace.web.i18n import init_i18n
+from marketplace.web.i18n import init_i18n, localise, localise_errors
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -25,9 +26,9 @@ def _load_user(user_id: str) -> User | None:
 
 
 MESSAGES = {
-    404: "Page not found. 页面不存在。",
-    405: "This address does not accept that kind of request.",
-    413: "The upload is too large.",
+    404: Phrase("Page not found."),
+    405: Phrase("This address does not accept that kind of request."),
+    413: Phrase("The upload is too large."),
 }
 
 
@@ -36,9 +37,11 @@ def _wants_json() -> bool:
 
 
 def _error_response(status: int, message: str, errors: dict[str, str] | None = None):
+    """JSON for the API, in English (a stable contract for programs); a page in the reader's language."""
     if _wants_json():
         return jsonify({"error": message, "errors": errors or {}}), status
-    return render_template("error.html", status=status, message=message), status
+    text = "; ".join(f"{field}: {m}" for field, m in localise_errors(errors).items()) if errors else localise(message)
+    return render_template("error.html", status=status, message=text), status
 
 
 def init_web(app: Flask) -> None:
@@ -54,11 +57,11 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        return _error_response(error.status, str(error), getattr(error, "errors", None))
+        return _error_response(error.status, error.message, getattr(error, "errors", None))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        return _error_response(400, "The form expired or was not sent from this site; reload the page and try again.")
+        return _error_response(400, Phrase("The form expired or was not sent from this site; reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

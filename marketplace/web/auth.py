@@ -6,6 +6,7 @@ from marketplace.services import accounts
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session
 from marketplace.web.forms import LoginForm, RegisterForm
+from marketplace.web.i18n import localise_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -25,7 +26,7 @@ def login():
         if user:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("E-mail or password is wrong.")
+        form.password.errors.append(_("E-mail or password is wrong."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -41,7 +42,7 @@ def register():
                 organisation_kind=form.organisation_kind.data, credit_code=form.credit_code.data or None,
                 region=form.region.data or None)
         except ValidationFailed as failure:
-            for field, message in failure.errors.items():
+            for field, message in localise_errors(failure.errors).items():
                 getattr(form, field, form.email).errors.append(message)
         else:
             login_user(user)

@@ -12,6 +12,7 @@ from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import get_posting
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import BookingForm, DecisionForm, ReviewForm
+from marketplace.web.i18n import localise_errors
 
 bp = Blueprint("bookings", __name__)
 
@@ -50,7 +51,7 @@ def request_booking(instrument_id: int):
         bookings.request_booking(db_session(), current_user, instrument_id, form.start_at.data, form.end_at.data,
                                  form.purpose.data, form.sample_count.data)
     except ValidationFailed as failure:
-        for field, message in failure.errors.items():
+        for field, message in localise_errors(failure.errors).items():
             getattr(form, field).errors = [message]
         return _calendar_page(instrument_id, form, 422)
     return redirect(url_for(".calendar", instrument_id=instrument_id, week=form.start_at.data.date().isoformat()))

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 LANGUAGES = {"zh": "中文", "en": "English"}
+# The states of quotes, orders and bookings as people read them (the `status` template filter).
+STATUS_LABELS = {"requested": _l("requested"), "approved": _l("approved"), "declined": _l("declined"),
+                 "cancelled": _l("cancelled"), "completed": _l("completed"), "offered": _l("offered"),
+                 "withdrawn": _l("withdrawn"), "accepted": _l("accepted"), "in_progress": _l("in progress"),
+                 "open": _l("open"), "closed": _l("closed")}
 
 bp = Blueprint("i18n", __name__)
 babel = Babel()
@@ -26,7 +32,23 @@ def switch(code: str):
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home.index"))
 
 
+def localise(message: str) -> str:
+    """A service's message in the reader's language: its template translated, then filled with its
+    values (text values are translated too: they are phrases such as "withdraw this quote")."""
+    template, values = getattr(message, "template", message), getattr(message, "values", {})
+    return gettext(template, **{k: status_label(v) if isinstance(v, str) else v for k, v in values.items()})
+
+
+def status_label(value: str) -> str:
+    return str(STATUS_LABELS[value]) if value in STATUS_LABELS else gettext(value)
+
+
+def localise_errors(errors: dict[str, str]) -> dict[str, str]:
+    return {field: localise(message) for field, message in errors.items()}
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=lambda: str(get_locale()))
+    app.jinja_env.filters["status"] = status_label

@@ -12,6 +12,7 @@ from marketplace.services.quality import completeness
 from marketplace.services.records import to_record
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import FORM_BY_KIND, PostingForm
+from marketplace.web.i18n import localise_errors
 
 bp = Blueprint("postings", __name__)
 
@@ -27,7 +28,7 @@ def _kind(slug: str) -> str:
 
 
 def _attach_errors(form: PostingForm, errors: dict[str, str]) -> None:
-    for key, message in errors.items():
+    for key, message in localise_errors(errors).items():
         name = FORM_FIELD_FOR.get(key.split(".")[0], key.split(".")[0])
         field = form._fields.get(name)
         if field is not None:

@@ -5,6 +5,7 @@ from marketplace import taxonomy
 from marketplace.services import discovery, vouchers
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session, render_page, searcher
+from marketplace.web.i18n import localise_errors
 
 bp = Blueprint("search", __name__)
 
@@ -30,7 +31,7 @@ def search_page():
     try:
         params = discovery.parse_params(request.args)
     except ValidationFailed as failure:
-        return render_page("search/page.html", "search/_results.html", page=None, errors=failure.errors,
+        return render_page("search/page.html", "search/_results.html", page=None, errors=localise_errors(failure.errors),
                            pager={}, prices={}, **context), 400
     session = db_session()
     page = discovery.search_postings(session, searcher(), params)
