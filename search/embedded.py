@@ -566,9 +566,11 @@ class EmbeddedBackend:
             return {}
         import torch
 
-        # Every row, then the filter: gathering the filtered rows first costs more than it saves.
+        # Every row in the filtered span, then the filter: gathering the filtered rows first costs more
+        # than it saves. The span stops at the last row that passes: the matrix has spare capacity.
         vector = torch.from_numpy(np.array(query.vector, dtype=np.float32)).to(torch.float16)  # a writable copy
-        scores = (columns.matrix @ vector).float().numpy()[rows]
+        first, end = int(rows[0]), int(rows[-1]) + 1
+        scores = (columns.matrix[first:end] @ vector).float().numpy()[rows - first]
         keep = scores >= query.min_similarity
         rows, scores = rows[keep], scores[keep]
         return {int(rows[p]): float(scores[p]) for p in _top(scores, query.vector_depth)}
