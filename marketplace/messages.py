@@ -18,10 +18,3 @@ class Phrase(str):
         message = super().__new__(cls, template % values if values else template)
         message.template, message.values = template, values
         return message
-
-    def __reduce__(self):  # pickles (and copies) keep the template, not just the English text
-        return _rebuild, (self.template, self.values)
-
-
-def _rebuild(template: str, values: dict[str, Any]) -> Phrase:
-    return Phrase(template, **values)
