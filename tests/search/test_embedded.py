@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from search.analysis import analyse_query
-from search.backend import BackendQuery, Delete
+from search.backend import BackendQuery, Delete, SearchFilters, Upsert
+from search.documents import build_document
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
 from tests.search.conftest import upserts
@@ -95,3 +96,46 @@ def test_a_query_vector_of_another_dimension_is_refused_with_a_reason(writer):
     query = BackendQuery(keywords=analyse_query("液相色谱"), vector=np.ones(5, dtype=np.float32) / np.sqrt(5))
     with pytest.raises(ValueError, match="reindex"):
         writer.search(query)
+
+
+def _clustered_upserts(count, dimension=48, seed=7):
+    """`count` listings whose vectors lie around 40 topics, like embeddings of a real catalogue."""
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(40, dimension))
+    vectors = topics[rng.integers(0, 40, count)] + rng.normal(scale=0.6, size=(count, dimension))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    records = [{"kind": "instrument" if i % 4 else "service", "ref": f"r{i}", "title": f"listing {i}"}
+               for i in range(count)]
+    return [Upsert(build_document(r["ref"], 1, r), v) for r, v in zip(records, vectors)], vectors
+
+
+def _vector_refs(backend, vector, depth=50, **filters):
+    result = backend.search(BackendQuery(keywords=analyse_query(""), vector=vector, legs=frozenset({"vector"}),
+                                         vector_depth=depth, filters=SearchFilters(**filters)))
+    return [result.info[doc_id].ref for doc_id, _ in result.vector]
+
+
+def test_the_approximate_index_finds_what_the_exact_scan_finds(tmp_path):
+    docs, vectors = _clustered_upserts(4000)
+    exact = EmbeddedBackend(tmp_path / "index", ann_min_rows=10**9)  # never builds it
+    approximate = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    exact.write(docs)
+    queries = vectors[:30] + np.random.default_rng(1).normal(scale=0.05, size=(30, vectors.shape[1]))
+    recall = np.mean([len(set(_vector_refs(exact, q)) & set(_vector_refs(approximate, q))) / 50 for q in queries])
+    assert recall >= 0.95
+    services = _vector_refs(approximate, queries[0], kinds=("service",))
+    assert len(services) == 50 and all(int(ref[1:]) % 4 == 0 for ref in services)
+
+
+def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
+    docs, vectors = _clustered_upserts(3000)
+    backend = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    backend.write(docs)
+    assert _vector_refs(backend, vectors[5], depth=1) == ["r5"]
+    for version in (2, 3):  # an edit replaces the vector: no second copy takes a place in the results
+        backend.write([Upsert(build_document("r5", version, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[5])])
+    assert len(_vector_refs(backend, vectors[5], depth=3)) == 3
+    moved = Upsert(build_document("r5", 4, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[9])
+    backend.write([moved, Delete("r9", 2)])
+    assert _vector_refs(backend, vectors[9], depth=1) == ["r5"]
+    assert "r9" not in _vector_refs(backend, vectors[9], depth=100)

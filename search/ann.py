@@ -1,0 +1,59 @@
+"""Approximate nearest neighbours for the embedded backend: a faiss IVF index.
+
+k-means splits the vectors into cells; a query scores only the vectors of the cells nearest to it.
+IVF rather than a graph index (HNSW) because it removes and replaces vectors in place (a listing edit
+is a remove and an add) and applies a filter while it scans (an id selector), so a filtered search
+still returns `depth` filtered neighbours. Vectors are kept as float16, like the exact matrix.
+
+Measured on 100k listings, one thread: exact float16 scan 13 ms, this index 0.5 ms with recall@100
+above 0.99 against the exact scan (bench/results/search.md).
+
+Each process builds its own from the rows it holds (seeded k-means, about a second at 100k listings)
+and retrains once the catalogue has doubled since: cells trained on fewer listings grow long, which
+slows searches but does not make them wrong.
+"""
+from __future__ import annotations
+
+import math
+
+import faiss
+import numpy as np
+
+CELLS_PER_SQRT_ROW = 2  # 632 cells at 100k listings
+TRAINING_ROWS_PER_CELL = 40  # the sample k-means learns from (faiss warns below 39)
+# A query scans this share of the cells, and more when the filter keeps fewer listings, so that about as
+# many filtered vectors are scored as an unfiltered search would score.
+PROBED_SHARE = 0.05
+MIN_PROBES = 16
+
+
+class VectorCells:
+    def __init__(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        """`rows` are the ids searches return (int64); `vectors` float32, L2-normalised, one per row."""
+        count, dimension = vectors.shape
+        self.trained_rows = count
+        self.cells = max(1, min(count, int(CELLS_PER_SQRT_ROW * math.sqrt(count))))
+        self._quantizer = faiss.IndexFlatIP(dimension)  # the index refers to it without owning it
+        self._index = faiss.IndexIVFScalarQuantizer(self._quantizer, dimension, self.cells,
+                                                    faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(count, min(count, TRAINING_ROWS_PER_CELL * self.cells), replace=False)
+        self._index.train(vectors[np.sort(sample)])
+        self._index.add_with_ids(vectors, rows)
+
+    def replace(self, rows: np.ndarray, vector_rows: np.ndarray, vectors: np.ndarray) -> None:
+        """Forget `rows`, then add `vectors` for `vector_rows` (the rows that still have one)."""
+        self._index.remove_ids(np.ascontiguousarray(rows, dtype=np.int64))
+        if len(vector_rows):
+            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
+                                     np.ascontiguousarray(vector_rows, dtype=np.int64))
+
+    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to `depth` rows where `mask` is true, nearest first, with their cosines. `kept_share` is
+        the share of the listings the mask keeps."""
+        probes = min(self.cells, math.ceil(max(MIN_PROBES, PROBED_SHARE * self.cells) / max(kept_share, 1e-9)))
+        bitmap = np.packbits(mask, bitorder="little")  # bit i of the bitmap is row i
+        selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+        scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth,
+                                         params=faiss.SearchParametersIVF(nprobe=probes, sel=selector))
+        found = ids[0] >= 0  # fewer than depth candidates pad with -1
+        return ids[0][found], scores[0][found]
