@@ -12,10 +12,10 @@
   the listing back. A tombstone never expires, is copied into the new index by a rebuild, and costs one
   tiny document per deleted listing; raising gc_deletes instead would keep every delete in memory and
   would still be lost at the first rebuild.
-- The keyword leg (the AND of the query's groups, with the document counts its relaxation needs) and
-  the k-NN leg, with the filters inside the knn clause, go in one `_msearch`; only a query whose AND
-  finds too few needs a second one for the relaxed stages. Facets are aggregations; fusion happens in
-  search.service as for the embedded backend.
+- The keyword leg (the AND of the query's groups) and the k-NN leg, with the filters inside the knn
+  clause, go in one `_msearch`. Only a query whose AND finds too few needs more: one search for the
+  groups' document counts (a filters aggregation), then one `_msearch` of the relaxed stages. Facets
+  are aggregations; fusion happens in search.service as for the embedded backend.
 """
 from __future__ import annotations
 
@@ -306,13 +306,6 @@ class OpenSearchBackend:
         searches: list[tuple[str, dict[str, Any]]] = []
         if groups:
             searches.append(("stage", _stage_search(KeywordStage(groups, "AND"), filters, common, query.keyword_depth)))
-            if len(groups) > 1:
-                # Document counts, in case the AND finds too few and the keyword leg has to relax.
-                live = {"term": {"live": True}}
-                searches += [("frequency", {"size": 0, "track_total_hits": True,
-                                            "query": {"bool": {"must": [_group_clause(g)], "filter": [live]}}})
-                             for g in groups]
-                searches.append(("listings", {"size": 0, "track_total_hits": True, "query": live}))
         elif query.runs("keyword"):
             searches.append(("browse", {**common, "size": query.keyword_depth, "query": {"bool": {"filter": filters}},
                                         "sort": [{"completeness": "desc"}, {"written_at": "desc"}, {"doc_id": "asc"}]}))
@@ -328,16 +321,26 @@ class OpenSearchBackend:
             return BackendResult()  # nothing written yet
         stages = [r for leg, r in responses if leg == "stage"]
         if stages and _total(stages[0]) < ENOUGH_MATCHES and len(groups) > 1:
-            frequencies = [_total(r) for leg, r in responses if leg == "frequency"]
-            listings = next(_total(r) for leg, r in responses if leg == "listings")
-            relaxed = [("stage", _stage_search(stage, filters, common, query.keyword_depth))
-                       for stage in relaxed_stages(groups, frequencies, listings)]
-            # All relaxed stages in one round trip; the first that finds enough ends the ladder.
-            for _, response in self._msearch(relaxed) or ():
-                stages.append(response)
-                if _total(response) >= ENOUGH_MATCHES:
-                    break
+            stages += self._relaxed(groups, filters, common, query.keyword_depth)
         return _result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
+
+    def _relaxed(self, groups: Sequence[analysis.QueryGroup], filters: list[dict[str, Any]], common: dict[str, Any],
+                 depth: int) -> list[dict[str, Any]]:
+        """The relaxed stages' responses, up to the first that finds enough. Two round trips, needed
+        only by the few queries whose AND finds too few: the groups' document counts, then all
+        stages at once."""
+        counts = self._call(self.client.search, index=self.alias, body={
+            "size": 0, "track_total_hits": True, "query": {"term": {"live": True}},
+            "aggs": {"groups": {"filters": {"filters": [_group_clause(g) for g in groups]}}}})
+        frequencies = [bucket["doc_count"] for bucket in counts["aggregations"]["groups"]["buckets"]]
+        stages = [("stage", _stage_search(stage, filters, common, depth))
+                  for stage in relaxed_stages(groups, frequencies, _total(counts))]
+        responses = []
+        for _, response in self._msearch(stages) or ():
+            responses.append(response)
+            if _total(response) >= ENOUGH_MATCHES:
+                break
+        return responses
 
     def _msearch(self, searches: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]] | None:
         """Responses in order, or None when the index does not exist yet. _msearch reports each
