@@ -58,7 +58,7 @@ class Searcher:
     # Fusion settings tuned on the labelled development set (bench/data/dev, python -m bench.quality).
     # Keyword matching with the synonym dictionary is the stronger leg there, so the vector leg mostly
     # adds what no word matched (recall) and breaks near-ties; a heavier vector weight lowered nDCG@10.
-    def __init__(self, backend: SearchBackend, embedder: Embedder, rrf_k: int = 10, depth: int = 100,
+    def __init__(self, backend: SearchBackend, embedder: Embedder, rrf_k: int = 10, depth: int = 50,
                  min_similarity: float = 0.2, vector_weight: float = 0.05) -> None:
         self.backend = backend
         self.embedder = embedder
