@@ -112,7 +112,7 @@ def query_embedding_ms() -> float:
     return median(timings)
 
 
-def serve(env: dict) -> tuple[subprocess.Popen, str]:
+def serve(env: dict, clients: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -120,13 +120,20 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            for _ in range(4):  # each worker loads the model on its first query
-                get(base, "warm up")
-            return process, base
+            get(base, "warm up")
+            break
         except OSError:
             time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the app did not start")
+    else:
+        process.kill()
+        raise RuntimeError("the app did not start")
+    # Each worker loads the model in the background on its first query and builds its index on its first
+    # search: reach every worker, wait for the loads, and again, before anything is measured.
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for _ in range(2):
+            list(pool.map(lambda _: get(base, "warm up"), range(clients * 4)))
+            time.sleep(5)
+    return process, base
 
 
 def app_rss_mib(process: subprocess.Popen) -> float:
@@ -207,7 +214,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                 env = {**os.environ, "MARKETPLACE_DATABASE_URL": url, "MARKETPLACE_SEARCH_BACKEND": name,
                        "MARKETPLACE_SEARCH_PATH": settings["path"], "MARKETPLACE_OPENSEARCH_URL": settings["url"],
                        "MARKETPLACE_OPENSEARCH_INDEX": settings["index"], "HF_HUB_OFFLINE": "1"}
-                process, base = serve(env)
+                process, base = serve(env, clients)
                 try:
                     cold, warm, throughput = load_test(base, clients, requests_total)
                     rss = app_rss_mib(process)
