@@ -36,10 +36,10 @@ from search import analysis
 from search.backend import BackendQuery, Upsert
 from search.embedded import ANN_MIN_ROWS
 from search.factory import create_backend, create_embedder
-from search.service import Searcher
+from search.service import FUSION_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
-VECTOR_DEPTH = Searcher(None, None).depth  # the top of each leg a search fuses
+VECTOR_DEPTH = FUSION_DEPTH  # the top of each leg a search fuses
 CACHE = Path(__file__).parent / ".cache"
 QUERIES = [
     "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
