@@ -129,12 +129,14 @@ def serve(env: dict, clients: int) -> tuple[subprocess.Popen, str]:
     else:
         process.kill()
         raise RuntimeError("the app did not start")
-    # Each worker loads the model in the background on its first query and builds its index on its first
-    # search: reach every worker, wait for the loads, and again, before anything is measured.
+    # Each worker builds its index on its first search and loads the model in the background, answering
+    # by keywords meanwhile: nothing is measured until a round reaching every worker ran hybrid throughout.
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        for _ in range(2):
-            list(pool.map(lambda _: get(base, "warm up"), range(clients * 4)))
-            time.sleep(5)
+        while set(pool.map(lambda _: search_mode(base), range(clients * 4))) != {"hybrid"}:
+            if time.monotonic() > deadline + 300:
+                process.kill()
+                raise RuntimeError("the app's workers did not load the embedding model")
+            time.sleep(2)
     return process, base
 
 
@@ -144,11 +146,18 @@ def app_rss_mib(process: subprocess.Popen) -> float:
     return rss_mib(process.pid) + sum(rss_mib(int(pid)) for pid in children)
 
 
+def search(base: str, query: str) -> dict:
+    with urllib.request.urlopen(f"{base}/api/v1/search?" + urllib.parse.urlencode({"q": query}), timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def search_mode(base: str) -> str:
+    return search(base, "warm up")["mode"]
+
+
 def get(base: str, query: str) -> float:
     started = time.perf_counter()
-    with urllib.request.urlopen(f"{base}/api/v1/search?" + urllib.parse.urlencode({"q": query}), timeout=30) as reply:
-        body = json.loads(reply.read())
-    assert "results" in body
+    assert "results" in search(base, query)
     return (time.perf_counter() - started) * 1000
 
 

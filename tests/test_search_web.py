@@ -29,7 +29,7 @@ def catalogue(app, session):
 
 def test_the_api_finds_english_listings_for_a_chinese_query_and_returns_the_contract_shape(client, catalogue):
     body = client.get("/api/v1/search?q=液相色谱 杂质").get_json()
-    assert set(body) == {"total", "results", "facets"}
+    assert set(body) == {"total", "mode", "results", "facets"} and body["mode"] == "hybrid"
     refs = [r["ref"] for r in body["results"]]
     assert "inst-hplc-1" in refs and "lc-100" in refs and "sem-1" not in refs
     first = body["results"][0]

@@ -48,6 +48,7 @@ class ResultPage:
     total: int
     results: list[Result]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading
 
 
 def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
@@ -124,4 +125,5 @@ def search_postings(session: Session, searcher: Searcher, params: SearchParams) 
     rows = postings_in_order(session, list(hits))
     results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,
                       hits[p.id].vector_similarity) for p in rows]
-    return ResultPage(params=params, total=response.total, results=results, facets=response.facets)
+    return ResultPage(params=params, total=response.total, results=results, facets=response.facets,
+                      mode=response.mode)

@@ -12,6 +12,7 @@ def search():
     page = discovery.search_postings(db_session(), searcher(), params)
     return jsonify({
         "total": page.total,
+        "mode": page.mode,
         "results": [
             {"ref": r.posting.ref, "kind": r.posting.kind, "title": r.posting.title, "score": r.score,
              "highlights": r.highlights, "id": r.posting.id}
