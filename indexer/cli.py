@@ -39,6 +39,9 @@ def _alerts(database, searcher):
 def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: int) -> None:
     """Apply outbox changes to the search backend continuously (or until idle)."""
     database, backend, embedder = _parts()
+    if maintenance.stale_dictionaries(backend):
+        click.echo("warning: the search index was built with other dictionaries (search/data); "
+                   "run `flask --app app indexer reindex`", err=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     worker = Worker(database.new_session, backend, embedder, batch_size=batch_size,
@@ -76,9 +79,12 @@ def verify(repair: bool) -> None:
             return
         if not repair:
             raise SystemExit(1)
-        queued = maintenance.repair(session, drift)
+        if drift.dictionaries:  # every document's terms are stale: rebuild rather than patch
+            done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
+        else:
+            done = f"repaired {maintenance.repair(session, drift)} differences"
     Worker(database.new_session, backend, embedder).run(until_idle=True, poll_interval=0.2)
-    click.echo(f"repaired {queued} differences")
+    click.echo(done)
 
 
 @indexer_cli.command("status")

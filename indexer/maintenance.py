@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from indexer import outbox
 from indexer.documents import batched_upserts, doc_id
 from marketplace.models import Posting, SearchChange
+from search import analysis
 from search.backend import SearchBackend
 from search.embeddings import Embedder
 
@@ -42,13 +43,18 @@ class Drift:
     missing: list[int] = field(default_factory=list)        # in the database, not in the index
     outdated: list[int] = field(default_factory=list)       # index holds an older version
     unexpected: dict[str, int] = field(default_factory=dict)  # in the index, gone from the database
+    # (the index's, the current) analysis fingerprints when they differ: every document's terms are stale
+    dictionaries: tuple[str, str] | None = None
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.outdated or self.unexpected)
+        return not (self.missing or self.outdated or self.unexpected or self.dictionaries)
 
     def lines(self) -> list[str]:
-        return ([f"missing from index: posting {i}" for i in self.missing]
+        stale = ([f"index terms come from other dictionaries (index {self.dictionaries[0]}, now "
+                  f"{self.dictionaries[1]}): rebuild it with `flask --app app indexer reindex`"]
+                 if self.dictionaries else [])
+        return (stale + [f"missing from index: posting {i}" for i in self.missing]
                 + [f"outdated in index: posting {i}" for i in self.outdated]
                 + [f"in index but not in database: document {d} (version {v})" for d, v in self.unexpected.items()])
 
@@ -65,7 +71,14 @@ def verify(session: Session, backend: SearchBackend) -> Drift:
             drift.outdated.append(posting_id)
     drift.unexpected = index
     session.rollback()
+    drift.dictionaries = stale_dictionaries(backend)
     return drift
+
+
+def stale_dictionaries(backend: SearchBackend) -> tuple[str, str] | None:
+    """(the index's, the current) analysis fingerprints when the index was built with other dictionaries."""
+    analysed_with, current = backend.analysed_with(), analysis.fingerprint()
+    return (analysed_with, current) if analysed_with not in (None, current) else None
 
 
 def repair(session: Session, drift: Drift) -> int:

@@ -9,6 +9,8 @@ flask() { .venv/bin/flask "$@"; }
 flask db upgrade
 flask demo seed
 flask indexer run --until-idle
+# An index left by an earlier run is rebuilt if its terms came from other dictionaries.
+flask indexer verify --repair
 flask indexer run &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -6,22 +6,30 @@ SQLite FTS5 nor OpenSearch ships jieba. So documents are indexed as pre-analysed
 (`index_text`), which FTS5 and an OpenSearch whitespace analyzer split on spaces only.
 
 Why synonyms are expanded at query time, client-side, for both backends (and not by an index-time
-concept token or an OpenSearch synonym_graph filter): `data/synonyms.txt` is edited as the domain
-dictionary grows. Expanding queries means an edit takes effect on the next process start with no
-reindex, and both backends get the very same expansion from one function instead of two
-implementations (Python for SQLite, a synonym_graph filter for OpenSearch) that could drift apart.
-A synonym made of several tokens ("scanning electron microscope") becomes a phrase query.
+concept token or an OpenSearch synonym_graph filter): both backends get the very same expansion from
+one function instead of two implementations that could drift apart, and each synonym keeps its own
+term statistics (a listing naming a concept in several ways, or by a rare name, ranks higher: one
+concept token per group measured nDCG@10 0.937 -> 0.898 on the labelled set).
+
+A synonym made of several words ("scanning electron microscope") is also indexed as one joined
+token ("scanning.electron.microscope") wherever it occurs, so that every alternative of a query is a
+single term: no phrase query has to read the positions of common words (FTS5 matching 38% cheaper
+per match at 100k listings). Index terms therefore depend on the dictionaries in `data/` (they did
+already, through jieba's word list): after editing them, rebuild the index; `fingerprint()` names the
+dictionaries an index was built with, and `indexer verify` reports a mismatch.
 
 Tokens:
 - precise words: jieba's segmentation of Chinese runs (synonym words are added to its dictionary so
   they stay whole), Latin words kept whole with inner punctuation (icp-ms, lc-ms/ms, gb/t, 1260),
   everything NFKC-normalised and lower-cased, stop words removed;
-- sub-words, indexed after the precise words so phrases over precise words stay adjacent: the
-  dictionary words inside long Chinese words (色谱仪 in 液相色谱仪) and the parts of compound Latin
-  words (icp and ms in icp-ms), so a shorter query word still finds the longer word.
+- sub-words, indexed after the precise words: the dictionary words inside long Chinese words
+  (色谱仪 in 液相色谱仪) and the parts of compound Latin words (icp and ms in icp-ms), so a shorter
+  query word still finds the longer word;
+- joined synonyms: each occurrence of a synonym of several precise words, joined by PHRASE_JOINER.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -46,6 +54,10 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 MIN_SUBWORD = 2
 # Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
 MAX_TOKEN = 60
+# Joins the words of a multi-word synonym into one index term. The analyser keeps "." inside Latin
+# words, so "scanning.electron.microscope" written in a listing means just that; both engines split
+# indexed text on spaces only.
+PHRASE_JOINER = "."
 # jieba frequency for synonym words: high enough that the word is cut whole inside longer text.
 SYNONYM_WORD_FREQUENCY = 3000
 
@@ -61,6 +73,11 @@ class Alternative:
 
     phrase: tuple[str, ...]
     surface: str
+
+    @property
+    def term(self) -> str:
+        """The index term that matches it (see PHRASE_JOINER)."""
+        return PHRASE_JOINER.join(self.phrase)
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,15 @@ def _load_lexicon() -> _Lexicon:
     return _Lexicon(tokenizer, stopwords, tuple(groups), phrases)
 
 
+def fingerprint() -> str:
+    """Names the dictionaries, and so the index terms they produce: an index built under another
+    fingerprint must be rebuilt."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in (SYNONYMS_PATH, USERDICT_PATH, STOPWORDS_PATH):
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
 def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
     tokens = []
     for match in RUN.finditer(normalise(text)):
@@ -158,12 +184,16 @@ def words(text: str) -> list[str]:
 
 
 def index_terms(text: str) -> list[str]:
-    """Tokens to index: the precise words in order, then the sub-words not already among them."""
+    """Tokens to index: the precise words in order, the sub-words not already among them, then the
+    multi-word synonyms found among the precise words, joined."""
     lexicon = _lexicon_once()
     precise = _precise(text, lexicon.tokenizer, lexicon.stopwords)
     present = set(precise)
     extra = dict.fromkeys(s for token in dict.fromkeys(precise) for s in _subwords(token, lexicon) if s not in present)
-    return precise + list(extra)
+    joined = [PHRASE_JOINER.join(phrase) for position, token in enumerate(precise)
+              for phrase in dict.fromkeys(phrase for phrase, _ in lexicon.phrases.get(token, ()) if len(phrase) > 1)
+              if tuple(precise[position:position + len(phrase)]) == phrase]
+    return precise + list(extra) + joined
 
 
 def index_text(text: str) -> str:

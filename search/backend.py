@@ -26,6 +26,8 @@ COMMON_WORD_MATCHES = 1000
 # the levels a person narrows by first.
 FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
 FACET_SIZE = 20
+# What analysed_with() reports for an index created before indexes recorded their dictionaries.
+UNKNOWN_ANALYSIS = "unknown"
 
 
 class BackendUnavailable(Exception):
@@ -170,6 +172,10 @@ class SearchBackend(Protocol):
 
     def count(self) -> int:
         """Live documents."""
+
+    def analysed_with(self) -> str | None:
+        """The analysis.fingerprint() of the dictionaries the index was created with (None: no index
+        yet; UNKNOWN_ANALYSIS: an index older than fingerprints). Another one means out-of-date terms."""
 
     def rebuild(self, upserts: Iterable[Upsert]) -> None:
         """Build a new index aside from exactly these documents (keeping known tombstones) and swap it

@@ -38,6 +38,7 @@ from search.backend import (
     ENOUGH_MATCHES,
     FACET_SIZE,
     TITLE_WEIGHT,
+    UNKNOWN_ANALYSIS,
     BackendQuery,
     BackendResult,
     BackendUnavailable,
@@ -288,11 +289,10 @@ class _Columns:
 
 
 def _fts_query(groups: Sequence[QueryGroup], operator: str) -> str:
-    """Each group is an OR of its alternatives, each alternative a quoted phrase of tokens."""
-    def phrase(tokens: tuple[str, ...]) -> str:
-        return '"' + " ".join(tokens).replace('"', '""') + '"'
-    return f" {operator} ".join("(" + " OR ".join(phrase(a.phrase) for a in group.alternatives) + ")"
-                                for group in groups)
+    """Each group is an OR of its alternatives' terms, each quoted (a term may hold '-', '+' or '.')."""
+    def term(alternative: analysis.Alternative) -> str:
+        return '"' + alternative.term.replace('"', '""') + '"'
+    return f" {operator} ".join("(" + " OR ".join(term(a) for a in group.alternatives) + ")" for group in groups)
 
 
 def _top(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -366,8 +366,8 @@ class EmbeddedBackend:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
-            connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                                   [("file_id", uuid.uuid4().hex), ("generation", "0")])
+            connection.executemany("INSERT INTO meta VALUES (?, ?)", [("file_id", uuid.uuid4().hex), ("generation", "0"),
+                                                                      ("analysis", analysis.fingerprint())])
         finally:
             connection.close()
         return path
@@ -626,6 +626,9 @@ class EmbeddedBackend:
 
     def count(self) -> int:
         return self._db().execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]
+
+    def analysed_with(self) -> str | None:
+        return self._meta(self._db()).get("analysis", UNKNOWN_ANALYSIS)
 
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> None:

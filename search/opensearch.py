@@ -33,6 +33,7 @@ from search.backend import (
     ENOUGH_MATCHES,
     FACET_SIZE,
     TITLE_WEIGHT,
+    UNKNOWN_ANALYSIS,
     BackendQuery,
     BackendResult,
     BackendUnavailable,
@@ -72,12 +73,13 @@ def client_for(url: str) -> OpenSearch:
 def _index_body() -> dict[str, Any]:
     keyword = {"type": "keyword"}
     stored = {"type": "text", "index": False}  # returned for highlights, never searched
-    tokens = {"type": "text", "analyzer": "tokens"}
+    # Queries are single terms, never phrases (see search.analysis): no positions needed.
+    tokens = {"type": "text", "analyzer": "tokens", "index_options": "freqs"}
     return {
         "settings": {"index": {"knn": True, "number_of_shards": 1},
                      "analysis": {"analyzer": {"tokens": {"type": "custom", "tokenizer": "whitespace"}}}},
         # The vector field is added with the first upsert, when its dimension is known.
-        "mappings": {"dynamic": "strict", "properties": {
+        "mappings": {"dynamic": "strict", "_meta": {"analysis": analysis.fingerprint()}, "properties": {
             "doc_id": keyword, "version": {"type": "long"}, "live": {"type": "boolean"},
             "written_at": {"type": "double"}, "kind": keyword, "ref": keyword, "title": stored, "body": stored,
             "title_terms": tokens, "body_terms": tokens, "category": keyword, "top_category": keyword,
@@ -139,13 +141,11 @@ def _filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
 
 
 def _group_clause(group: analysis.QueryGroup) -> dict[str, Any]:
-    """Any alternative of the group, in the title (weighted like the embedded backend's BM25) or body."""
-    should = []
-    for alternative in group.alternatives:
-        text = " ".join(alternative.phrase)
-        should.append({"match_phrase": {"title_terms": {"query": text, "boost": TITLE_WEIGHT}}})
-        should.append({"match_phrase": {"body_terms": {"query": text}}})
-    return {"bool": {"should": should, "minimum_should_match": 1}}
+    """Any alternative of the group, in the title (weighted like the embedded backend's BM25) or body.
+    Each alternative is one term (see search.analysis), scored on its own, as in the embedded backend."""
+    terms = " ".join(alternative.term for alternative in group.alternatives)
+    return {"bool": {"should": [{"match": {"title_terms": {"query": terms, "boost": TITLE_WEIGHT}}},
+                                {"match": {"body_terms": {"query": terms}}}], "minimum_should_match": 1}}
 
 
 def _aggregations(facets: Sequence[str]) -> dict[str, Any]:
@@ -391,6 +391,13 @@ class OpenSearchBackend:
             return self._call(self.client.count, index=self.alias, body={"query": {"term": {"live": True}}})["count"]
         except NotFoundError:
             return 0
+
+    def analysed_with(self) -> str | None:
+        indexes = self._physical_indexes()
+        if not indexes:
+            return None
+        mapping = self._call(self.client.indices.get_mapping, index=indexes[0])[indexes[0]]["mappings"]
+        return mapping.get("_meta", {}).get("analysis", UNKNOWN_ANALYSIS)
 
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> None:

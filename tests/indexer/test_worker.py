@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from indexer import maintenance, outbox
+from search import analysis
 from indexer.worker import Worker
 from marketplace.models import DeadLetter, Posting, SearchChange
 from marketplace.services import postings
@@ -126,3 +127,14 @@ def test_reindex_swaps_in_a_full_rebuild_and_verify_repair_fixes_drift(app, sess
     count = maintenance.reindex(app.extensions["database"].new_session, backend, searcher.embedder)
     assert count == 2 and index_versions(app) == {str(kept.id): 1, str(extra.id): 1}
     assert session.scalar(select(func.count()).select_from(Posting)) == 2
+
+
+def test_verify_reports_an_index_built_with_other_dictionaries_until_a_reindex(app, session, monkeypatch):
+    postings.create_posting(session, register(session), instrument_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    backend = app.extensions["search"].searcher.backend
+    monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
+    drift = maintenance.verify(session, backend)
+    assert not drift.clean and "indexer reindex" in drift.lines()[0]
+    maintenance.reindex(app.extensions["database"].new_session, backend, app.extensions["search"].searcher.embedder)
+    assert maintenance.verify(session, backend).clean

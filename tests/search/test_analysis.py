@@ -46,10 +46,26 @@ def test_a_chinese_query_expands_to_english_synonyms_and_back():
     assert {"扫描电镜", "sem"} <= alternatives("scanning electron microscope")
 
 
-def test_a_synonym_of_several_words_becomes_one_phrase_group():
+def test_a_synonym_of_several_words_becomes_one_group_and_one_term():
     query = analysis.analyse_query("scanning electron microscope 武汉")
     assert [g.label for g in query.groups] == ["scanning electron microscope", "武汉"]
     assert ("scanning", "electron", "microscope") in {a.phrase for a in query.groups[0].alternatives}
+    assert "scanning.electron.microscope" in {a.term for a in query.groups[0].alternatives}
+
+
+def test_a_synonym_of_several_words_is_indexed_joined_where_it_occurs():
+    terms = analysis.index_terms("Scanning electron microscope for HPLC columns, scanning electron microscope images")
+    assert terms.count("scanning.electron.microscope") == 2
+    assert "electron.microscope" not in terms  # not a synonym: its words are only indexed one by one
+    assert "microscope.images" not in terms
+
+
+def test_the_fingerprint_names_the_dictionaries(tmp_path, monkeypatch):
+    before = analysis.fingerprint()
+    edited = tmp_path / "synonyms.txt"
+    edited.write_text(analysis.SYNONYMS_PATH.read_text(encoding="utf-8") + "\n新词, new word\n", encoding="utf-8")
+    monkeypatch.setattr(analysis, "SYNONYMS_PATH", edited)
+    assert analysis.fingerprint() != before
 
 
 def test_two_words_of_one_synonym_group_ask_for_one_thing():

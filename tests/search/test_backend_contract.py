@@ -4,6 +4,7 @@ rebuilds and version reports. Same fixtures, same expectations."""
 import numpy as np
 import pytest
 
+from search import analysis
 from search.backend import Delete, SearchFilters, Upsert
 from search.service import SearchRequest, Searcher
 from tests.search.conftest import upserts
@@ -274,3 +275,16 @@ def test_texts_return_the_stored_text_of_live_listings_only(backend, catalogue):
     texts = backend.texts(["sem", "nmr", "unknown"])
     assert set(texts) == {"sem"}
     assert texts["sem"].title == SEM["title"] and "扫描电镜" in texts["sem"].terms.split()
+
+
+def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, catalogue, monkeypatch):
+    assert backend.analysed_with() == analysis.fingerprint()
+    monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
+    backend.rebuild(upserts(embedder, ALL, version=2))
+    assert backend.analysed_with() == "edited-dictionaries"
+
+
+def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher, put):
+    put({**XRD, "ref": "sem-en", "title": "Field-emission SCANNING   Electron Microscope", "description": "Imaging."},
+        {**XRD, "ref": "scattered", "title": "Electron beam welding", "description": "Scanning of microscope slides."})
+    assert refs(search(searcher, "扫描电镜", mode="keyword")) == ["sem-en"]
