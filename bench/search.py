@@ -39,7 +39,6 @@ from search.factory import create_backend, create_embedder
 from search.service import FUSION_DEPTH
 
 ROOT = Path(__file__).resolve().parents[1]
-VECTOR_DEPTH = FUSION_DEPTH  # the top of each leg a search fuses
 CACHE = Path(__file__).parent / ".cache"
 QUERIES = [
     "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
@@ -193,7 +192,7 @@ def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds
 def vector_leg(settings: dict, size: int) -> list[str]:
     """The embedded backend's vector leg alone, exact scan against the approximate index: median ms
     per query (one thread) and the approximate index's recall of the exact neighbours, at the depth the
-    searcher fuses (VECTOR_DEPTH)."""
+    searcher fuses (FUSION_DEPTH)."""
     import torch
 
     threads = torch.get_num_threads()
@@ -208,7 +207,7 @@ def vector_leg(settings: dict, size: int) -> list[str]:
         found = {}
         for name, backend in (("exact", exact), ("approximate", approximate)):
             query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
-                                 vector_depth=VECTOR_DEPTH)
+                                 vector_depth=FUSION_DEPTH)
             backend.search(query)  # the first search loads the index (and trains the approximate one)
             started = time.perf_counter()
             found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
@@ -270,8 +269,8 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
           "come from the cache; the cold column pays the embedding once per query. The backends' servers run "
           "side by side and their rounds take turns. Timings on a shared 2-core machine are noisy: compare "
           "ratios.\n\n"
-        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {VECTOR_DEPTH}, one thread, ms)\n\n"
-        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{VECTOR_DEPTH} of the approximate"],
+        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {FUSION_DEPTH}, one thread, ms)\n\n"
+        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{FUSION_DEPTH} of the approximate"],
                 vector_rows))
     return body
 

@@ -6,7 +6,7 @@ is a remove and an add) and applies a filter while it scans (an id selector), so
 still returns `depth` filtered neighbours. Vectors are kept as float16, like the exact matrix.
 
 Measured with the 40 benchmark queries, one thread (bench/results/search.md): the vector leg takes
-0.9 ms at 10k listings and 2.0 ms at 100k, against 2.6 and 12.8 ms for the exact scan, and finds
+0.8 ms at 10k listings and 2.5 ms at 100k, against 2.2 and 15.4 ms for the exact scan, and finds
 98.6% and 99.3% of the exact top 50. Probing 5% of the cells instead of 8% found 98.4% of the top 100 at
 100k; at 10k, 16 probes found 97.1%, hence at least 32.
 

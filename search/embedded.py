@@ -5,8 +5,8 @@ through search.ann).
 
 Vector search: vectors are kept as float16 in a torch matrix (torch is loaded for the embedding model
 anyway), and a filter that keeps few listings is scored exactly over just those rows. Scoring every row
-costs 13 ms at 100k listings (one thread), so from ANN_MIN_ROWS listings on a search that keeps many
-rows goes to an approximate IVF index instead (search.ann: 2.0 ms at 100k, recall@50 0.993).
+costs 15 ms at 100k listings (one thread), so from ANN_MIN_ROWS listings on a search that keeps many
+rows goes to an approximate IVF index instead (search.ann: 2.5 ms at 100k, recall@50 0.993).
 
 Processes: one writer (the indexer) and any number of readers (web workers) share the index. WAL gives
 readers a consistent snapshot; each write transaction bumps a generation counter and stamps the rows it
@@ -81,7 +81,7 @@ CREATE VIRTUAL TABLE fts USING fts5(
 BM25_MAX_MATCHES = 5000
 # Vector search: exact when the filter keeps at most EXACT_MAX_ROWS (well under a millisecond),
 # otherwise the IVF index, built once the index has ANN_MIN_ROWS live listings. Measured through the
-# whole vector leg at 10k listings: exact 2.6 ms, IVF 0.9 ms.
+# whole vector leg at 10k listings: exact 2.2 ms, IVF 0.8 ms.
 EXACT_MAX_ROWS = 2_000
 ANN_MIN_ROWS = 5_000
 REBUILD_BATCH = 500

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from indexer import maintenance, outbox
-from search import analysis
 from indexer.worker import Worker
 from marketplace.models import DeadLetter, Posting, SearchChange
 from marketplace.services import postings
 from marketplace.services.search_sync import sync_status
+from search import analysis
 from tests.factories import instrument_record, need_record, register
 
 LONG_AGO = datetime(2000, 1, 1)
