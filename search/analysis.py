@@ -1,9 +1,9 @@
 """Bilingual text analysis, the only tokenizer of the project: both backends index and query the
 tokens made here.
 
-Why neither engine analyses text itself: Chinese needs jieba with our domain dictionary, and neither
-SQLite FTS5 nor OpenSearch ships jieba. So documents are indexed as pre-analysed token strings
-(`index_text`), which FTS5 and an OpenSearch whitespace analyzer split on spaces only.
+Why neither engine analyses text itself: Chinese needs jieba with our domain dictionary, which
+OpenSearch does not ship. So documents are indexed as pre-analysed token strings (`index_text`), which
+the embedded engine (search.inverted) and an OpenSearch whitespace analyzer split on spaces only.
 
 Why synonyms are expanded at query time, client-side, for both backends (and not by an index-time
 concept token or an OpenSearch synonym_graph filter): both backends get the very same expansion from
@@ -13,8 +13,8 @@ concept token per group measured nDCG@10 0.937 -> 0.898 on the labelled set).
 
 A synonym made of several words ("scanning electron microscope") is also indexed as one joined
 token ("scanning.electron.microscope") wherever it occurs, so that every alternative of a query is a
-single term: no phrase query has to read the positions of common words (the FTS5 keyword stage about
-30% faster at 100k listings, same matches). Index terms therefore depend on the dictionaries in `data/` (they did
+single term: no phrase query has to read the positions of common words (measured with SQLite FTS5,
+the embedded engine then: its keyword stage about 30% faster at 100k listings, same matches). Index terms therefore depend on the dictionaries in `data/` (they did
 already, through jieba's word list): after editing them, rebuild the index; `fingerprint()` names the
 dictionaries an index was built with, and `indexer verify` reports a mismatch.
 

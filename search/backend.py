@@ -26,7 +26,8 @@ COMMON_WORD_MATCHES = 1000
 # the levels a person narrows by first.
 FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
 FACET_SIZE = 20
-# What analysed_with() reports for an index created before indexes recorded their dictionaries.
+# What analysed_with() reports for an index created before indexes recorded their dictionaries, or in
+# a format this version no longer reads: either way, one to rebuild.
 UNKNOWN_ANALYSIS = "unknown"
 
 
@@ -107,8 +108,8 @@ def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], lis
 
     First the AND of the groups some listing has: a word no listing has narrows nothing. Then the OR of
     those groups, leaving out the ones in more than half of a large catalogue's listings: BM25 gives
-    such a word almost no weight, so alone it would only add thousands of weak matches, and scoring them
-    is what makes an OR slow. `frequencies` are the groups' document counts (unfiltered).
+    such a word almost no weight, so alone it would only add thousands of weak matches (and scoring them
+    is what makes an OR slow in OpenSearch). `frequencies` are the groups' document counts (unfiltered).
     """
     if len(groups) < 2:
         return []

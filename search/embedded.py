@@ -1,7 +1,7 @@
-"""The embedded backend (the default; no server): SQLite FTS5 for BM25 over pre-analysed tokens, a
-docs table for versions, tombstones, filter fields and vectors, and an in-memory numpy copy of the
-filter fields and vectors for filter masks, facet counts and cosine top-k (exact, or approximate
-through search.ann).
+"""The embedded backend (the default; no server): a SQLite file holds the listings (versions,
+tombstones, filter fields, term postings, vectors), and each process keeps an in-memory numpy copy for
+BM25 (search.inverted), filter masks, facet counts and cosine top-k (exact, or approximate through
+search.ann).
 
 Vector search: vectors are kept as float16 in a torch matrix (torch is loaded for the embedding model
 anyway), and a filter that keeps few listings is scored exactly over just those rows. Scoring every row
@@ -20,7 +20,6 @@ behind for connections that still have the old one open.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import threading
@@ -37,7 +36,6 @@ from search.ann import VectorCells
 from search.backend import (
     ENOUGH_MATCHES,
     FACET_SIZE,
-    TITLE_WEIGHT,
     UNKNOWN_ANALYSIS,
     BackendQuery,
     BackendResult,
@@ -45,7 +43,6 @@ from search.backend import (
     Delete,
     DocInfo,
     DocText,
-    KeywordStage,
     SearchFilters,
     Upsert,
     WriteOp,
@@ -53,11 +50,14 @@ from search.backend import (
     relaxed_stages,
 )
 from search.documents import matches_prefix
+from search.inverted import InvertedIndex, count_terms, encode
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Term ids for the postings: append-only, so a reader loads only the terms added since it last looked.
+CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE TABLE docs (
-    id INTEGER PRIMARY KEY,       -- FTS rowid, and the row of the in-memory arrays
+    id INTEGER PRIMARY KEY,       -- the row of the in-memory arrays
     doc_id TEXT NOT NULL UNIQUE,
     version INTEGER NOT NULL,
     live INTEGER NOT NULL,        -- 0 is a tombstone: kept so that older writes stay stale
@@ -65,20 +65,15 @@ CREATE TABLE docs (
     written_at REAL,
     kind TEXT, ref TEXT, title TEXT, body TEXT, title_terms TEXT, body_terms TEXT,
     category TEXT, region TEXT, origin TEXT, certifications TEXT, service_modes TEXT,
-    price_low REAL, price_high REAL, completeness REAL, vector BLOB
+    price_low REAL, price_high REAL, completeness REAL, vector BLOB,
+    length INTEGER,               -- tokens in title_terms and body_terms
+    postings BLOB                 -- search.inverted.encode: (term id, title count, body count) triples
 );
 CREATE INDEX docs_generation ON docs (generation);
--- External content: the tokens live once, in docs. The tokens are already analysed, so the FTS
--- tokenizer only has to split on spaces without breaking icp-ms or lc-ms/ms apart.
-CREATE VIRTUAL TABLE fts USING fts5(
-    title_terms, body_terms, content = 'docs', content_rowid = 'id',
-    tokenize = "unicode61 remove_diacritics 0 tokenchars '-+/.'"
-);
 """
-# FTS5 computes BM25 for every match before any LIMIT applies, at about 1.5 µs a match. A keyword stage
-# that matches more listings than this is ranked by word coverage instead (see _coverage), which keeps a
-# broad query on 100k listings in a few milliseconds.
-BM25_MAX_MATCHES = 5000
+# Bumped when SCHEMA changes: an index file in another format is rebuilt by `indexer verify --repair`.
+# 2: in-memory postings replaced SQLite FTS5.
+FORMAT = "2"
 # Vector search: exact when the filter keeps at most EXACT_MAX_ROWS (well under a millisecond),
 # otherwise the IVF index, built once the index has ANN_MIN_ROWS live listings. Measured through the
 # whole vector leg at 10k listings: exact 2.2 ms, IVF 0.8 ms.
@@ -87,7 +82,7 @@ ANN_MIN_ROWS = 5_000
 REBUILD_BATCH = 500
 OPEN_ATTEMPTS = 3
 ROW_COLUMNS = ("id, doc_id, live, ref, kind, category, region, origin, certifications, service_modes, "
-               "price_low, price_high, completeness, written_at, vector")
+               "price_low, price_high, completeness, written_at, vector, length, postings")
 
 
 class _Coded:
@@ -167,11 +162,12 @@ def _top_level(path: str) -> str:
 
 
 class _Columns:
-    """Filter, facet and vector columns of one database file, as numpy arrays indexed by docs.id."""
+    """Postings, filter, facet and vector columns of one database file, as numpy arrays indexed by docs.id."""
 
     def __init__(self, file_id: str) -> None:
         self.file_id = file_id
         self.generation = -1
+        self.last_term_id = 0
         self.capacity = 0
         self.doc_ids: list[str | None] = []
         self.refs: list[str | None] = []
@@ -182,6 +178,7 @@ class _Columns:
         self.price_high = np.zeros(0, dtype=np.float64)
         self.kind, self.origin, self.region, self.category = _Coded(), _Coded(), _Coded(), _Coded()
         self.certifications, self.service_modes = _Flags(), _Flags()
+        self.keywords = InvertedIndex()
         self.matrix = None  # torch float16 (capacity, dimension), created with the first vector
         self.cells: VectorCells | None = None  # the approximate index, once there are enough rows
 
@@ -193,7 +190,8 @@ class _Columns:
         for name in ("live", "completeness", "written_at", "price_low", "price_high"):
             column = getattr(self, name)
             setattr(self, name, np.concatenate([column, np.zeros(extra, dtype=column.dtype)]))
-        for coded in (self.kind, self.origin, self.region, self.category, self.certifications, self.service_modes):
+        for coded in (self.kind, self.origin, self.region, self.category, self.certifications, self.service_modes,
+                      self.keywords):
             coded.grow(capacity)
         if dimension:
             import torch
@@ -211,7 +209,7 @@ class _Columns:
         if not rows:
             return
         (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes,
-         price_low, price_high, completeness, written_at, vectors) = zip(*rows)
+         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows)
         index = np.array(ids, dtype=np.int64)
         if index.max() >= self.capacity:
             self._grow(int(index.max()) + 1, dimension)
@@ -228,6 +226,7 @@ class _Columns:
         self.category.assign(index, categories)
         self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
         self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
+        self.keywords.replace(index, self.live, lengths, postings)
         if dimension:
             import torch
 
@@ -286,13 +285,6 @@ class _Columns:
     def info(self, row: int) -> DocInfo:
         return DocInfo(kind=self.kind.values[self.kind.codes[row]], ref=self.refs[row],
                        completeness=float(self.completeness[row]))
-
-
-def _fts_query(groups: Sequence[QueryGroup], operator: str) -> str:
-    """Each group is an OR of its alternatives' terms, each quoted (a term may hold '-', '+' or '.')."""
-    def term(alternative: analysis.Alternative) -> str:
-        return '"' + alternative.term.replace('"', '""') + '"'
-    return f" {operator} ".join("(" + " OR ".join(term(a) for a in group.alternatives) + ")" for group in groups)
 
 
 def _top(scores: np.ndarray, depth: int) -> np.ndarray:
@@ -367,7 +359,8 @@ class EmbeddedBackend:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
             connection.executemany("INSERT INTO meta VALUES (?, ?)", [("file_id", uuid.uuid4().hex), ("generation", "0"),
-                                                                      ("analysis", analysis.fingerprint())])
+                                                                      ("analysis", analysis.fingerprint()),
+                                                                      ("format", FORMAT)])
         finally:
             connection.close()
         return path
@@ -414,6 +407,14 @@ class EmbeddedBackend:
     def _meta(db: sqlite3.Connection) -> dict[str, str]:
         return dict(db.execute("SELECT key, value FROM meta").fetchall())
 
+    def _current_meta(self, db: sqlite3.Connection) -> dict[str, str]:
+        """The meta of an index file this version can read and write."""
+        meta = self._meta(db)
+        if meta.get("format") != FORMAT:
+            raise BackendUnavailable(f"the search index in {self.directory} was built by an older version: "
+                                     "rebuild it with `flask --app app indexer verify --repair`")
+        return meta
+
     def ensure_ready(self) -> None:
         try:
             self._meta(self._db())
@@ -432,7 +433,7 @@ class EmbeddedBackend:
                  for op in ops if isinstance(op, Upsert)}
         db.execute("BEGIN IMMEDIATE")
         try:
-            meta = self._meta(db)
+            meta = self._current_meta(db)
             generation = int(meta["generation"]) + 1
             dimension = int(meta["dimension"]) if "dimension" in meta else None
             results = []
@@ -450,8 +451,7 @@ class EmbeddedBackend:
 
     def _apply(self, db: sqlite3.Connection, op: WriteOp, terms: tuple[str, str] | None, generation: int,
                dimension: int | None) -> WriteResult:
-        row = db.execute("SELECT id, version, live, title_terms, body_terms FROM docs WHERE doc_id = ?",
-                         (op.doc_id,)).fetchone()
+        row = db.execute("SELECT id, version FROM docs WHERE doc_id = ?", (op.doc_id,)).fetchone()
         if row is not None and row[1] >= op.version:
             return WriteResult(op.doc_id, "stale")
         vector = None
@@ -462,44 +462,51 @@ class EmbeddedBackend:
                 return WriteResult(op.doc_id, "error",
                                    f"vector of shape {vector.shape} (norm {norm}) for an index of {dimension} dimensions")
             vector = vector / norm  # cosine becomes a dot product
-        if row is not None and row[2]:
-            db.execute("INSERT INTO fts (fts, rowid, title_terms, body_terms) VALUES ('delete', ?, ?, ?)",
-                       (row[0], row[3], row[4]))
         if isinstance(op, Delete):
             values = dict(doc_id=op.doc_id, version=op.version, live=0, generation=generation, written_at=time.time())
         else:
             document = op.document
+            title, body = count_terms(*terms)
             values = dict(
                 doc_id=document.doc_id, version=document.version, live=1, generation=generation,
                 written_at=time.time(), kind=document.kind, ref=document.ref, title=document.title,
                 body=document.body, title_terms=terms[0], body_terms=terms[1], category=document.category,
                 region=document.region, origin=document.origin, certifications=json.dumps(document.certifications),
                 service_modes=json.dumps(document.service_modes), price_low=document.price_cny_low,
-                price_high=document.price_cny_high, completeness=document.completeness, vector=vector.tobytes())
+                price_high=document.price_cny_high, completeness=document.completeness, vector=vector.tobytes(),
+                length=title.total() + body.total(), postings=encode(self._term_ids(db, title.keys() | body.keys()),
+                                                                     title, body))
         if row is None:
-            rowid = db.execute(f"INSERT INTO docs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                               list(values.values())).lastrowid
+            db.execute(f"INSERT INTO docs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                       list(values.values()))
         else:
-            rowid = row[0]
             # Columns not named (a tombstone's text and vector) are cleared.
             cleared = [c for c in ROW_COLUMNS.split(", ") + ["title", "body", "title_terms", "body_terms"]
                        if c not in values and c != "id"]
             assignments = [f"{c} = ?" for c in values] + [f"{c} = NULL" for c in cleared]
-            db.execute(f"UPDATE docs SET {', '.join(assignments)} WHERE id = ?", [*values.values(), rowid])
-        if isinstance(op, Upsert):
-            db.execute("INSERT INTO fts (rowid, title_terms, body_terms) VALUES (?, ?, ?)", (rowid, *terms))
+            db.execute(f"UPDATE docs SET {', '.join(assignments)} WHERE id = ?", [*values.values(), row[0]])
         return WriteResult(op.doc_id, "ok")
+
+    @staticmethod
+    def _term_ids(db: sqlite3.Connection, words: set[str]) -> dict[str, int]:
+        words_json = json.dumps(list(words), ensure_ascii=False)
+        db.execute("INSERT OR IGNORE INTO terms (term) SELECT value FROM json_each(?)", (words_json,))
+        return dict(db.execute("SELECT term, id FROM terms WHERE term IN (SELECT value FROM json_each(?))",
+                               (words_json,)).fetchall())
 
     # -- reads -------------------------------------------------------------------------------------
     def _refresh(self, db: sqlite3.Connection) -> _Columns:
         """The in-memory columns, brought up to the generation of the caller's read snapshot."""
-        meta = self._meta(db)
+        meta = self._current_meta(db)
         generation = int(meta["generation"])
         with self._columns_lock:
             columns = self._columns
             if columns is None or columns.file_id != meta["file_id"]:
                 columns = self._columns = _Columns(meta["file_id"])
             if generation > columns.generation:
+                terms = db.execute("SELECT id, term FROM terms WHERE id > ?", (columns.last_term_id,)).fetchall()
+                columns.keywords.add_terms(terms)
+                columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
                 rows = db.execute(f"SELECT {ROW_COLUMNS} FROM docs WHERE generation > ?",
                                   (columns.generation,)).fetchall()
                 columns.apply(rows, int(meta.get("dimension", 0)))
@@ -507,69 +514,33 @@ class EmbeddedBackend:
                 columns.index_vectors(self.ann_min_rows)
             return columns
 
-    def _matches(self, db: sqlite3.Connection, stage: KeywordStage, listings: int,
-                 frequencies: dict[QueryGroup, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Every listing the stage matches, unfiltered, with its score (filters and top-k are applied
-        afterwards, in numpy, where they are cheap)."""
-        if frequencies and stage.operator == "OR" and max(frequencies[g] for g in stage.groups) > BM25_MAX_MATCHES:
-            return self._coverage(db, stage, listings)  # known to be too many: skip the BM25 attempt
-        rows = db.execute(f"SELECT rowid, bm25(fts, {TITLE_WEIGHT}, 1.0) FROM fts WHERE fts MATCH ? "
-                          f"LIMIT {BM25_MAX_MATCHES + 1}", (_fts_query(stage.groups, stage.operator),)).fetchall()
-        if len(rows) > BM25_MAX_MATCHES:
-            return self._coverage(db, stage, listings)
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids, ranks = zip(*rows)
-        return np.array(ids, dtype=np.int64), -np.array(ranks)  # FTS5's bm25 is lower-is-better
-
-    def _coverage(self, db: sqlite3.Connection, stage: KeywordStage, listings: int) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 without term frequencies: each group a listing has adds the group's IDF (the one FTS5
-        uses), TITLE_WEIGHT times over when it is in the title. Costs one rowid list per group, not a
-        BM25 per match; tells apart what matters in a large match set: rare words and titles."""
-        anywhere = [self._rowids(db, _fts_query((group,), "AND")) for group in stage.groups]
-        in_title = [self._rowids(db, "{title_terms} : " + _fts_query((group,), "AND")) for group in stage.groups]
-        size = 1 + max((int(rows.max()) for rows in anywhere if len(rows)), default=0)
-        scores, groups_found = np.zeros(size), np.zeros(size, dtype=np.int32)
-        for rows, title_rows in zip(anywhere, in_title):
-            idf = max(math.log((listings - len(rows) + 0.5) / (len(rows) + 0.5)), 1e-6)
-            scores[rows] += idf
-            scores[title_rows] += idf * (TITLE_WEIGHT - 1)
-            groups_found[rows] += 1
-        ids = np.flatnonzero(groups_found == len(stage.groups) if stage.operator == "AND" else groups_found)
-        return ids, scores[ids]
-
-    @staticmethod
-    def _rowids(db: sqlite3.Connection, expression: str) -> np.ndarray:
-        # One comma-joined string instead of one Python tuple per row: three times faster.
-        packed = db.execute("SELECT group_concat(rowid) FROM fts WHERE fts MATCH ?", (expression,)).fetchone()[0]
-        return np.array(packed.split(","), dtype=np.int64) if packed else np.zeros(0, dtype=np.int64)
-
-    @staticmethod
-    def _frequency(db: sqlite3.Connection, group: QueryGroup) -> int:
-        return db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (_fts_query((group,), "AND"),)).fetchone()[0]
-
     def search(self, query: BackendQuery) -> BackendResult:
         db = self._db()
-        matches = []  # (rows, BM25 scores) of each keyword stage run, the AND of all groups first
-        db.execute("BEGIN")  # one snapshot for the refresh and the full-text matches
+        db.execute("BEGIN")  # one snapshot for the generation and the rows the refresh reads
         try:
             columns = self._refresh(db)
-            with self._columns_lock:
-                mask = columns.mask(query.filters)
-                listings = int(np.count_nonzero(columns.live))
-            if query.runs("keyword") and query.keywords:
-                groups = query.keywords.groups
-                matches.append(self._matches(db, KeywordStage(groups, "AND"), listings))
-                if np.count_nonzero(mask[matches[0][0]]) < ENOUGH_MATCHES and len(groups) > 1:
-                    frequencies = {group: self._frequency(db, group) for group in groups}
-                    for stage in relaxed_stages(groups, list(frequencies.values()), listings):
-                        matches.append(self._matches(db, stage, listings, frequencies))
-                        if np.count_nonzero(mask[matches[-1][0]]) >= ENOUGH_MATCHES:
-                            break
         finally:
             db.execute("COMMIT")
         with self._columns_lock:
+            mask = columns.mask(query.filters)
+            matches = self._keyword_stages(columns.keywords, mask, query.keywords.groups) if (
+                query.runs("keyword") and query.keywords) else []
             return self._answer(columns, mask, query, matches)
+
+    @staticmethod
+    def _keyword_stages(keywords: InvertedIndex, mask: np.ndarray,
+                        groups: Sequence[QueryGroup]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(rows, BM25 scores) of each keyword stage run: the AND of all groups, then relaxed stages
+        until one finds ENOUGH_MATCHES filtered listings."""
+        scorer = keywords.scorer()
+        matches = [scorer.matches(groups, "AND")]
+        if np.count_nonzero(mask[matches[0][0]]) < ENOUGH_MATCHES and len(groups) > 1:
+            frequencies = [scorer.frequency(group) for group in groups]
+            for stage in relaxed_stages(groups, frequencies, keywords.listings):
+                matches.append(scorer.matches(stage.groups, stage.operator))
+                if np.count_nonzero(mask[matches[-1][0]]) >= ENOUGH_MATCHES:
+                    break
+        return matches
 
     def _answer(self, columns: _Columns, mask: np.ndarray, query: BackendQuery, matches: list) -> BackendResult:
         keyword: dict[int, float] = {}  # row -> score, best first
@@ -628,7 +599,8 @@ class EmbeddedBackend:
         return self._db().execute("SELECT count(*) FROM docs WHERE live = 1").fetchone()[0]
 
     def analysed_with(self) -> str | None:
-        return self._meta(self._db()).get("analysis", UNKNOWN_ANALYSIS)
+        meta = self._meta(self._db())
+        return meta.get("analysis", UNKNOWN_ANALYSIS) if meta.get("format") == FORMAT else UNKNOWN_ANALYSIS
 
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> None:
@@ -652,8 +624,6 @@ class EmbeddedBackend:
                           "SELECT doc_id, version, 0, 1, written_at FROM old.docs "
                           "WHERE live = 0 AND doc_id NOT IN (SELECT doc_id FROM main.docs)")
             fresh.execute("DETACH DATABASE old")
-            # Merge the full-text index's b-trees into one: 17% faster keyword matching at 100k listings.
-            fresh.execute("INSERT INTO fts (fts) VALUES ('optimize')")
             fresh.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except BaseException:
             self._forget(fresh)
@@ -676,7 +646,7 @@ class EmbeddedBackend:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         db.execute("DELETE FROM docs")
-        db.execute("INSERT INTO fts (fts) VALUES ('delete-all')")
+        db.execute("DELETE FROM terms")
         db.execute("DELETE FROM meta WHERE key = 'dimension'")
         db.execute("UPDATE meta SET value = ? WHERE key = 'file_id'", (uuid.uuid4().hex,))
         db.execute("COMMIT")

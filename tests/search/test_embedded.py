@@ -1,5 +1,6 @@
 """What only the embedded backend has to get right: several processes and threads on one index
 directory, in-memory columns that follow other writers, and file swaps under readers."""
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from search.analysis import analyse_query
-from search.backend import BackendQuery, Delete, SearchFilters, Upsert
+from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, Delete, SearchFilters, Upsert
 from search.documents import build_document
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
@@ -139,3 +140,16 @@ def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
     backend.write([moved, Delete("r9", 2)])
     assert _vector_refs(backend, vectors[9], depth=1) == ["r5"]
     assert "r9" not in _vector_refs(backend, vectors[9], depth=100)
+
+
+def test_an_index_in_an_older_format_is_refused_with_the_fix_and_a_rebuild_replaces_it(index_dir, writer):
+    live = index_dir / (index_dir / "CURRENT").read_text()
+    with sqlite3.connect(live) as db:  # what an index written before format 2 (SQLite FTS5) looks like
+        db.execute("DELETE FROM meta WHERE key = 'format'")
+    reader = EmbeddedBackend(index_dir)
+    assert reader.analysed_with() == UNKNOWN_ANALYSIS  # so `indexer verify` reports it and --repair rebuilds
+    with pytest.raises(BackendUnavailable, match="indexer verify --repair"):
+        keyword_refs(reader, "液相色谱")
+    writer.rebuild(upserts(HashingEmbedder(), ALL, version=2))
+    assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS and reader.analysed_with() != UNKNOWN_ANALYSIS
+    reader.close()
