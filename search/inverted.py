@@ -149,6 +149,8 @@ class Scorer:
     def __init__(self, index: InvertedIndex) -> None:
         self.index = index
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._unions: dict[QueryGroup, np.ndarray] = {}
+        self.size = len(index.owner)
 
     def _contribution(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         if term not in self._contributions:
@@ -158,24 +160,33 @@ class Scorer:
             self._contributions[term] = rows, idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
         return self._contributions[term]
 
-    def _found(self, group: QueryGroup) -> np.ndarray:
-        found = np.zeros(len(self.index.owner), dtype=bool)
-        for alternative in group.alternatives:
-            found[self._contribution(alternative.term)[0]] = True
-        return found
+    def _rows(self, group: QueryGroup) -> np.ndarray:
+        """Rows holding any of the group's alternatives, each once."""
+        if group not in self._unions:
+            rows = [self._contribution(alternative.term)[0] for alternative in group.alternatives]
+            if len(rows) == 1:
+                self._unions[group] = rows[0]
+            else:
+                found = np.zeros(self.size, dtype=bool)
+                for some in rows:
+                    found[some] = True
+                self._unions[group] = np.flatnonzero(found)
+        return self._unions[group]
 
     def frequency(self, group: QueryGroup) -> int:
         """Listings holding any of the group's alternatives."""
-        return int(np.count_nonzero(self._found(group)))
+        return len(self._rows(group))
 
     def matches(self, groups: Sequence[QueryGroup], operator: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding every group (AND) or any (OR), with their BM25 scores, in row order."""
-        scores = np.zeros(len(self.index.owner), dtype=np.float64)
-        groups_found = np.zeros(len(self.index.owner), dtype=np.int32)
+        if operator == "AND" and not all(len(self._rows(group)) for group in groups):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        scores = np.zeros(self.size, dtype=np.float64)
+        groups_found = np.zeros(self.size, dtype=np.int32)
         for group in groups:
             for alternative in group.alternatives:
                 rows, contribution = self._contribution(alternative.term)
                 scores[rows] += contribution
-            groups_found += self._found(group)
+            groups_found[self._rows(group)] += 1
         found = np.flatnonzero(groups_found == len(groups) if operator == "AND" else groups_found)
         return found, scores[found]

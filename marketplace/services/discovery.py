@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy.orm import Session
 
 from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, Posting
 from marketplace.services.errors import ValidationFailed
-from marketplace.services.postings import postings_in_order
+from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
 from search.service import SearchFilters, SearchRequest, Searcher
 
 MODES = ("hybrid", "keyword", "vector")
@@ -35,7 +35,7 @@ class SearchParams:
 
 @dataclass(frozen=True)
 class Result:
-    posting: Posting
+    posting: Posting | PostingSummary
     score: float
     highlights: dict[str, list[str]]
     matched_terms: Sequence[str] = ()
@@ -113,6 +113,17 @@ def parse_params(args: Any, *, allow_needs: bool = False) -> SearchParams:
 
 
 def search_postings(session: Session, searcher: Searcher, params: SearchParams) -> ResultPage:
+    """A page of search results with their Posting objects, for pages that show them in full."""
+    return _search(session, searcher, params, postings_in_order)
+
+
+def search_summaries(session: Session, searcher: Searcher, params: SearchParams) -> ResultPage:
+    """The same page with PostingSummary rows (id, kind, ref, title): what the API returns."""
+    return _search(session, searcher, params, summaries_in_order)
+
+
+def _search(session: Session, searcher: Searcher, params: SearchParams,
+            rows_in_order: Callable[[Session, list[int]], Sequence[Posting | PostingSummary]]) -> ResultPage:
     response = searcher.search(SearchRequest(
         text=params.text,
         filters=SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
@@ -122,7 +133,8 @@ def search_postings(session: Session, searcher: Searcher, params: SearchParams) 
         mode=params.mode, limit=params.limit, offset=params.offset,
     ))
     hits = {int(hit.doc_id): hit for hit in response.hits}
-    rows = postings_in_order(session, list(hits))
+    # The database has the last word: a posting deleted since the index last heard of it is dropped.
+    rows = rows_in_order(session, list(hits))
     results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,
                       hits[p.id].vector_similarity) for p in rows]
     return ResultPage(params=params, total=response.total, results=results, facets=response.facets,

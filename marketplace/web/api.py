@@ -9,7 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.get("/search")
 def search():
     params = discovery.parse_params(request.args)
-    page = discovery.search_postings(db_session(), searcher(), params)
+    page = discovery.search_summaries(db_session(), searcher(), params)
     return jsonify({
         "total": page.total,
         "mode": page.mode,
