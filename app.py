@@ -34,3 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     app.cli.add_command(indexer_cli)
     return app
+
+
+def create_server_app() -> Flask:
+    """The app for `gunicorn --preload`: as create_app, with the search index already in memory."""
+    app = create_app()
+    app.extensions["search"].preload()
+    return app

@@ -159,6 +159,9 @@ class SearchBackend(Protocol):
     def ensure_ready(self) -> None:
         """Fail fast (BackendUnavailable) when the store cannot be opened or reached."""
 
+    def warm(self) -> None:
+        """Load into memory now what searches read, instead of at the first search."""
+
     def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         """Apply upserts and deletes with external versions, one result per op in order. An op whose
         version is not newer than what the backend holds for its id (a deleted id's tombstone included)

@@ -253,6 +253,9 @@ class OpenSearchBackend:
     def ensure_ready(self) -> None:
         self._call(self.client.cluster.health, wait_for_status="yellow", timeout="30s")
 
+    def warm(self) -> None:
+        """Nothing to load: the index lives in OpenSearch."""
+
     # -- writes ------------------------------------------------------------------------------------
     def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         if not ops:

@@ -1,5 +1,6 @@
 """What only the embedded backend has to get right: several processes and threads on one index
 directory, in-memory columns that follow other writers, and file swaps under readers."""
+import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -153,3 +154,23 @@ def test_an_index_in_an_older_format_is_refused_with_the_fix_and_a_rebuild_repla
     writer.rebuild(upserts(HashingEmbedder(), ALL, version=2))
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS and reader.analysed_with() != UNKNOWN_ANALYSIS
     reader.close()
+
+
+def _search_in_forked_child(reader, loaded, results):
+    results.put((reader._columns is loaded, keyword_refs(reader, "液相色谱"), keyword_refs(reader, "扫描电镜")))
+
+
+def test_columns_warmed_before_a_fork_serve_the_child_which_still_follows_later_writes(index_dir, writer):
+    reader = EmbeddedBackend(index_dir)
+    reader.warm()
+    reader.close()  # what SearchGateway.preload does: no connection crosses the fork
+    loaded = reader._columns
+    writer.write([Delete("sem", 2)])
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_search_in_forked_child, args=(reader, loaded, results))
+    child.start()
+    kept_columns, hplc, sem = results.get(timeout=60)
+    child.join(60)
+    assert child.exitcode == 0 and kept_columns  # refreshed in place, not loaded again
+    assert hplc == HPLC_LISTINGS and sem == set()
