@@ -50,7 +50,7 @@ from search.backend import (
     relaxed_stages,
 )
 from search.documents import matches_prefix
-from search.inverted import InvertedIndex, count_terms, encode
+from search.inverted import InvertedIndex, Scorer, count_terms, encode
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -552,7 +552,7 @@ class EmbeddedBackend:
                         groups: Sequence[QueryGroup]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rows, BM25 scores) of each keyword stage run: the AND of all groups, then relaxed stages
         until one finds ENOUGH_MATCHES filtered listings."""
-        scorer = keywords.scorer()
+        scorer = Scorer(keywords)
         matches = [scorer.matches(groups, "AND")]
         if np.count_nonzero(mask[matches[0][0]]) < ENOUGH_MATCHES and len(groups) > 1:
             frequencies = [scorer.frequency(group) for group in groups]

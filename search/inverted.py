@@ -122,9 +122,6 @@ class InvertedIndex:
         self.delta = _Segment.empty()
         self.base_superseded = False
 
-    def scorer(self) -> Scorer:
-        return Scorer(self)
-
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows holding `term` now, and its weighted frequency in each."""
         term_id = self.vocabulary.get(term)

@@ -8,7 +8,7 @@ import pytest
 
 from search.analysis import Alternative, QueryGroup
 from search.backend import TITLE_WEIGHT
-from search.inverted import InvertedIndex, count_terms, encode
+from search.inverted import InvertedIndex, Scorer, count_terms, encode
 
 WORDS = [f"w{i}" for i in range(40)] + ["hplc", "icp-ms", "液相色谱", "scanning.electron.microscope"]
 
@@ -60,7 +60,7 @@ class Engine:
 
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
-        rows, scores = self.index.scorer().matches(query_groups, operator)
+        rows, scores = Scorer(self.index).matches(query_groups, operator)
         return dict(zip(rows.tolist(), scores.tolist()))
 
 
