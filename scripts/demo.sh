@@ -9,7 +9,7 @@ flask() { .venv/bin/flask "$@"; }
 flask db upgrade
 flask demo seed
 flask indexer run --until-idle
-# An index left by an earlier run is rebuilt if its terms came from other dictionaries.
+# An index left by an earlier run is rebuilt if its terms came from other dictionaries or its format is older.
 flask indexer verify --repair
 flask indexer run &
 worker=$!
