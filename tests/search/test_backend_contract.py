@@ -1,11 +1,13 @@
 """Behaviour every search backend must share, run against the embedded engine and a real OpenSearch:
 filters, facets, deletes, external versions, pagination, languages and synonyms, highlights, ranking,
 rebuilds and version reports. Same fixtures, same expectations."""
+import sys
+
 import numpy as np
 import pytest
 
 from search import analysis
-from search.backend import Delete, SearchFilters, Upsert
+from search.backend import UNKNOWN_ANALYSIS, Delete, SearchFilters, Upsert
 from search.service import SearchRequest, Searcher
 from tests.search.conftest import upserts
 
@@ -282,6 +284,15 @@ def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, ca
     monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
     backend.rebuild(upserts(embedder, ALL, version=2))
     assert backend.analysed_with() == "edited-dictionaries"
+
+
+def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, embedder, catalogue,
+                                                                                monkeypatch):
+    """What `indexer verify` sees after an upgrade changed the index layout: it asks for a rebuild."""
+    monkeypatch.setattr(sys.modules[type(backend).__module__], "FORMAT", "a later format")
+    assert backend.analysed_with() == UNKNOWN_ANALYSIS
+    backend.rebuild(upserts(embedder, ALL, version=2))
+    assert backend.analysed_with() == analysis.fingerprint()
 
 
 def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher, put):
