@@ -340,12 +340,17 @@ class OpenSearchBackend:
         """The relaxed stages' responses, up to the first that finds enough. Two round trips, needed
         only by the few queries whose AND finds too few: the groups' document counts, then all
         stages at once."""
-        counts = self._call(self.client.search, index=self.alias, body={
-            "size": 0, "track_total_hits": True, "query": {"term": {"live": True}},
-            "aggs": {"groups": {"filters": {"filters": [_group_clause(g) for g in groups]}}}})
-        frequencies = [bucket["doc_count"] for bucket in counts["aggregations"]["groups"]["buckets"]]
+        # One count per group, each reading only its terms' postings: a filters aggregation over the
+        # live listings visited all of them (10 against 1 ms at 100k listings for five groups).
+        live = {"term": {"live": True}}
+        counts = self._msearch([("count", {"size": 0, "track_total_hits": True, "query": query})
+                                for query in [live, *({"bool": {"must": [_group_clause(g)], "filter": [live]}}
+                                                      for g in groups)]])
+        if not counts:
+            return []  # the index was dropped since the first search
+        listings, *frequencies = (_total(response) for _, response in counts)
         stages = [("stage", _stage_search(stage, filters, common, depth))
-                  for stage in relaxed_stages(groups, frequencies, _total(counts))]
+                  for stage in relaxed_stages(groups, frequencies, listings)]
         responses = []
         for _, response in self._msearch(stages) or ():
             responses.append(response)
