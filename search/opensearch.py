@@ -87,14 +87,16 @@ def _index_body() -> dict[str, Any]:
         "settings": {"index": {"knn": True, "number_of_shards": 1},
                      "analysis": {"analyzer": {"tokens": {"type": "custom", "tokenizer": "whitespace"}}}},
         # The vector field is added with the first upsert, when its dimension is known.
-        "mappings": {"dynamic": "strict", "_meta": {"analysis": analysis.fingerprint(), "format": FORMAT}, "properties": {
-            "doc_id": keyword, "version": {"type": "long"}, "live": {"type": "boolean"},
-            "written_at": {"type": "double"}, "kind": keyword, "ref": keyword, "title": stored, "body": stored,
-            "title_terms": tokens, "body_terms": tokens, "category": keyword, "top_category": keyword,
-            "region": keyword, "province": keyword, "origin": keyword, "certifications": keyword,
-            "service_modes": keyword, "price_low": {"type": "double"}, "price_high": {"type": "double"},
-            "completeness": {"type": "float"},
-        }},
+        "mappings": {
+            "dynamic": "strict", "_meta": {"analysis": analysis.fingerprint(), "format": FORMAT},
+            "properties": {
+                "doc_id": keyword, "version": {"type": "long"}, "live": {"type": "boolean"},
+                "written_at": {"type": "double"}, "kind": keyword, "ref": keyword, "title": stored, "body": stored,
+                "title_terms": tokens, "body_terms": tokens, "category": keyword, "top_category": keyword,
+                "region": keyword, "province": keyword, "origin": keyword, "certifications": keyword,
+                "service_modes": keyword, "price_low": {"type": "double"}, "price_high": {"type": "double"},
+                "completeness": {"type": "float"},
+            }},
     }
 
 
@@ -312,7 +314,8 @@ class OpenSearchBackend:
     # -- reads -------------------------------------------------------------------------------------
     def search(self, query: BackendQuery) -> BackendResult:
         filters = _filter_clauses(query.filters)
-        common = {"_source": False, "docvalue_fields": HIT_FIELDS, "track_total_hits": True, "aggs": _aggregations(query.facets)}
+        common = {"_source": False, "docvalue_fields": HIT_FIELDS, "track_total_hits": True,
+                  "aggs": _aggregations(query.facets)}
         groups = query.keywords.groups if query.runs("keyword") else ()
         searches: list[tuple[str, dict[str, Any]]] = []
         if groups:
