@@ -55,8 +55,9 @@ BULK_CHUNK = 500
 BULK_RETRIES = 3
 FACET_FIELDS = {"kind": "kind", "region": "province", "category": "top_category", "origin": "origin",
                 "certification": "certifications", "service_mode": "service_modes"}
-# What a hit carries, read from doc values: loading a hit's _source cost more than finding it.
-HIT_FIELDS = ["kind", "ref", "completeness"]
+# What a hit carries, its id included, read from doc values: loading any stored field of a hit (its
+# _source, even just its _id) decompresses a block of stored documents, which cost more than finding it.
+HIT_FIELDS = ["doc_id", "kind", "ref", "completeness"]
 TEXT_FIELDS = ["title", "body", "title_terms", "body_terms"]
 # The index's layout, recorded in its mapping: an index of another format is rebuilt by `indexer verify
 # --repair` (analysed_with reports it as unknown). 2: texts are stored fields, read without _source.
@@ -170,6 +171,10 @@ def _stage_search(stage: KeywordStage, filters: list[dict[str, Any]], common: di
     return {**common, "size": depth, "query": {"bool": {**match, "filter": filters}}}
 
 
+def _id(hit: dict[str, Any]) -> str:
+    return hit["fields"]["doc_id"][0]
+
+
 def _total(response: dict[str, Any]) -> int:
     return response["hits"]["total"]["value"]
 
@@ -179,17 +184,17 @@ def _result(query: BackendQuery, stages: list[dict[str, Any]], others: dict[str,
     counted = None  # the response whose total and facets describe the match set
     if "browse" in others:
         counted = others["browse"]
-        result.keyword = [(h["_id"], h["fields"]["completeness"][0]) for h in counted["hits"]["hits"]]
+        result.keyword = [(_id(h), h["fields"]["completeness"][0]) for h in counted["hits"]["hits"]]
     elif stages:
         ranked: dict[str, float] = {}
         for response in stages:  # earlier (stricter) stages' matches first
             for hit in response["hits"]["hits"]:
-                ranked.setdefault(hit["_id"], hit["_score"])
+                ranked.setdefault(_id(hit), hit["_score"])
         result.keyword = list(ranked.items())[:query.keyword_depth]
         counted = stages[-1]
     vector = others.get("vector")
     if vector is not None:
-        result.vector = [(h["_id"], 2 * h["_score"] - 1) for h in vector["hits"]["hits"]]
+        result.vector = [(_id(h), 2 * h["_score"] - 1) for h in vector["hits"]["hits"]]
         if counted is None or not _total(counted):
             counted = vector
     if counted is not None:
@@ -198,7 +203,7 @@ def _result(query: BackendQuery, stages: list[dict[str, Any]], others: dict[str,
     for response in [*stages, *others.values()]:
         for hit in response["hits"]["hits"]:
             fields = hit["fields"]
-            result.info.setdefault(hit["_id"], DocInfo(fields["kind"][0], fields["ref"][0], fields["completeness"][0]))
+            result.info.setdefault(_id(hit), DocInfo(fields["kind"][0], fields["ref"][0], fields["completeness"][0]))
     return result
 
 
@@ -314,8 +319,8 @@ class OpenSearchBackend:
     # -- reads -------------------------------------------------------------------------------------
     def search(self, query: BackendQuery) -> BackendResult:
         filters = _filter_clauses(query.filters)
-        common = {"_source": False, "docvalue_fields": HIT_FIELDS, "track_total_hits": True,
-                  "aggs": _aggregations(query.facets)}
+        common = {"_source": False, "stored_fields": "_none_", "docvalue_fields": HIT_FIELDS,
+                  "track_total_hits": True, "aggs": _aggregations(query.facets)}
         groups = query.keywords.groups if query.runs("keyword") else ()
         searches: list[tuple[str, dict[str, Any]]] = []
         if groups:
