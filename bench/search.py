@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from bench.common import listings, median, percentile, rss_mib, table, write_report
+from bench.common import listings, machine_busy_seconds, median, percentile, rss_mib, table, write_report
 from indexer.documents import posting_document
 from marketplace import migrations
 from marketplace.db import Database
@@ -91,6 +91,18 @@ def documents_and_vectors(url: str, size: int, precision: str):
     return documents, vectors, rate
 
 
+def backend_settings(backend: str, directory: Path, index: str) -> dict:
+    """Where a benchmark's index lives: a directory of the run (embedded) or an OpenSearch index."""
+    return {"backend": backend, "path": str(directory / f"index-{backend}"), "index": index,
+            "url": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200")}
+
+
+def app_environment(database_url: str, settings: dict) -> dict:
+    return {**os.environ, "MARKETPLACE_DATABASE_URL": database_url, "MARKETPLACE_SEARCH_BACKEND": settings["backend"],
+            "MARKETPLACE_SEARCH_PATH": settings["path"], "MARKETPLACE_OPENSEARCH_URL": settings["url"],
+            "MARKETPLACE_OPENSEARCH_INDEX": settings["index"], "HF_HUB_OFFLINE": "1"}
+
+
 def load_backend(settings: dict, documents, vectors) -> float:
     """Load the index the way a deployment fills a new one: a rebuild (bulk load, then merge)."""
     backend = create_backend(settings)
@@ -113,10 +125,11 @@ def query_embedding_ms() -> float:
     return median(timings)
 
 
-def serve(env: dict, clients: int) -> tuple[subprocess.Popen, str]:
+def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving the code in `root` (bench.compare serves other revisions' checkouts)."""
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=root,
+                               env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -166,13 +179,16 @@ def cold_pass(base: str) -> list[float]:
 
 
 def warm_round(base: str, clients: int, requests_total: int) -> dict[str, float]:
-    """`clients` closed-loop clients sending the queries over and over: latency percentiles and req/s."""
+    """`clients` closed-loop clients sending the queries over and over: latency percentiles, req/s, and
+    the CPU the whole machine spent per search (app, search engine and load client together)."""
     work = [QUERIES[i % len(QUERIES)] for i in range(requests_total)]
     with ThreadPoolExecutor(max_workers=clients) as pool:
+        busy = machine_busy_seconds()
         started = time.perf_counter()
         latencies = list(pool.map(lambda q: get(base, q), work))
+        elapsed = time.perf_counter() - started
     return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "rps": requests_total / (time.perf_counter() - started)}
+            "rps": requests_total / elapsed, "cpu_ms": (machine_busy_seconds() - busy) / requests_total * 1000}
 
 
 def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds: int) -> dict[str, dict[str, float]]:
@@ -232,19 +248,14 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
             processes, servers = {}, {}
             try:
                 for name in backends:
-                    settings = {"backend": name, "path": str(directory / f"index-{name}"),
-                                "url": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200"),
-                                "index": f"bench-{size}"}
+                    settings = backend_settings(name, directory, f"bench-{size}")
                     index_rate = load_backend(settings, documents, vectors)
                     if name == "embedded":
                         vector_rows.append([f"{size:,}", *vector_leg(settings, size)])
                     ingest_rows.append([f"{size:,}", name, f"{import_rate:,.0f}",
                                         f"{embed_rate:,.0f}" if embed_rate else "cached", f"{index_rate:,.0f}",
                                         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"])
-                    env = {**os.environ, "MARKETPLACE_DATABASE_URL": url, "MARKETPLACE_SEARCH_BACKEND": name,
-                           "MARKETPLACE_SEARCH_PATH": settings["path"], "MARKETPLACE_OPENSEARCH_URL": settings["url"],
-                           "MARKETPLACE_OPENSEARCH_INDEX": settings["index"], "HF_HUB_OFFLINE": "1"}
-                    processes[name], servers[name] = serve(env, clients)
+                    processes[name], servers[name] = serve(app_environment(url, settings), clients)
                 results = load_test(servers, clients, requests_total, rounds)
                 for name, stats in results.items():
                     rows.append([f"{size:,}", name, *(f"{stats[k]:.1f}" for k in ("cold", "p50", "p95", "p99")),
@@ -255,8 +266,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                     process.terminate()
                     process.wait(10)
                 if "opensearch" in backends:
-                    create_backend({"backend": "opensearch", "index": f"bench-{size}",
-                                    "url": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200")}).clear()
+                    create_backend(backend_settings("opensearch", directory, f"bench-{size}")).clear()
     body = (
         f"Query embedding (all-MiniLM-L6-v2, fp32, uncached, median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
