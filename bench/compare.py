@@ -38,16 +38,18 @@ def git(*args: str) -> str:
 
 def run(revisions: list[str], size: int, backend: str, clients: int, requests_total: int, rounds: int) -> str:
     commits = [git("rev-parse", "--short", "--verify", f"{revision}^{{commit}}") for revision in revisions]
+    if len(set(commits)) != len(commits):
+        raise SystemExit(f"bench.compare: {' and '.join(revisions)} are the same commit ({commits[0]})")
     with tempfile.TemporaryDirectory(prefix=f"bench-compare-{size}-") as tmp:
         directory = Path(tmp)
+        checkouts = {commit: directory / f"code-{commit}" for commit in commits}
         url, _ = build_database(size, directory)
         documents, vectors, _ = documents_and_vectors(url, size, "bf16")
         settings = backend_settings(backend, directory, f"bench-compare-{size}")
         load_backend(settings, documents, vectors)
         processes, servers = [], {}
         try:
-            for commit in commits:
-                checkout = directory / f"code-{commit}"
+            for commit, checkout in checkouts.items():
                 git("worktree", "add", "--detach", str(checkout), commit)
                 process, servers[commit] = serve(app_environment(url, settings), clients, root=checkout)
                 processes.append(process)
@@ -56,9 +58,8 @@ def run(revisions: list[str], size: int, backend: str, clients: int, requests_to
             for process in processes:
                 process.terminate()
                 process.wait(10)
-            for commit in commits:
-                subprocess.run(["git", "worktree", "remove", "--force", str(directory / f"code-{commit}")], cwd=ROOT,
-                               capture_output=True)
+            for checkout in checkouts.values():  # also those never added: removing one then just fails
+                subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, capture_output=True)
             if backend == "opensearch":
                 create_backend(settings).clear()
     rows = [[commit, git("log", "-1", "--format=%s", commit), *(f"{results[commit][k]:.1f}" for k in STATISTICS)]
