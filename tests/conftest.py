@@ -88,3 +88,11 @@ def session(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """A session outside any app context: unlike `session`, it leaves each test-client request its own
+    app context, so the signed-in user is loaded afresh from the cookie every time (as in production)."""
+    with app.extensions["database"].new_session() as session:
+        yield session

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
-from marketplace.services import accounts
+from marketplace.models import User
+from marketplace.services import accounts, memberships
 
 PASSWORD = "correct-horse-9"
 
@@ -64,3 +66,10 @@ def index_all(app) -> None:
     searcher = app.extensions["search"].searcher
     Worker(app.extensions["database"].new_session, searcher.backend, searcher.embedder).run(
         until_idle=True, poll_interval=0.01)
+
+
+def invited_member(session, admin_email: str = "lab@example.com", email: str = "colleague@example.com"):
+    """A second member of an organisation, joined the only way there is: its administrator's invitation."""
+    admin = session.scalar(select(User).where(User.email == admin_email))
+    _, code = memberships.create_invitation(session, admin)
+    return accounts.register(session, email=email, password=PASSWORD, display_name="Colleague", invitation=code)

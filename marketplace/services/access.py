@@ -18,3 +18,10 @@ def require_organisation(actor: User) -> int:
     if actor.organisation_id is None:
         raise Forbidden("Join or register an organisation first.")
     return actor.organisation_id
+
+
+def require_organisation_admin(actor: User) -> int:
+    """The organisation the actor administers; invitations, join requests and members are its business."""
+    if not (actor and actor.is_authenticated and actor.is_organisation_admin):
+        raise Forbidden("Only an administrator of your organisation can do this.")
+    return actor.organisation_id

@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace import taxonomy
 from marketplace.models import OrganisationKind
+from marketplace.web.fields import FiniteDecimalField
 
 FEE_UNITS = ("hour", "sample", "item", "day")
 
@@ -123,7 +123,7 @@ class InstrumentForm(PostingForm):
     model = StringField(_l("Model"), validators=[Length(max=120)])
     manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
     origin = SelectField(_l("Origin"), choices=[("", "—"), ("domestic", _l("domestic")), ("imported", _l("imported"))])
-    original_value_cny = DecimalField(_l("Original value (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    original_value_cny = FiniteDecimalField(_l("Original value (CNY)"), validators=[Optional(), NumberRange(min=0)])
     service_modes = CheckboxList(_l("Service modes"), choices=[
         ("operated_by_staff", _l("operated by staff")), ("self_service", _l("self service")),
         ("sample_submission", _l("sample submission"))])
@@ -155,8 +155,8 @@ class ProductForm(PostingForm):
     model = StringField(_l("Model"), validators=[Length(max=120)])
     manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
     specs_text = TextAreaField(_l("Specifications (name: value per line)"))
-    price_min_cny = DecimalField(_l("Price from (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    price_max_cny = DecimalField(_l("Price to (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    price_min_cny = FiniteDecimalField(_l("Price from (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    price_max_cny = FiniteDecimalField(_l("Price to (CNY)"), validators=[Optional(), NumberRange(min=0)])
     replaces = TextAreaField(_l("Replaces imported models (one per line)"))
     certifications = TextAreaField(_l("Certifications (one per line)"))
     lead_time_days = IntegerField(_l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
@@ -186,7 +186,7 @@ class TransferForm(PostingForm):
     transfer_modes = CheckboxList(_l("Transfer modes"), choices=[
         ("license", _l("license")), ("assignment", _l("assignment")),
         ("co_development", _l("co-development")), ("equity", _l("equity"))])
-    asking_price_cny = DecimalField(_l("Asking price (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    asking_price_cny = FiniteDecimalField(_l("Asking price (CNY)"), validators=[Optional(), NumberRange(min=0)])
 
 
 class NeedForm(PostingForm):
@@ -197,7 +197,7 @@ class NeedForm(PostingForm):
     sample_count = IntegerField(_l("Number of samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
     standards = TextAreaField(_l("Standards (one per line)"))
     deadline = DateField(_l("Deadline"), validators=[Optional()])
-    budget_cny = DecimalField(_l("Budget (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    budget_cny = FiniteDecimalField(_l("Budget (CNY)"), validators=[Optional(), NumberRange(min=0)])
     domestic_only = BooleanField(_l("Domestic instruments only"))
 
 
@@ -211,17 +211,24 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
+
+
 class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
-    organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    organisation_name = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     organisation_kind = SelectField(_l("Organisation type"), choices=[
         (OrganisationKind.ENTERPRISE.value, _l("enterprise / SME")), (OrganisationKind.VENDOR.value, _l("vendor")),
         (OrganisationKind.UNIVERSITY.value, _l("university")), (OrganisationKind.INSTITUTE.value, _l("institute")),
-        (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))])
-    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
+        (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))], validate_choice=False)  # checked by the service
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=30)])
     region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
+    invitation = StringField(_l("Invitation code (to join an organisation that invited you)"),
+                             validators=[Optional(), Length(max=100)])
 
 
 class MessageForm(FlaskForm):
@@ -229,7 +236,7 @@ class MessageForm(FlaskForm):
 
 
 class QuoteForm(FlaskForm):
-    price_cny = DecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
+    price_cny = FiniteDecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
     turnaround_days = IntegerField(_l("Turnaround (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
     conditions = TextAreaField(_l("Conditions"), validators=[Length(max=5000)])
 
@@ -254,17 +261,17 @@ class DecisionForm(FlaskForm):
 class UsageForm(FlaskForm):
     instrument_id = SelectField(_l("Instrument"), coerce=int, validate_choice=True)
     used_on = DateField(_l("Date"), validators=[DataRequired()])
-    hours = DecimalField(_l("Hours"), validators=[Optional(), NumberRange(min=0, max=8784)])
+    hours = FiniteDecimalField(_l("Hours"), validators=[Optional(), NumberRange(min=0, max=8784)])
     samples = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     external = BooleanField(_l("External user"))
-    income_cny = DecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
+    income_cny = FiniteDecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
     note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class SubsidyPolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    rate = DecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
-    cap_cny = DecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    rate = FiniteDecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
+    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
     organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=[
         (k.value, k.value) for k in OrganisationKind], default=["enterprise"])
     listing_kinds = CheckboxList(_l("Listing kinds"), choices=[

@@ -22,7 +22,7 @@ from marketplace.models import SearchChange
 from marketplace.services import postings
 from marketplace.services.search_sync import sync_status
 from tests.conftest import fresh_database
-from tests.factories import instrument_record, register
+from tests.factories import instrument_record, invited_member, register
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
@@ -165,7 +165,7 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
         subprocess.run(["bash", *script, "stop"], env=node_env, check=True, capture_output=True)
         with app.app_context():
             session = app.extensions["database"].session
-            user = register(session, email="second@example.com")
+            user = invited_member(session, email="second@example.com")
             for n in range(20):
                 postings.create_posting(session, user, instrument_record(ref=f"during-{n}", title=f"停机期间 {n}"))
         outcome = worker.run_batch()
