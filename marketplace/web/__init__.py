@@ -9,10 +9,14 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace.messages import Phrase
 from marketplace.models import User
+from marketplace.services import accounts, discovery
 from marketplace.services.errors import ServiceError
-from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, policy, postings, search
+from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, organisation, policy, postings, search
 from marketplace.web.context import db_session
 from marketplace.web.i18n import init_i18n, localise, localise_errors
+from marketplace.web.rate_limits import init_rate_limits
+from marketplace.web.security import init_security
+from marketplace.web.urls import url_with_arguments
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -21,14 +25,15 @@ htmx = HTMX()
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(db_session(), session_id)
 
 
 MESSAGES = {
     404: Phrase("Page not found."),
     405: Phrase("This address does not accept that kind of request."),
     413: Phrase("The upload is too large."),
+    429: Phrase("Too many attempts in a short time. Wait a few minutes, then try again."),
 }
 
 
@@ -45,14 +50,18 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 
 def init_web(app: Flask) -> None:
+    init_security(app)
     init_i18n(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
 
     for blueprint in (home.bp, auth.bp, postings.bp, search.bp, api.bp, admin.bp, deals.bp, bookings.bp,
-                      dashboard.bp, policy.bp):
+                      dashboard.bp, policy.bp, organisation.bp):
         app.register_blueprint(blueprint)
+    init_rate_limits(app)
+    app.jinja_env.globals.update(url_with_arguments=url_with_arguments, search_arguments=discovery.QUERY_ARGUMENTS,
+                                 comparison_arguments=policy.COMPARISON_ARGUMENTS)
     csrf.exempt(api.bp)  # the JSON API is read-only (GET) and carries no session-changing requests
 
     @app.errorhandler(ServiceError)
