@@ -14,6 +14,7 @@ from marketplace.web.context import db_session, searcher
 from marketplace.web.forms import SubsidyPolicyForm, UsageForm, parse_specs
 
 bp = Blueprint("policy", __name__)
+COMPARISON_ARGUMENTS = ("imported", "specs")  # all a comparison's links carry over
 
 
 def _comparison():
