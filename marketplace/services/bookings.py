@@ -21,6 +21,7 @@ from marketplace.services.notifications import notify_organisation
 from marketplace.services.sharing import record_booking_use
 
 MAX_BOOKING = timedelta(days=14)
+MAX_ADVANCE = timedelta(days=366)
 ACTIVE = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
 
 
@@ -53,6 +54,8 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
         errors["end_at"] = Phrase("a booking can last at most 14 days")
     if start_at < now:
         errors["start_at"] = Phrase("must be in the future")
+    elif start_at > now + MAX_ADVANCE:
+        errors["start_at"] = Phrase("can be at most a year ahead")
     if len(purpose or "") > 2000:
         errors["purpose"] = Phrase("is too long (at most 2000 characters)")
     if sample_count is not None and not 0 < sample_count <= 1_000_000:
@@ -65,7 +68,7 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
                       start_at=start_at, end_at=end_at, purpose=(purpose or "").strip(), sample_count=sample_count)
     session.add(booking)
     notify_organisation(session, instrument.organisation_id, f"Booking request for {instrument.title}",
-                        f"/bookings/{instrument.id}")
+                        f"/instruments/{instrument.id}/calendar?week={start_at.date().isoformat()}")
     session.commit()
     return booking
 
@@ -96,8 +99,7 @@ def decide_booking(session: Session, actor: User, booking_id: int, approve: bool
             raise Conflict("This booking was already %(status)s.", status=booking.status.value)
         raise Conflict("It overlaps a booking that is already approved; decline it or ask for another slot.")
     verdict = "approved 已批准" if approve else "declined 未批准"
-    notify_organisation(session, booking.requester_id, f"Booking {verdict}: {booking.instrument.title}",
-                        f"/bookings/{booking.instrument_id}")
+    notify_organisation(session, booking.requester_id, f"Booking {verdict}: {booking.instrument.title}", "/bookings/")
     session.commit()
     session.refresh(booking)
     return booking
@@ -116,10 +118,14 @@ def cancel_booking(session: Session, actor: User, booking_id: int) -> Booking:
     return booking
 
 
-def complete_booking(session: Session, actor: User, booking_id: int) -> Booking:
-    """The owner confirms the time was used; completed bookings count in the sharing statistics."""
+def complete_booking(session: Session, actor: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The owner confirms the time was used; completed bookings count in the sharing statistics, so only
+    once the slot is over."""
     booking = _booking(session, booking_id)
     require_member(actor, booking.instrument.organisation_id, "complete bookings of this instrument")
+    if booking.end_at > (now or utcnow()):
+        raise Conflict("A booking can be marked completed only after its slot ends (%(end)s).",
+                       end=booking.end_at.strftime("%Y-%m-%d %H:%M"))
     changed = session.execute(update(Booking).where(Booking.id == booking.id,
                                                     Booking.status == BookingStatus.APPROVED)
                               .values(status=BookingStatus.COMPLETED, decided_at=utcnow()))

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from marketplace.clock import utcnow
+from marketplace.messages import Phrase
 from marketplace.services import bookings
 from marketplace.services.access import is_member
 from marketplace.services.errors import ValidationFailed
@@ -17,12 +19,18 @@ from marketplace.web.i18n import localise_errors
 bp = Blueprint("bookings", __name__)
 
 
+FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2100, 12, 27)  # Mondays; the calendar pages a week either way
+
+
 def _week_start(raw: str | None) -> date:
     try:
         day = date.fromisoformat(raw) if raw else date.today()
     except ValueError:
-        abort(400, description="week must be a date like 2026-12-07")
-    return day - timedelta(days=day.weekday())
+        abort(400, description=Phrase("week must be a date like 2026-12-07"))
+    week = day - timedelta(days=day.weekday())
+    if not FIRST_WEEK <= week <= LAST_WEEK:
+        abort(400, description=Phrase("week must be a date from 2000 to 2100"))
+    return week
 
 
 def _calendar_page(instrument_id: int, form: BookingForm, status: int = 200):
@@ -33,7 +41,7 @@ def _calendar_page(instrument_id: int, form: BookingForm, status: int = 200):
     return render_page("bookings/calendar.html", "bookings/_week.html", instrument=instrument, days=days, week=week,
                        form=form, is_owner=is_member(current_user, instrument.organisation_id),
                        previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
-                       decision_form=DecisionForm(), review_form=ReviewForm()), status
+                       decision_form=DecisionForm(), review_form=ReviewForm(), now=utcnow()), status
 
 
 @bp.get("/instruments/<int:instrument_id>/calendar")
