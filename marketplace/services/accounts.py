@@ -90,7 +90,7 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     if not (user_id.isascii() and user_id.isdigit() and token):
         return None
     user = session.get(User, int(user_id))
-    return user if user and hmac.compare_digest(user.session_token, token) else None
+    return user if user and hmac.compare_digest(user.session_token.encode(), token.encode()) else None
 
 
 def end_sessions(session: Session, user: User) -> None:

@@ -1,7 +1,7 @@
 """The web layer: thin blueprints over the services, htmx fragments, the JSON API."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -74,7 +74,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return _error_response(error.code or 500, MESSAGES.get(error.code, error.description))
+        response = make_response(_error_response(error.code or 500, MESSAGES.get(error.code, error.description)))
+        if retry_after := dict(error.get_headers()).get("Retry-After"):  # 429 and 503 say when to come back
+            response.headers["Retry-After"] = retry_after
+        return response
 
     @app.after_request
     def _vary_on_htmx(response):

@@ -26,11 +26,6 @@ def _page(status: int = 200, new_code: str | None = None, **forms):
         new_code=new_code, **forms), status
 
 
-def _invalid(form, failure: ValidationFailed, name: str):
-    attach_errors(form, failure.errors)
-    return _page(422, **{name: form})
-
-
 @bp.get("/organisation")
 @login_required
 def index():
@@ -65,32 +60,34 @@ def remove_member(user_id: int):
     return redirect(url_for(".index"))
 
 
+def _submit(form, form_name: str, act):
+    """Run `act` with a valid form and go back to the page; else the page again, errors on that form."""
+    if form.validate_on_submit():
+        try:
+            act(form)
+        except ValidationFailed as failure:
+            attach_errors(form, failure.errors)
+        else:
+            return redirect(url_for(".index"))
+    return _page(422, **{form_name: form})
+
+
+def _join(form: InvitationForm) -> None:
+    organisation = memberships.join_by_invitation(db_session(), current_user, form.code.data)
+    flash(_("Welcome to %(organisation)s!", organisation=organisation.name))
+
+
 @bp.post("/organisation/join")
 @login_required
 def join():
-    form = InvitationForm()
-    if not form.validate_on_submit():
-        return _page(422, invitation_form=form)
-    try:
-        organisation = memberships.join_by_invitation(db_session(), current_user, form.code.data)
-    except ValidationFailed as failure:
-        return _invalid(form, failure, "invitation_form")
-    flash(_("Welcome to %(organisation)s!", organisation=organisation.name))
-    return redirect(url_for(".index"))
+    return _submit(InvitationForm(), "invitation_form", _join)
 
 
 @bp.post("/organisation/request")
 @login_required
 def ask():
-    form = JoinRequestForm()
-    if not form.validate_on_submit():
-        return _page(422, join_form=form)
-    try:
-        memberships.ask_to_join(db_session(), current_user, form.organisation_name.data or "", form.credit_code.data,
-                                form.message.data)
-    except ValidationFailed as failure:
-        return _invalid(form, failure, "join_form")
-    return redirect(url_for(".index"))
+    return _submit(JoinRequestForm(), "join_form", lambda form: memberships.ask_to_join(
+        db_session(), current_user, form.organisation_name.data or "", form.credit_code.data, form.message.data))
 
 
 @bp.post("/organisation/request/cancel")
@@ -103,16 +100,9 @@ def cancel():
 @bp.post("/organisation/new")
 @login_required
 def create():
-    form = OrganisationForm()
-    if not form.validate_on_submit():
-        return _page(422, organisation_form=form)
-    try:
-        memberships.create_organisation_for(db_session(), current_user, form.organisation_name.data or "",
-                                            form.organisation_kind.data, form.credit_code.data or None,
-                                            form.region.data or None)
-    except ValidationFailed as failure:
-        return _invalid(form, failure, "organisation_form")
-    return redirect(url_for(".index"))
+    return _submit(OrganisationForm(), "organisation_form", lambda form: memberships.create_organisation_for(
+        db_session(), current_user, form.organisation_name.data or "", form.organisation_kind.data,
+        form.credit_code.data or None, form.region.data or None))
 
 
 @bp.get("/join/<code>")
