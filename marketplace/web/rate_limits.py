@@ -28,7 +28,7 @@ def account_named_in_form() -> str:
 
 
 def signed_in_account() -> str:
-    return f"user:{current_user.get_id().partition(':')[0]}" if current_user.is_authenticated else client_address()
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
 def everyone() -> str:
