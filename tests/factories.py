@@ -6,6 +6,7 @@ from typing import Any
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
+from marketplace.models import Role
 from marketplace.services import accounts
 
 PASSWORD = "correct-horse-9"
@@ -52,6 +53,13 @@ def register(session, email: str = "lab@example.com", organisation: str = "武�
              kind: str = "university", **extra: Any):
     return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
+
+
+def platform_admin(session, email: str = "admin@example.com"):
+    user = register(session, email=email, organisation="平台运营中心", kind="institute")
+    user.role = Role.PLATFORM_ADMIN
+    session.commit()
+    return user
 
 
 def login(client, email: str = "lab@example.com") -> None:
