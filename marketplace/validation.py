@@ -50,7 +50,8 @@ def _rule(field: Field) -> dict[str, Any]:
         case FieldType.FEES:
             return {"type": "array", "maxItems": field.max_items, "items": {
                 "type": "object", "required": ["item", "price_cny", "unit"], "properties": {
-                    "item": _text(field.max_length), "price_cny": {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+                    "item": _text(field.max_length),
+                    "price_cny": {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
                     "unit": {"enum": list(field.choice_values)}}}}
         case FieldType.SPECS:
             return {"type": "object", "maxProperties": field.max_items, "propertyNames": {"maxLength": 100},

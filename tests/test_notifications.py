@@ -73,8 +73,8 @@ def test_notifications_written_before_templates_read_as_they_were_after_the_upgr
                                 "VALUES (1, '某药企', 'enterprise', false, CURRENT_TIMESTAMP)"))
         connection.execute(text("INSERT INTO users (id, email, display_name, password_hash, role, organisation_id, "
                                 "created_at) VALUES (1, 'a@example.com', 'A', 'x', 'member', 1, CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO notifications (user_id, message, link, created_at) "
-                                "VALUES (1, 'New quote 新报价: ¥48,000 (100% paid)', '/inquiries/1', CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO notifications (user_id, message, link, created_at) VALUES "
+                                "(1, 'New quote 新报价: ¥48,000 (100% paid)', '/inquiries/1', CURRENT_TIMESTAMP)"))
     migrations.upgrade(engine)
     with Session(engine) as session:
         old = session.scalar(select(Notification))

@@ -30,7 +30,8 @@ def index():
 @bp.get("/leads")
 @login_required
 def leads():
-    return render_template("dashboard/leads.html", leads=matching.leads_for_actor(db_session(), searcher(), current_user))
+    found = matching.leads_for_actor(db_session(), searcher(), current_user)
+    return render_template("dashboard/leads.html", leads=found)
 
 
 @bp.post("/saved-searches")
