@@ -2,48 +2,18 @@
 filled with a sample of its type, survives each of them. A field added to the registry is covered here
 without touching this file."""
 import io
-from typing import Any
 
 import flask_babel
 import pytest
 from werkzeug.datastructures import MultiDict
 
 from marketplace import kinds
-from marketplace.kinds import Field, FieldType
 from marketplace.models import MODEL_BY_KIND
 from marketplace.services import catalog, postings
 from marketplace.services.records import to_record
 from marketplace.validation import record_errors
 from marketplace.web.forms import FORM_BY_KIND, form_name
-from tests.factories import login, register
-
-SAMPLES: dict[FieldType, Any] = {
-    FieldType.TEXT: "Sample; text", FieldType.LONG_TEXT: "A longer text.\nIt has two lines.",
-    FieldType.INTEGER: 7, FieldType.MONEY: 1234.5, FieldType.DATE: "2026-12-31", FieldType.BOOLEAN: True,
-    FieldType.TEXT_LIST: ["FIRST", "SECOND; WITH A SEMICOLON"], FieldType.REGION: "湖北省/武汉市",
-    FieldType.CATEGORY: "分析仪器/色谱仪器", FieldType.SPECS: {"流速范围": "0.001-10 mL/min", "柱温": "5-80 ℃"},
-}
-
-
-def sample(field: Field) -> Any:
-    if field.fixed is not None:
-        return field.fixed
-    if field.type is FieldType.CHOICE:
-        return field.choice_values[-1] if field.default is None else field.default
-    if field.type is FieldType.CHOICE_LIST:
-        return list(field.choice_values[:2])
-    if field.type is FieldType.FEES:
-        return [{"item": "含量测定", "price_cny": 300.0, "unit": field.choice_values[1]}]
-    if field.type is FieldType.INTEGER:
-        return int(field.minimum or 0) + 1
-    return SAMPLES[field.type]
-
-
-def full_record(kind: kinds.Kind) -> dict[str, Any]:
-    record = {"kind": kind.name, "ref": f"full-{kind.name}"}
-    record.update({field.name: sample(field) for field in kind.fields})
-    return record
-
+from tests.factories import full_record, login, register
 
 KINDS = [pytest.param(kind, id=name) for name, kind in kinds.KINDS.items()]
 
