@@ -84,13 +84,6 @@ def test_a_posting_page_labels_its_fields_and_choices_and_hints_in_the_readers_l
     assert "原值（元）" in chinese and "机组操作" in chinese and "说明预约规则" in chinese
 
 
-def test_a_field_name_means_the_same_in_every_kind():
-    shapes: dict[str, tuple] = {}
-    for kind in kinds.KINDS.values():
-        for field in kind.fields:
-            assert shapes.setdefault(field.name, field.shape()) == field.shape(), (kind.name, field.name)
-
-
 def test_slugs_and_posting_paths_come_from_the_registry(client):
     assert kinds.by_slug("transfers") is kinds.TRANSFER and kinds.by_slug("widgets") is None
     assert kinds.posting_path("need", 7) == "/needs/7"
