@@ -57,6 +57,7 @@ CORRECTIONS = {"苗粟县": "苗栗县", "苗粟": "苗栗", "奎青区": "葵�
 # 巴州 (巴音郭楞) is also 巴州区 of 巴中. Short names two cities share (新竹, 嘉义) are dropped too.
 DROPPED_ALIASES = {"巴州"}
 DIRECT = "省直辖行政区划"  # the source's grouping of county-level units directly under a province
+CITY_DIRECT = "市直辖行政区划"
 INITIAL_VOWELS = tuple("aoe")
 
 
@@ -113,8 +114,9 @@ def build(provinces: list[dict]) -> list[dict]:
     for province in sorted(provinces, key=lambda p: p["code"]):
         cities = []
         for prefecture in province["children"]:
-            # Divisions without a code (Taiwan's districts) are not in the national table.
-            districts = sorted({d["name"] for d in prefecture["children"] if d["code"]})
+            # Divisions without a code (Taiwan's districts) are not in the national table; the source
+            # also groups a few cities' directly run towns as a pseudo-district.
+            districts = sorted({d["name"] for d in prefecture["children"] if d["code"] and d["name"] != CITY_DIRECT})
             if prefecture["name"] == DIRECT:
                 cities.extend(city(unit, []) for unit in prefecture["children"])
             else:
