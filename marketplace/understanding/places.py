@@ -40,6 +40,7 @@ PLACE_LABEL_BEFORE = re.compile(r"(?:位于|地处|所在地|地点|地区|在)\
 INSTITUTION_AFTER = re.compile(r"\s*(?:大学|学院|理工|师范|医科|科技大学|工业大学|交通大学|交大|研究院|研究所|医院|"
                                r"中学|小学|公司|集团|有限|股份|分院|分所)")
 ENGLISH_SUFFIX = r"(?:\s+(?:city|province|municipality|prefecture|district|area|region))?"
+LATIN_WORD = re.compile(r"(?<![A-Za-zü'])[A-Za-zü][A-Za-zü']*")
 ENGLISH_BEFORE = re.compile(r"\b(?:in|at|near|around|from|based in|located in)\s+$", re.IGNORECASE)
 ENGLISH_INSTITUTION_AFTER = re.compile(r"\s+(?:[A-Z][\w'-]*\s+){0,3}(?:University|Institute|College|Academy|"
                                        r"Hospital|School|Company|Co\b|Corp|Group|Ltd|Inc\b|Laborator)")
@@ -88,7 +89,12 @@ class Gazetteer:
                     districts[district].add(Place(place.province, place.province_en, place.city, place.city_en, district))
         self._add_districts(districts)
         self._add_bare_english()
-        self.longest = max(map(len, self.chinese))
+        # Lengths of the names that start with each character, longest first: most characters start none.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.chinese:
+            lengths[name[0]].add(len(name))
+        self.lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
+        self.english_first_words = {name.split()[0] for name in self.english}
         names = sorted(self.english, key=len, reverse=True)
         self.english_pattern = re.compile(
             r"(?<![A-Za-z])(?P<name>" + "|".join(map(re.escape, names)) + r")" + ENGLISH_SUFFIX + r"(?![A-Za-z'])",
@@ -163,9 +169,9 @@ class Gazetteer:
 
     def _longest_name(self, words: Words, start: int) -> int | None:
         text = words.text
-        for length in range(min(self.longest, len(text) - start), 1, -1):
+        for length in self.lengths.get(text[start], ()):
             end = start + length
-            if text[start:end] in self.chinese and (end in words.ends or self._place_goes_on(words, end)):
+            if end <= len(text) and text[start:end] in self.chinese and (end in words.ends or self._place_goes_on(words, end)):
                 return end
         return None
 
@@ -175,8 +181,14 @@ class Gazetteer:
         return rest in AREA_WORDS or any(rest[:length] in self.chinese for length in range(2, len(rest) + 1))
 
     def _english(self, text: str) -> list[_Mention]:
-        folded, mentions = fold(text), []
-        for match in self.english_pattern.finditer(folded):
+        folded, mentions, taken_until = fold(text), [], 0
+        for word in LATIN_WORD.finditer(folded):
+            if word.start() < taken_until or word[0].lower() not in self.english_first_words:
+                continue    # inside a name already read ("Taipei" of "New Taipei"), or no name starts so
+            match = self.english_pattern.match(folded, word.start())
+            if not match:
+                continue
+            taken_until = match.end()
             if ENGLISH_INSTITUTION_AFTER.match(folded, match.end()):
                 continue
             key = match["name"].lower()

@@ -47,9 +47,13 @@ class Words:
     def ends(self) -> frozenset[int]:
         return frozenset(end for _, end in self.tokens)
 
+    @cached_property
+    def _token_of(self) -> dict[int, tuple[int, int]]:
+        return {offset: token for token in self.tokens for offset in range(*token)}
+
     def token_at(self, offset: int) -> tuple[int, int]:
         """The word that holds the character at `offset`."""
-        return next(token for token in self.tokens if token[0] <= offset < token[1])
+        return self._token_of[offset]
 
 
 def words(text: str) -> Words:

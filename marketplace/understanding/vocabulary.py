@@ -56,7 +56,7 @@ SAMPLE_TYPES = (
     _Kind("组织", "tissue", r"组织样本|组织样品|组织切片", r"tissues?(?: samples?)?"),
     _Kind("细胞", "cells", r"细胞样品|细胞株|细胞系|细胞", r"cell samples?|cell lines?|live cells|cultured cells"),
     _Kind("菌株", "microbial strain", r"菌株|菌种", r"(?:bacterial|microbial) strains?"),
-    _Kind("核酸", "nucleic acid", r"核酸|DNA|RNA", r"DNA|RNA|nucleic acids?"),
+    _Kind("核酸", "nucleic acid", r"核酸", r"DNA|RNA|nucleic acids?"),
     _Kind("粪便", "faeces", r"粪便", r"f(?:a)?eces|stool samples?"),
     # environment
     _Kind("土壤", "soil", r"土壤", r"soils?"),
@@ -69,7 +69,7 @@ SAMPLE_TYPES = (
     _Kind("海水", "seawater", r"海水", r"sea ?water"),
     _Kind("水样", "water", r"水样|水质", r"water samples?|water(?! (?:content|vapou?r|absorption|resistan|proof|activity|bath))"),
     _Kind("空气", "air", r"环境空气|空气|大气(?!压)|废气", r"ambient air|air samples?|exhaust gas|flue gas"),
-    _Kind("颗粒物", "particulate matter", r"颗粒物|PM2\.5|PM10", r"particulate matter|PM2\.5|PM10"),
+    _Kind("颗粒物", "particulate matter", r"颗粒物", r"particulate matter|PM2\.5|PM10"),
     _Kind("固体废物", "solid waste", r"固体废物|固废|危废", r"solid wastes?"),
     # food and farm produce
     _Kind("食品", "food", r"食品|食物", r"foods?|foodstuffs?"),
@@ -96,7 +96,7 @@ SAMPLE_TYPES = (
     _Kind("涂层", "coating", r"涂层|涂料|镀层|漆膜", r"coatings?|paints?"),
     _Kind("薄膜", "thin film", r"薄膜", r"thin films?|films?"),
     _Kind("陶瓷", "ceramic", r"陶瓷", r"ceramics?"),
-    _Kind("玻璃", "glass", r"玻璃", r"glass"),
+    _Kind("玻璃", "glass", r"玻璃(?!化)", r"glass"),
     _Kind("高分子材料", "polymer", r"高分子材料|高分子|聚合物|树脂", r"polymers?|resins?"),
     _Kind("塑料", "plastic", r"塑料|塑胶", r"plastics?"),
     _Kind("橡胶", "rubber", r"橡胶", r"rubber"),
@@ -121,7 +121,7 @@ SAMPLE_TYPES = (
     _Kind("包装材料", "packaging", r"包装材料|包材", r"packaging"),
     # electronics and parts
     _Kind("芯片", "chip", r"芯片|晶圆|半导体器件", r"chips?|wafers?"),
-    _Kind("电路板", "circuit board", r"电路板|PCBA?|线路板", r"PCBA?s?|circuit boards?"),
+    _Kind("电路板", "circuit board", r"电路板|线路板", r"PCBA?s?|circuit boards?"),
     _Kind("电子元器件", "electronic component", r"电子元器件|电子元件|元器件", r"electronic components?"),
     _Kind("电子产品", "electronic product", r"电子产品", r"electronic products?|electronics"),
     _Kind("零部件", "part", r"汽车零部件|机加工零件|零部件|零件|部件", r"parts|components"),
@@ -150,26 +150,24 @@ def certifications(text: str) -> tuple[Certification, ...]:
 
 
 @cache
-def _sample_type_patterns() -> tuple[tuple[_Kind, re.Pattern], ...]:
-    patterns = []
-    for kind in SAMPLE_TYPES:
-        english = f"{_ALONE_BEFORE}(?:{kind.english}){_ALONE_AFTER}"
-        patterns.append((kind, re.compile(f"{kind.chinese}|{english}", re.IGNORECASE)))
-    return tuple(patterns)
+def _sample_type_patterns() -> tuple[re.Pattern, ...]:
+    # One pattern per kind: a single alternation of them all scanned 7x slower (every alternative tried
+    # at every character).
+    return tuple(re.compile(f"{kind.chinese}|{_ALONE_BEFORE}(?:{kind.english}){_ALONE_AFTER}", re.IGNORECASE)
+                 for kind in SAMPLE_TYPES)
 
 
 def sample_types(text: str) -> tuple[SampleType, ...]:
     """Each kind of sample once, in text order; where two overlap (锂电池正极材料) the longer wins."""
     folded = fold(text)
-    matches = sorted(((m.start(), -(m.end() - m.start()), m.end(), kind)
-                      for kind, pattern in _sample_type_patterns() for m in pattern.finditer(folded)),
-                     key=lambda found: found[:2])
+    matches = sorted((m.start(), -m.end(), kind) for kind, pattern in zip(SAMPLE_TYPES, _sample_type_patterns())
+                     for m in pattern.finditer(folded))
     found: dict[str, SampleType] = {}
-    taken_until = -1
-    for start, _, end, kind in matches:
+    taken_until = 0
+    for start, negative_end, kind in matches:
         if start >= taken_until:
-            found.setdefault(kind.name, SampleType(kind.name, kind.name_en, Span(start, end, text[start:end])))
-            taken_until = end
+            found.setdefault(kind.name, SampleType(kind.name, kind.name_en, Span(start, -negative_end, text[start:-negative_end])))
+            taken_until = -negative_end
     return tuple(found.values())
 
 
