@@ -80,3 +80,6 @@ def test_notifications_written_before_templates_read_as_they_were_after_the_upgr
         old = session.scalar(select(Notification))
         assert (old.message, old.values, old.link) == ("New quote 新报价: ¥48,000 (100% paid)", {}, "/inquiries/1")
     engine.dispose()
+    if kind == "postgresql":
+        with make_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text("DROP SCHEMA notification_upgrade CASCADE"))
