@@ -7,7 +7,7 @@ from marketplace.db import make_engine
 from tests.conftest import DATABASES
 from tests.factories import credit_code
 
-BEFORE_MEMBERSHIPS = "31d2b9a22482"
+BEFORE_MEMBERSHIPS = "d1800826ebaa"
 
 
 @pytest.fixture(params=DATABASES)

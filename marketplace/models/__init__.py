@@ -7,11 +7,10 @@ from marketplace.models.notifications import EmailMessage, Notification, SavedSe
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.outbox import DeadLetter, SearchChange
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
+from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
-    LISTING_KINDS,
-    POSTING_KINDS,
+    MODEL_BY_KIND,
     DomesticProduct,
-    NeedStatus,
     Posting,
     SharedInstrument,
     TechnologyTransfer,
@@ -36,6 +35,7 @@ __all__ = [
     "Review",
     "SavedSearch",
     "LISTING_KINDS",
+    "MODEL_BY_KIND",
     "POSTING_KINDS",
     "DeadLetter",
     "DomesticProduct",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.clock import utcnow
 from marketplace.models import DeadLetter, SearchChange
+from search.service import Searcher
 
 THROUGHPUT_WINDOW = timedelta(minutes=5)
 
@@ -23,6 +24,22 @@ class SyncStatus:
     @property
     def throughput_per_s(self) -> float:
         return self.done_last_window / THROUGHPUT_WINDOW.total_seconds()
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    sync: SyncStatus
+    indexed: int | None  # None when the search backend cannot be reached
+    problem: str | None = None  # then, the kind of error it raised
+
+
+def index_status(session: Session, searcher: Searcher) -> IndexStatus:
+    """The admin page's view: the outbox always, the index's size when the backend answers."""
+    try:
+        indexed = searcher.backend.count()
+    except Exception as error:  # the page must still show the outbox when the backend is down
+        return IndexStatus(sync_status(session), None, type(error).__name__)
+    return IndexStatus(sync_status(session), indexed)
 
 
 def sync_status(session: Session, now: datetime | None = None) -> SyncStatus:

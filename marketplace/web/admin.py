@@ -1,9 +1,9 @@
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from marketplace.services.errors import Forbidden
-from marketplace.services.search_sync import sync_status
-from marketplace.web.context import db_session
+from marketplace.services.access import require_platform_admin
+from marketplace.services.search_sync import index_status
+from marketplace.web.context import db_session, searcher
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -11,15 +11,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def _platform_admins_only():
-    if not current_user.is_platform_admin:
-        raise Forbidden("Only platform administrators can see this page.")
+    require_platform_admin(current_user)
 
 
 @bp.get("/indexer")
 def indexer_status():
-    status = sync_status(db_session())
-    try:
-        indexed = current_app.extensions["search"].searcher.backend.count()
-    except Exception as error:  # the page must still show the outbox when the backend is down
-        indexed = f"unavailable ({type(error).__name__})"
-    return render_template("admin/indexer.html", status=status, indexed=indexed)
+    return render_template("admin/indexer.html", index=index_status(db_session(), searcher()))

@@ -1,7 +1,7 @@
 """memberships by invitation or approval, per-user session tokens, rate-limit counters, normalised credit codes
 
 Revision ID: c0ca74aebc63
-Revises: 31d2b9a22482
+Revises: d1800826ebaa
 Create Date: 2026-12-02 17:00:00.000000
 """
 import logging
@@ -12,7 +12,7 @@ from alembic import op
 from stdnum.cn import uscc
 
 revision = 'c0ca74aebc63'
-down_revision = '31d2b9a22482'
+down_revision = 'd1800826ebaa'
 branch_labels = None
 depends_on = None
 
