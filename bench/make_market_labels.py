@@ -69,7 +69,7 @@ def rule_grade(query: Query, record: dict, listing_tags: set[str]) -> int:
         region = record.get("region")
         if not region:
             grade = 1  # a provider abroad does not serve a need tied to a place in China
-        elif not region.startswith(query.place):
+        elif not region.startswith(tuple(query.place.split("|"))):
             grade = max(1, grade - 1)  # the place named is part of the need
     return grade
 

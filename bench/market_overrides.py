@@ -63,4 +63,8 @@ OVERRIDES: dict[str, dict[str, int]] = {
 
     "肽质量指纹 蛋白鉴定 质谱": {"uk-sta-199-qstar-xl": 3},  # a proteomics Q-TOF: protein identification
 
+    "放射免疫 碘125 计数": {"zh-gamma-sinap": 1},  # a gamma spectrometer for building materials, not RIA
+
+    "活细胞 增殖 迁移 培养箱内 自动拍照": {"uk-sta-598-ti2-e": 2},  # time-lapse imaging, no proliferation analysis
+
 }

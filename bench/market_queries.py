@@ -20,7 +20,7 @@ class Query:
     g2: tuple[str, ...] = ()
     g1: tuple[str, ...] = ()
     intent: str = "test"  # test | buy | license | any
-    place: str | None = None  # a region prefix the need names (soft: other places serve it with a gap)
+    place: str | None = None  # region prefixes the need names, "|" between alternatives (soft: elsewhere is a gap)
     filters: dict = field(default_factory=dict)
     apps: tuple[str, ...] = ()  # words showing a g3 provider serves this application; without them it is 2
 
@@ -296,17 +296,17 @@ QUERIES: list[Query] = [
     Q("研发了一种新的锂电正极材料，需要做XRD、SEM形貌、BET比表面和扣电循环测试，样品5个，在武汉，一个月内完成，能一家做完最好。",
       "zh long_need intent_test", "xrd sem bet battery", "icpoes psd", "tem", place="湖北省/武汉市"),
     Q("白酒企业，想分析基酒的风味物质，对比不同窖池，样品30个左右，在贵州或四川，GC-MS或者GC-IMS都可以，预算两万。",
-      "zh long_need intent_test", "gcms gcims", "gcmsms", "gc", place="贵州省"),
+      "zh long_need intent_test", "gcms gcims", "gcmsms", "gc", place="贵州省|四川省"),
     Q("我们是仿制药企业，需要做溶出曲线对比和有关物质，一致性评价申报用，需要GMP/CNAS实验室，样品3批，要求6周内完成，地点不限。",
       "zh long_need intent_test filters", "dissolution hplc", "uplc", "lcms", certification="CNAS"),
     Q("做铝合金压铸件的，客户投诉内部气孔，想找地方做工业CT看一下内部缺陷，大件，大概10个零件，天津或者北京附近，越快越好。",
-      "zh long_need intent_test", "ct", "ut", "microct", place="天津市"),
+      "zh long_need intent_test", "ct", "ut", "microct", place="天津市|北京市"),
     Q("We are a European start-up looking for a lab in China to run LC-MS/MS quantitation of mycotoxins in 50 grain samples within three weeks; English-speaking staff preferred, Jiangsu or Shanghai.",
-      "en long_need intent_test", "lcms", "hrms", "rapidtest", place="江苏省"),
+      "en long_need intent_test", "lcms", "hrms", "rapidtest", place="江苏省|上海市"),
     Q("Our coating line in Suzhou needs neutral salt spray testing (ASTM B117, 720 h) on 12 painted steel panels with photos at each inspection; a CNAS-accredited lab is required.",
       "en long_need intent_test filters", "saltspray", "climate", "", certification="CNAS", place="江苏省/苏州市"),
     Q("我们合成了一批新化合物（约15个），需要测1H/13C核磁、高分辨质谱和元素分析，用于发表论文，最好两周内，在北京或天津。",
-      "zh long_need intent_test", "nmr hrms chns", "", "scxrd", place="北京市"),
+      "zh long_need intent_test", "nmr hrms chns", "", "scxrd", place="北京市|天津市"),
     Q("环保公司，需要对一个化工园区周边的土壤和地下水做调查检测，土壤约40个点位，需测重金属和VOCs、SVOCs，要求有CMA资质，湖南境内，一个月。",
       "zh long_need intent_test filters", "soil waterquality", "icpms gcms tdgcms afs", "", certification="CMA", place="湖南省"),
     Q("需要找一台扫描电镜自己上机练习和拍样品，每周大概4个小时，在上海，学生预算不多，国产钨灯丝也行。",
@@ -349,6 +349,44 @@ QUERIES: list[Query] = [
     Q("lorem ipsum dolor sit amet", "en nonsense", intent="any"),
     Q("我想找个女朋友", "zh nonsense", intent="any"),
     Q("football world cup results 2026", "en nonsense", intent="any"),
+    # --- added after the first measurement: Chinese needs whose best listings are English, and long needs
+    # that describe a problem instead of naming a technique ---
+    Q("海豚 鼠海豚 被动声学监测 水听器", "zh cross_lingual intent_test", "hydrophone", "", "echosounder"),
+    Q("鱼群 生物量 回声探测 科考船", "zh cross_lingual intent_test", "echosounder", "", "hydrophone ctd"),
+    Q("电子束曝光 纳米图形 加工", "zh cross_lingual intent_test", "ebl", "litho nil", "fib sem"),
+    Q("纳米压印 光子晶体 图形化", "zh cross_lingual intent_test", "nil", "ebl litho", ""),
+    Q("停流 毫秒级 酶反应 动力学", "zh cross_lingual intent_test", "stoppedflow", "", "uvvis fluor cd"),
+    Q("放射免疫 碘125 计数", "zh cross_lingual intent_test", "gamma", "", "platereader"),
+    Q("双向电泳 差异蛋白 切胶", "zh cross_lingual intent_test", "2de", "maldi", "hrms"),
+    Q("皮秒 瞬态 荧光 条纹相机", "zh cross_lingual intent_test", "streak", "fluor", "laser"),
+    Q("近场光学 超分辨 纳米结构 成像", "zh cross_lingual intent_test", "snom", "afm raman", "confocal"),
+    Q("活细胞 增殖 迁移 培养箱内 自动拍照", "zh cross_lingual colloquial intent_test", "livecell", "hcs", "confocal optmicro"),
+    Q("推杆 膨胀仪 烧结 收缩曲线", "zh cross_lingual intent_test", "dil", "", "sta"),
+    Q("多接收 等离子体质谱 锂 同位素", "zh cross_lingual intent_test", "mcicpms", "", "icpms laicpms"),
+    Q("低能电子衍射 单晶表面结构", "zh cross_lingual intent_test", "leed", "", "stm xrd"),
+    Q("蛋白 纯化 亲和层析 分子筛 自动化", "zh cross_lingual intent_test", "fplc", "", "prephplc"),
+    Q("有机发光 器件 亮度衰减 寿命测试", "zh cross_lingual intent_test", "oledlife", "plqy", "ledtest"),
+    Q("我们是做注塑件的，最近一批产品表面出现白色粉末状析出物，客户要求查明是什么成分、从哪里来，样品5件，在宁波，希望一周内给初步结论。",
+      "zh long_need colloquial intent_test", "formulation ftir", "pygcms sem raman", "gcms tga", place="浙江省/宁波市"),
+    Q("食品厂，客户投诉饼干里吃出一个黑色硬颗粒，想知道是金属、塑料还是焦糊物，需要尽快出报告用于答复，地点广东。",
+      "zh long_need colloquial intent_test", "sem ftir", "raman xrf formulation", "micro", place="广东省",
+      apps="异物|未知|foreign|contaminant|成分"),
+    Q("我们生产的不锈钢螺栓在海边用了半年就生锈，想搞清楚材料是不是304，再做个耐腐蚀对比，江苏或上海。",
+      "zh long_need intent_test", "sparkoes icpoes saltspray", "xrf libs metallography", "cs", place="江苏省|上海市"),
+    Q("新开发的一款锂电池隔膜，需要知道孔径大小和孔隙率，还有热收缩，样品3卷，不限地区，越快越好。",
+      "zh long_need intent_test", "mip bet", "sem", "tga dsc"),
+    Q("我们的电路板在客户那里出现间歇性故障，怀疑是焊点开裂或者芯片问题，想做一次全面的分析找到原因，苏州附近。",
+      "zh long_need intent_test", "failure", "fib ct sem", "ut", place="江苏省"),
+    Q("打算开发一款中药面膜，想知道我们的提取物里有哪些活性成分、含量多少，还要做安全性评估，在广州。",
+      "zh long_need intent_test", "cosmetic hrms", "hplc lcms", "biocompat micro", place="广东省/广州市"),
+    Q("Our factory's wastewater discharge failed the local COD and ammonia limits; we need a lab near Hangzhou to analyse samples weekly and advise.",
+      "en long_need cross_lingual intent_test", "waterquality toc", "ic", "icpms", place="浙江省"),
+    Q("We make ceramic parts and need to know why some crack during firing: phase composition, thermal expansion and microstructure, any lab.",
+      "en long_need intent_test", "", "xrd dil sem", "sta ct"),
+    Q("看看这个粉末是啥晶体", "zh colloquial intent_test", "xrd", "scxrd raman", "xrf"),
+    Q("测下分子量", "zh colloquial intent_test", "gpc maldi", "hrms", "lcms"),
+    Q("拍个电镜看看形貌", "zh colloquial intent_test", "sem", "tem", "afm"),
+    Q("做个元素分析 C H N", "zh colloquial intent_test", "chns", "", "icpoes"),
 ]
 
 # Refinements the labeller made after reading the first pools: application words that separate a

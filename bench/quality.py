@@ -1,7 +1,8 @@
 """Search quality on labelled sets, through the public search API, for keyword, vector and hybrid modes.
 
 A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
-development set (bench/data/dev) and every set under ../shared/eval/. Prints and writes
+development set (bench/data/dev), our own held-out and tuning sets (bench/data/heldout, bench/data/market-tune;
+bench/data/LABELLING.md) and every set under ../shared/eval/. Prints and writes
 bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2).
 
     python -m bench.quality [--set DIR ...] [--backend embedded|opensearch]
@@ -28,7 +29,7 @@ MODES = ("keyword", "vector", "hybrid")
 
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
-    found = [Path(__file__).parent / "data" / "dev"]
+    found = [Path(__file__).parent / "data" / name for name in ("dev", "heldout", "market-tune")]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
 
