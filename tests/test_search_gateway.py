@@ -10,6 +10,7 @@ from tests.search.test_backend_contract import ALL, HPLC_LISTINGS
 def test_preload_leaves_the_index_in_memory_and_no_connection_open(tmp_path):
     gateway = SearchGateway({"SEARCH_BACKEND": "embedded", "SEARCH_PATH": str(tmp_path / "index"),
                              "OPENSEARCH_URL": "", "OPENSEARCH_INDEX": "", "EMBEDDING_MODEL": "hashing",
+                             "EMBEDDING_MODELS_PATH": str(tmp_path / "models"),
                              "EMBEDDING_BATCH_SIZE": 8, "EMBEDDING_PRECISION": "fp32"})
     backend = gateway.searcher.backend
     backend.write(upserts(HashingEmbedder(), ALL))
