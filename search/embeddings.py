@@ -95,6 +95,7 @@ class SentenceTransformerEmbedder:
         # int8 quantisation changed 38% of top-10s, so it is not offered).
         self.precision = precision
         self._loaded: models.LoadedModel | None = None
+        self.model_max_seq_length: int | None = None  # the model's own limit, before MAX_SEQUENCE_LENGTH
         self._fingerprint: EmbedderFingerprint | None = None
         self._load_lock = threading.Lock()
         self._cache = _LruCache(QUERY_CACHE_SIZE)
@@ -122,6 +123,7 @@ class SentenceTransformerEmbedder:
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 loaded = models.load(self.choice, self.models_dir, self.device)
                 model = loaded.model
+                self.model_max_seq_length = model.max_seq_length
                 if model.max_seq_length is not None:
                     model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
                 if self.precision == "bf16":

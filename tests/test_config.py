@@ -13,3 +13,4 @@ def test_the_embedded_defaults_keep_database_and_search_index_side_by_side():
     defaults = default_settings("/srv/yiqi/instance")
     assert defaults["DATABASE_URL"] == "sqlite:////srv/yiqi/instance/marketplace.sqlite3"
     assert defaults["SEARCH_PATH"] == "/srv/yiqi/instance/search-index"
+    assert defaults["EMBEDDING_MODELS_PATH"] == "/srv/yiqi/instance/models"
