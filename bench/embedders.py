@@ -17,6 +17,7 @@ Writes bench/results/embedders.md. Timings are medians over --runs, with the ran
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import git_revision, percentile, table, write_report
+from bench.common import git_revision, percentile, rss_mib, table, write_report
 from bench.quality import ndcg_at_10, recall_at_50, reciprocal_rank
 from search import analysis, models
 from search.documents import build_document
@@ -67,6 +68,7 @@ class LabelledSet:
 @dataclass
 class Measured:
     load_s: float = 0.0
+    memory_mib: float = 0.0  # resident memory the loaded model added to the process
     query_p50: list[float] = field(default_factory=list)
     query_p95: list[float] = field(default_factory=list)
     query_cpu_p50: list[float] = field(default_factory=list)  # CPU ms: less moved by other processes
@@ -123,9 +125,12 @@ def similarity_spread(labelled: LabelledSet, documents: np.ndarray, queries: np.
 def measure(name: str, precision: str, labelled: LabelledSet, runs: int) -> Measured:
     embedder = SentenceTransformerEmbedder(name, batch_size=64, precision=precision, models_dir=str(CACHE))
     result = Measured()
+    gc.collect()  # the previous model's memory
+    memory_before = rss_mib(os.getpid())
     started = time.perf_counter()
     loaded = embedder.load()
     result.load_s = time.perf_counter() - started
+    result.memory_mib = rss_mib(os.getpid()) - memory_before
     model = loaded.model
     glossed = [analysis.embedding_text(analysis.analyse_query(q["text"])) for q in labelled.queries]
     plain = [q["text"] for q in labelled.queries]
@@ -211,7 +216,7 @@ def main() -> None:
     speed_rows, quality_rows, precision_rows, similarity_rows = [], [], [], []
     for (name, precision), m in results.items():
         own, own_cpu = m.docs_per_s.get("own"), m.docs_per_cpu_s.get("own")
-        speed_rows.append([name, precision, f"{m.load_s:.1f}", _spread(m.query_p50), _spread(m.query_p95),
+        speed_rows.append([name, precision, f"{m.load_s:.1f}", f"{m.memory_mib:,.0f}", _spread(m.query_p50), _spread(m.query_p95),
                            _spread(m.query_cpu_p50), _spread(m.docs_per_s["128"], 0),
                            _spread(m.docs_per_cpu_s["128"], 0),
                            f"{_spread(own, 0)} / {_spread(own_cpu, 0)} at {m.own_limit}" if own else "n/a (no limit)"])
@@ -240,8 +245,9 @@ def main() -> None:
         "## Speed\n\nQuery: one glossed dev-set query at a time, uncached, ms. Documents: the dev set's 370 "
         "listings as the product embeds them, batch 64. CPU columns divide by this process's CPU time instead of "
         "the wall clock, which other processes on the cores stretch. Load: first load in this process, s (the "
-        "first ever load of multilingual-e5-small also converts it, timed above).\n\n"
-        + table(["model", "precision", "load s", "query p50 ms", "query p95 ms", "query CPU ms p50",
+        "first ever load of multilingual-e5-small also converts it, timed above); memory: what loading added to "
+        "this process's resident memory (each worker process holds its own copy).\n\n"
+        + table(["model", "precision", "load s", "memory MiB", "query p50 ms", "query p95 ms", "query CPU ms p50",
                  f"docs/s at {MAX_SEQUENCE_LENGTH} tokens", "docs per CPU s", "docs/s / per CPU s at the model's limit"],
                 speed_rows),
         f"## Vector-only quality on bench/data/dev ({len(labelled.queries)} queries, {len(labelled.refs)} "
