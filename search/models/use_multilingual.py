@@ -14,7 +14,6 @@ from typing import Any, Sequence
 import torch
 from sentence_transformers.base.modules import InputModule
 
-MODEL_NAME = "use-multilingual-v3"
 DIMENSION = 512
 
 

@@ -1,4 +1,7 @@
 """The real sentence-transformers models, loaded offline from PyPI packages, and the test embedder."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -6,6 +9,7 @@ from search import models
 from search.embeddings import EmbedderFingerprint, HashingEmbedder, SentenceTransformerEmbedder
 from search.factory import create_embedder
 from search.models.digest import sha256_of
+from search.models.use_multilingual import weights_file
 
 SEM_LISTING = "Scanning electron microscope with EDS for fracture surfaces and coatings"
 OTHER_LISTINGS = ["Universal testing machine for tensile strength of plastics and metals",
@@ -55,7 +59,7 @@ def test_the_universal_sentence_encoder_serves_chinese_queries_for_english_listi
     assert int(np.argmax(listings @ query)) == 0
     fingerprint = embedder.fingerprint
     assert (fingerprint.name, fingerprint.dimension, fingerprint.query_prompt) == ("use-multilingual-v3", 512, "")
-    assert fingerprint.weights_sha256 == sha256_of([models.use_multilingual.weights_file()])
+    assert fingerprint.weights_sha256 == sha256_of([weights_file()])
 
 
 def test_the_universal_sentence_encoder_refuses_bf16_which_it_cannot_compute_in():
@@ -80,3 +84,11 @@ def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
     assert HashingEmbedder(dimension=8).embed_query("HPLC").shape == (8,)
     assert np.array_equal(HashingEmbedder().embed_queries(["HPLC"])[0], HashingEmbedder().embed_query("HPLC"))
     assert HashingEmbedder(dimension=8).fingerprint == EmbedderFingerprint("hashing", "", 8, "", "")
+
+
+def test_a_process_that_never_embeds_never_imports_torch():
+    """The app, the CLI and indexer workers with the test embedder start in a second, not after the
+    several seconds (a minute on a loaded machine) that torch and sentence-transformers take to import."""
+    check = "import sys, search.factory, search.embeddings; print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    imported = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "[]"
