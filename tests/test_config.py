@@ -22,6 +22,7 @@ def test_the_embedded_defaults_keep_database_and_search_index_side_by_side():
     defaults = default_settings("/srv/yiqi/instance")
     assert defaults["DATABASE_URL"] == "sqlite:////srv/yiqi/instance/marketplace.sqlite3"
     assert defaults["SEARCH_PATH"] == "/srv/yiqi/instance/search-index"
+    assert defaults["EMBEDDING_MODELS_PATH"] == "/srv/yiqi/instance/models"
 
 
 def test_every_setting_the_readme_documents_is_read_from_the_environment():

@@ -60,3 +60,28 @@ def put(backend, embedder):
     def write(*records, version: int = 1):
         return backend.write(upserts(embedder, records, version))
     return write
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """Where multilingual-e5-small is converted: once per test session (about 10 s)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread():
+    """As in production (one torch thread per worker process): on two shared cores, torch's second
+    thread spins while waiting and made embedding ten times slower under load."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(models_dir, one_torch_thread):
+    from search.factory import create_embedder
+
+    return create_embedder({"model": "multilingual-e5-small", "models_dir": str(models_dir)})
