@@ -8,6 +8,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# What autogenerate compares, and what tests/test_migrations.py holds the migrations to.
+COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
 
 
 def alembic_config(engine: Engine) -> Config:
