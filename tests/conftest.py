@@ -12,9 +12,21 @@ from sqlalchemy import text
 from app import create_app
 from marketplace import migrations
 from marketplace.db import Base, make_engine
+from tests import servers
 
-POSTGRES_URL = os.environ.get("MARKETPLACE_TEST_POSTGRES_URL")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skip is a failure: a missing server must not let a run pass that tested less."""
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"CI=true, so nothing may be skipped: {reason.removeprefix('Skipped: ')}"
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +40,13 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def migrated_postgres() -> str:
-    if not POSTGRES_URL:
-        pytest.skip("MARKETPLACE_TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL and sets it)")
-    engine = make_engine(POSTGRES_URL)
+    url = servers.postgres_url()
+    engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     migrations.upgrade(engine)
     engine.dispose()
-    return POSTGRES_URL
+    return url
 
 
 def _empty_postgres(url: str) -> None:

@@ -2,7 +2,6 @@
 catalogue records."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -12,8 +11,8 @@ from search.documents import build_document
 from search.embeddings import HashingEmbedder
 from search.factory import create_backend
 from search.service import Searcher
+from tests import servers
 
-OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
 # Every index this run creates starts with this prefix, so runs never see each other's data.
 RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
 
@@ -28,9 +27,7 @@ def backend(request, tmp_path):
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index"),
                                   "ann_min_rows": 1, "exact_max_rows": 0})
     else:
-        if not OPENSEARCH_URL:
-            pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/opensearch.sh start, then its url)")
-        backend = create_backend({"backend": "opensearch", "url": OPENSEARCH_URL,
+        backend = create_backend({"backend": "opensearch", "url": servers.opensearch_url(),
                                   "index": f"{RUN_PREFIX}-{uuid.uuid4().hex[:6]}"})
     backend.ensure_ready()
     yield backend
