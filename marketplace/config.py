@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from marketplace.passwords import STRONG
+
 ENV_PREFIX = "MARKETPLACE_"
 
 
@@ -13,6 +15,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     return {
         "SECRET_KEY": "dev-only-change-me",
+        "PASSWORD_HASH_METHOD": STRONG,
         "DATABASE_URL": f"sqlite:///{instance / 'marketplace.sqlite3'}",
         # Embedded search index lives next to the SQLite database by default.
         "SEARCH_BACKEND": "embedded",

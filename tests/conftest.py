@@ -73,18 +73,26 @@ def database_url(request, tmp_path) -> str:
     return fresh_database(request, request.param, tmp_path)
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app({
+def app_settings(database_url: str, tmp_path: Path, **overrides) -> dict:
+    """A test app's configuration: embedded search with the hashing embedder, English, no CSRF, and a
+    one-iteration password hash (the strong default costs 130 ms a registration or sign-in)."""
+    return {
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATABASE_URL": database_url,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "WTF_CSRF_ENABLED": False,
         "SEARCH_BACKEND": "embedded",
         "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}"),
         "EMBEDDING_MODEL": "hashing",
         "BABEL_DEFAULT_LOCALE": "en",
-    })
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(app_settings(database_url, tmp_path))
     yield app
     app.extensions["search"].close()
     app.extensions["database"].dispose()

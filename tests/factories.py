@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
@@ -50,7 +51,8 @@ def need_record(**overrides: Any) -> dict[str, Any]:
 
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
-    return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
+    """A user of the app whose context is active (the session fixture's), hashed as that app hashes."""
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
 
 

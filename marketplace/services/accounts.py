@@ -4,10 +4,10 @@ import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.messages import Phrase
 from marketplace.models import Organisation, OrganisationKind, Role, User
+from marketplace.passwords import PasswordHasher
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import organisation_errors
 
@@ -15,7 +15,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, organisation_name: str,
+def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str, organisation_name: str,
              organisation_kind: str, credit_code: str | None = None, region: str | None = None) -> User:
     """Create a user; a new organisation makes them its admin, an existing one makes them a member."""
     email = email.strip().lower()
@@ -41,15 +41,15 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
                                     credit_code=credit_code or None, region=region or None)
         session.add(organisation)
         role = Role.ORGANISATION_ADMIN
-    user = User(email=email, display_name=display_name.strip(), password_hash=generate_password_hash(password),
+    user = User(email=email, display_name=display_name.strip(), password_hash=passwords.hash(password),
                 role=role, organisation=organisation)
     session.add(user)
     session.commit()
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, passwords: PasswordHasher, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user and check_password_hash(user.password_hash, password):
+    if user and passwords.verify(user.password_hash, password):
         return user
     return None

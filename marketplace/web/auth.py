@@ -4,7 +4,7 @@ from flask_login import login_required, login_user, logout_user
 
 from marketplace.services import accounts
 from marketplace.services.errors import ValidationFailed
-from marketplace.web.context import db_session
+from marketplace.web.context import db_session, passwords
 from marketplace.web.forms import LoginForm, RegisterForm
 from marketplace.web.i18n import localise_errors
 
@@ -22,7 +22,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db_session(), form.email.data, form.password.data)
+        user = accounts.authenticate(db_session(), passwords(), form.email.data, form.password.data)
         if user:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -37,7 +37,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(
-                db_session(), email=form.email.data, password=form.password.data,
+                db_session(), passwords(), email=form.email.data, password=form.password.data,
                 display_name=form.display_name.data, organisation_name=form.organisation_name.data,
                 organisation_kind=form.organisation_kind.data, credit_code=form.credit_code.data or None,
                 region=form.region.data or None)

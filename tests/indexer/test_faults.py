@@ -21,7 +21,7 @@ from indexer.worker import Worker
 from marketplace.models import SearchChange
 from marketplace.services import postings
 from marketplace.services.search_sync import sync_status
-from tests.conftest import fresh_database
+from tests.conftest import app_settings, fresh_database
 from tests import servers
 from tests.factories import instrument_record, register
 
@@ -32,9 +32,8 @@ STACKS = [pytest.param(("sqlite", "embedded"), id="sqlite-embedded"),
 
 
 def settings(database_url: str, backend: str, tmp_path: Path, url: str | None = None) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url, "SEARCH_BACKEND": backend,
-            "SEARCH_PATH": str(tmp_path / "search-index"), "OPENSEARCH_URL": url or "",
-            "OPENSEARCH_INDEX": f"fault-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": "hashing"}
+    return app_settings(database_url, tmp_path, SEARCH_BACKEND=backend, OPENSEARCH_URL=url or "",
+                        OPENSEARCH_INDEX=f"fault-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(params=STACKS)
