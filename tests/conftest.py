@@ -1,13 +1,18 @@
-"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when configured)."""
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when configured), or one per
+module for modules whose tests only read (shared_app)."""
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from marketplace import migrations
@@ -68,6 +73,26 @@ def fresh_database(request, kind: str, tmp_path: Path) -> str:
     return url
 
 
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A migrated schema of its own in the test database, which the per-test emptying never touches:
+    the URL that uses it, then it is dropped."""
+    name = f"own_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    own_url = make_url(url).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    try:
+        own_engine = make_engine(own_url)
+        migrations.upgrade(own_engine)
+        own_engine.dispose()
+        yield own_url
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        engine.dispose()
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path) -> str:
     return fresh_database(request, request.param, tmp_path)
@@ -90,12 +115,28 @@ def app_settings(database_url: str, tmp_path: Path, **overrides) -> dict:
     }
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+def running_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(app_settings(database_url, tmp_path))
     yield app
     app.extensions["search"].close()
     app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from running_app(database_url, tmp_path)
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def shared_app(request, tmp_path_factory):
+    """One app and database for a whole module whose tests only read what a module-scoped fixture loaded
+    once (override `app` with it). On PostgreSQL the data lives in a schema of its own."""
+    tmp_path = tmp_path_factory.mktemp("shared-app")
+    if request.param == "sqlite":
+        yield from running_app(fresh_database(request, "sqlite", tmp_path), tmp_path)
+    else:
+        with postgres_schema(request.getfixturevalue("migrated_postgres")) as url:
+            yield from running_app(url, tmp_path)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""Fixtures for the search library: every backend behind one parametrised fixture, and a writer of
-catalogue records."""
+"""Fixtures for the search library: every backend behind one parametrised fixture (an index per test,
+or per module for modules whose tests only read: shared_backend), and a writer of catalogue records."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,11 +21,13 @@ RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
 
 # "embedded-ann": the embedded backend with every vector search through its approximate index, which a
 # catalogue this small would otherwise never reach.
-@pytest.fixture(params=["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.mark.opensearch)])
-def backend(request, tmp_path):
-    if request.param == "embedded":
+BACKENDS = ["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+
+
+def open_backend(kind: str, tmp_path: Path) -> Iterator:
+    if kind == "embedded":
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")})
-    elif request.param == "embedded-ann":
+    elif kind == "embedded-ann":
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index"),
                                   "ann_min_rows": 1, "exact_max_rows": 0})
     else:
@@ -33,6 +37,18 @@ def backend(request, tmp_path):
     yield backend
     backend.clear()
     backend.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    yield from open_backend(request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_backend(request, tmp_path_factory):
+    """One index per backend for a whole module whose tests only read what a module-scoped fixture wrote
+    once (override `backend` with it)."""
+    yield from open_backend(request.param, tmp_path_factory.mktemp("shared-index"))
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """The searcher on top of a backend: modes, the keyword-only fallback while the model loads,
-browsing and totals."""
+browsing and totals. These tests only read: each backend indexes the catalogue once for the module."""
 import threading
 
 import pytest
 
 from search.embeddings import HashingEmbedder
 from search.service import SearchRequest, Searcher
+from tests.search.conftest import upserts
 from tests.search.test_backend_contract import ALL
 
 
@@ -34,9 +35,14 @@ class RefusingEmbedder(HashingEmbedder):
         raise AssertionError("keyword search must not embed the query")
 
 
-@pytest.fixture
-def catalogue(put):
-    put(*ALL)
+@pytest.fixture(scope="module")
+def backend(shared_backend):
+    return shared_backend
+
+
+@pytest.fixture(scope="module")
+def catalogue(backend):
+    assert {r.status for r in backend.write(upserts(HashingEmbedder(), ALL))} == {"ok"}
 
 
 def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend, catalogue):

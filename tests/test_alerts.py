@@ -1,0 +1,44 @@
+"""Saved searches and the alerts a new listing sends, in the app and by mail."""
+from werkzeug.datastructures import MultiDict
+
+from marketplace.models import EmailMessage, Notification
+from marketplace.services import alerts, postings
+from tests.factories import index_all, instrument_record, login, need_record, register
+
+
+def test_a_new_listing_alerts_saved_searches_and_matching_needs_in_app_and_by_mail(app, session):
+    lab = register(session)
+    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
+    postings.create_posting(session, sme, need_record(owner=None))
+    alerts.save_search(session, sme, "液相", MultiDict({"q": "液相色谱"}))
+    index_all(app)
+    listing = postings.create_posting(session, lab, instrument_record())
+    index_all(app)
+    sent = alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=0)
+    assert sent == 2
+    messages = [n.message for n in session.query(Notification).filter_by(user_id=sme.id)]
+    assert any("液相" in m for m in messages) and any("New listing for your need" in m for m in messages)
+    assert session.query(EmailMessage).filter_by(to_address="sme@example.com").count() == 2
+    assert alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=5000) == 0
+
+
+def test_dashboards_show_each_role_its_work(app, client, session):
+    lab = register(session)
+    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
+    postings.create_posting(session, lab, instrument_record())
+    postings.create_posting(session, sme, need_record(owner=None))
+    index_all(app)
+    login(client, "sme@example.com")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "My needs" in page and "胶囊剂有关物质检测" in page
+    client.post("/logout")
+    login(client, "lab@example.com")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "My listings" in page and "Leads" in page and "胶囊剂有关物质检测" in page
+
+
+def test_a_saved_search_needs_a_valid_query(client, session):
+    register(session)
+    login(client)
+    assert client.post("/saved-searches", data={"q": "hplc", "limit": "9999", "name": "x"}).status_code == 422
+    assert client.post("/saved-searches", data={"q": "hplc", "name": "HPLC"}).status_code == 302
