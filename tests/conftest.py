@@ -115,9 +115,10 @@ def app_settings(database_url: str, tmp_path: Path, **overrides) -> dict:
     }
 
 
-def running_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(app_settings(database_url, tmp_path))
+def running_app(database_url: str, tmp_path: Path, **overrides) -> Iterator[Flask]:
+    app = create_app(app_settings(database_url, tmp_path, **overrides))
     yield app
+    app.extensions["search"].searcher.backend.clear()  # an OpenSearch index would outlive the test
     app.extensions["search"].close()
     app.extensions["database"].dispose()
 
