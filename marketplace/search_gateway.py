@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.factory import create_backend, create_embedder
 from search.service import Searcher

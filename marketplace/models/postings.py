@@ -22,7 +22,7 @@ POSTING_KINDS = (*LISTING_KINDS, "need")
 Money = Numeric(14, 2, asdecimal=False)
 
 
-class NeedStatus(str, enum.Enum):
+class NeedStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 

@@ -1,8 +1,9 @@
 """Conversion between catalogue records (the shared contract's shape) and posting models."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from marketplace.models import (
     DomesticProduct,

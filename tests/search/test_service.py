@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from search.embeddings import HashingEmbedder
-from search.service import SearchRequest, Searcher
+from search.service import Searcher, SearchRequest
 from tests.search.conftest import upserts
 from tests.search.test_backend_contract import ALL
 
