@@ -2,8 +2,9 @@
 (the shape of shared/contracts/listing.schema.json)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 # Sentence models read a few hundred word pieces at most; the title and the start of the body carry
 # what a listing is about.

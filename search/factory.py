@@ -13,7 +13,8 @@ Settings (a plain mapping; absent keys take the defaults shown):
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.backend import SearchBackend
 from search.embeddings import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
