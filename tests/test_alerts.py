@@ -22,21 +22,6 @@ def test_a_new_listing_alerts_saved_searches_and_matching_needs_in_app_and_by_ma
     assert alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=5000) == 0
 
 
-def test_dashboards_show_each_role_its_work(app, client, session):
-    lab = register(session)
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
-    postings.create_posting(session, lab, instrument_record())
-    postings.create_posting(session, sme, need_record(owner=None))
-    index_all(app)
-    login(client, "sme@example.com")
-    page = client.get("/dashboard").get_data(as_text=True)
-    assert "My needs" in page and "胶囊剂有关物质检测" in page
-    client.post("/logout")
-    login(client, "lab@example.com")
-    page = client.get("/dashboard").get_data(as_text=True)
-    assert "My listings" in page and "Leads" in page and "胶囊剂有关物质检测" in page
-
-
 def test_a_saved_search_needs_a_valid_query(client, session):
     register(session)
     login(client)

@@ -1,5 +1,6 @@
-"""Fixtures for the search library: every backend behind one parametrised fixture (an index per test,
-or per module for modules whose tests only read: shared_backend), and a writer of catalogue records."""
+"""Fixtures for the search library: every backend behind one parametrised fixture (an empty index per
+test, or for modules whose tests only read, one holding the shared catalogue per module), and a writer of
+catalogue records."""
 from __future__ import annotations
 
 import uuid
@@ -14,6 +15,7 @@ from search.embeddings import HashingEmbedder
 from search.factory import create_backend
 from search.service import Searcher
 from tests import servers
+from tests.search.catalogue import ALL
 
 # Every index this run creates starts with this prefix, so runs never see each other's data.
 RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
@@ -45,10 +47,12 @@ def backend(request, tmp_path):
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def shared_backend(request, tmp_path_factory):
-    """One index per backend for a whole module whose tests only read what a module-scoped fixture wrote
-    once (override `backend` with it)."""
-    yield from open_backend(request.param, tmp_path_factory.mktemp("shared-index"))
+def catalogue_backend(request, tmp_path_factory):
+    """An index per backend holding tests/search/catalogue.py, written once for a whole module whose
+    tests only read it: such a module overrides `backend` with this."""
+    for backend in open_backend(request.param, tmp_path_factory.mktemp("catalogue-index")):
+        assert {r.status for r in backend.write(upserts(HashingEmbedder(), ALL))} == {"ok"}
+        yield backend
 
 
 @pytest.fixture

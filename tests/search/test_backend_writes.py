@@ -8,8 +8,9 @@ import pytest
 
 from search import analysis
 from search.backend import UNKNOWN_ANALYSIS, Delete, Upsert
+from tests.search.catalogue import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD
 from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD, refs, search
+from tests.search.test_backend_contract import refs, search
 
 
 @pytest.fixture
