@@ -23,15 +23,23 @@ DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
+def _refuse_skip_in_ci(report):
     """Under CI=true a skip is a failure: a missing server must not let a run pass that tested less."""
-    report = yield
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"CI=true, so nothing may be skipped: {reason.removeprefix('Skipped: ')}"
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    return _refuse_skip_in_ci((yield))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):  # a whole module skipped while collecting
+    return _refuse_skip_in_ci((yield))
 
 
 @pytest.fixture(scope="session")
