@@ -1,7 +1,7 @@
 """From posting rows to search documents and index operations."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from marketplace.models import Posting
 from marketplace.services.quality import completeness
@@ -28,7 +28,7 @@ def upserts(postings: Sequence[Posting], embedder: Embedder) -> list[Upsert]:
     if not documents:
         return []
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(document, vector) for document, vector in zip(documents, vectors, strict=True)]
+    return [Upsert(document, vector) for document, vector in zip(documents, vectors)]
 
 
 def batched_upserts(postings: Iterable[Posting], embedder: Embedder, batch_size: int) -> Iterator[Upsert]:

@@ -7,9 +7,9 @@ acknowledged them. A worker that dies leaves a lease that expires; the rows are 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Sequence
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session

@@ -5,9 +5,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,8 +91,7 @@ class Worker:
                 outcome[int(result.doc_id)] = result.error or "unknown backend error"
         return outcome
 
-    def run(self, until_idle: bool = False, poll_interval: float = 1.0,
-            stop: Callable[[], bool] = lambda: False) -> int:
+    def run(self, until_idle: bool = False, poll_interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:
         """Process batches until idle (if asked) or stopped; backs off while the backend is down."""
         processed, pause = 0, poll_interval
         while not stop():

@@ -49,8 +49,7 @@ class VectorCells:
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                      np.ascontiguousarray(vector_rows, dtype=np.int64))
 
-    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float,
-               depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `depth` rows where `mask` is true, nearest first, with their cosines. `kept_share` is
         the share of the listings the mask keeps."""
         probes = min(self.cells, math.ceil(max(MIN_PROBES, PROBED_SHARE * self.cells) / max(kept_share, 1e-9)))

@@ -7,9 +7,8 @@ highlighting and match explanations happen once, in search.service, for every ba
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Protocol
+from typing import Iterable, Literal, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -114,9 +113,9 @@ def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], lis
     """
     if len(groups) < 2:
         return []
-    present = tuple(g for g, n in zip(groups, frequencies, strict=True) if n)
+    present = tuple(g for g, n in zip(groups, frequencies) if n)
     common = max(listings / 2, COMMON_WORD_MATCHES)
-    informative = tuple(g for g, n in zip(groups, frequencies, strict=True) if 0 < n <= common) or present
+    informative = tuple(g for g, n in zip(groups, frequencies) if 0 < n <= common) or present
     stages = [KeywordStage(present, "AND")] if 1 < len(present) < len(groups) else []
     if informative:
         stages.append(KeywordStage(informative, "OR"))

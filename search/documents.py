@@ -2,9 +2,8 @@
 (the shape of shared/contracts/listing.schema.json)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 # Sentence models read a few hundred word pieces at most; the title and the start of the body carry
 # what a listing is about.

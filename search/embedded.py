@@ -25,8 +25,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -212,11 +212,11 @@ class _Columns:
         if not rows:
             return
         (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes,
-         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows, strict=True)
+         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows)
         index = np.array(ids, dtype=np.int64)
         if index.max() >= self.capacity:
             self._grow(int(index.max()) + 1, dimension)
-        for position, doc_id, ref in zip(ids, doc_ids, refs, strict=True):
+        for position, doc_id, ref in zip(ids, doc_ids, refs):
             self.doc_ids[position], self.refs[position] = doc_id, ref
         self.live[index] = np.array(live, dtype=bool)
         self.completeness[index] = [1.0 if c is None else c for c in completeness]
@@ -371,8 +371,7 @@ class EmbeddedBackend:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
-            connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                                   [("file_id", uuid.uuid4().hex), ("generation", "0"),
+            connection.executemany("INSERT INTO meta VALUES (?, ?)", [("file_id", uuid.uuid4().hex), ("generation", "0"),
                                                                       ("analysis", analysis.fingerprint()),
                                                                       ("format", FORMAT)])
         finally:
@@ -477,8 +476,8 @@ class EmbeddedBackend:
             vector = np.asarray(op.vector, dtype=np.float32)
             norm = float(np.linalg.norm(vector)) if vector.shape == (dimension,) else 0.0
             if vector.shape != (dimension,) or not np.isfinite(norm) or norm == 0.0:
-                return WriteResult(op.doc_id, "error", f"vector of shape {vector.shape} (norm {norm}) "
-                                                       f"for an index of {dimension} dimensions")
+                return WriteResult(op.doc_id, "error",
+                                   f"vector of shape {vector.shape} (norm {norm}) for an index of {dimension} dimensions")
             vector = vector / norm  # cosine becomes a dot product
         if isinstance(op, Delete):
             values = dict(doc_id=op.doc_id, version=op.version, live=0, generation=generation, written_at=time.time())

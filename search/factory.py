@@ -13,8 +13,7 @@ Settings (a plain mapping; absent keys take the defaults shown):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 from search.backend import SearchBackend
 from search.embeddings import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder

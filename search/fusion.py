@@ -2,7 +2,7 @@
 similarities do not share a scale. The searcher fuses every backend's legs with this one function."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Sequence
 
 DEFAULT_K = 60
 
@@ -16,7 +16,7 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = DEFAULT_K
     if len(weights) != len(rankings):
         raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
+    for ranking, weight in zip(rankings, weights):
         for rank, doc_id in enumerate(ranking, start=1):
             scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

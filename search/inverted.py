@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -154,8 +154,7 @@ class Scorer:
             rows, frequencies = self.index.postings(term)
             matched = len(rows)
             idf = max(math.log((self.index.listings - matched + 0.5) / (matched + 0.5)), 1e-6)
-            norms = self.index.length_norm[rows]
-            self._contributions[term] = rows, idf * (K1 + 1) * frequencies / (frequencies + norms)
+            self._contributions[term] = rows, idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
         return self._contributions[term]
 
     def _rows(self, group: QueryGroup) -> np.ndarray:

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
@@ -240,7 +239,7 @@ class OpenSearchBackend:
             return []
 
     def _new_index_name(self) -> str:
-        return f"{self.alias}-v{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+        return f"{self.alias}-v{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
 
     def _live_index(self) -> str:
         """The index behind the alias. The first one has a fixed name and gets the alias in the same
@@ -282,8 +281,7 @@ class OpenSearchBackend:
         # require_alias: a write must never auto-create an index named like the alias.
         return self._bulk(self.alias, ops, refresh=self.refresh, require_alias=True)
 
-    def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: bool,
-              require_alias: bool = False) -> list[WriteResult]:
+    def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: bool, require_alias: bool = False) -> list[WriteResult]:
         terms = {id(op): (analysis.index_text(op.document.title), analysis.index_text(op.document.body))
                  for op in ops if isinstance(op, Upsert)}
         results: dict[int, WriteResult] = {}
@@ -299,7 +297,7 @@ class OpenSearchBackend:
                           _source(op, terms[id(op)]) if isinstance(op, Upsert) else _tombstone(op)]
             response = self._call(self.client.bulk, body=lines, refresh="true" if refresh else "false")
             busy = []
-            for position, item in zip(pending, response["items"], strict=True):
+            for position, item in zip(pending, response["items"]):
                 outcome = item["index"]
                 status = outcome.get("status", 500)
                 if status in (200, 201):
@@ -375,7 +373,7 @@ class OpenSearchBackend:
             return []
         body = [line for _, search in searches for line in ({"index": self.alias}, search)]
         answered = []
-        for (leg, _), response in zip(searches, self._call(self.client.msearch, body=body)["responses"], strict=True):
+        for (leg, _), response in zip(searches, self._call(self.client.msearch, body=body)["responses"]):
             error = response.get("error")
             if error is None:
                 answered.append((leg, response))
@@ -448,8 +446,8 @@ class OpenSearchBackend:
                 self._bulk_or_raise(new, chunk)
                 written.update(op.doc_id for op in chunk)
             if old:
-                tombstones = (Delete(hit["_id"], hit["_source"]["version"])
-                              for hit in self._scan(self.alias, live=False) if hit["_id"] not in written)
+                tombstones = (Delete(hit["_id"], hit["_source"]["version"]) for hit in self._scan(self.alias, live=False)
+                              if hit["_id"] not in written)
                 for chunk in _chunks(tombstones, BULK_CHUNK):
                     self._bulk_or_raise(new, chunk)
             self._call(self.client.indices.put_settings, index=new, body={"index": {"refresh_interval": None}})
