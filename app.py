@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 from flask import Flask
 

@@ -6,9 +6,9 @@ import platform
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator, Sequence
 
 from marketplace.demo.catalogue import generate_catalogue
 
@@ -46,8 +46,8 @@ def machine_facts() -> str:
                 if line.startswith("model name")), platform.processor())
     memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -58,7 +58,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def write_report(name: str, title: str, body: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m bench." + name + " " + " ".join(sys.argv[1:])
     text = (f"# {title}\n\nRun {stamp} at revision {git_revision()} on {machine_facts()}.\n\n"
             f"Command: `{command}`\n\n{body}\n")

@@ -74,8 +74,7 @@ def evaluate(app, queries: list[dict]) -> dict[str, dict[str, float]]:
     for query in queries:
         filters = query.get("filters") or {}
         for mode in MODES:
-            reply = client.get("/api/v1/search",
-                               query_string={"q": query["text"], "mode": mode, "limit": 50, **filters})
+            reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50, **filters})
             ranked = [hit["ref"] for hit in reply.get_json()["results"]]
             scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
             scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
@@ -90,8 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for path in args.sets or default_sets():
-        lines = (path / "queries.jsonl").read_text(encoding="utf-8").splitlines()
-        queries = [json.loads(line) for line in lines if line]
+        queries = [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
         with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
             app = load_set(path, args.backend, Path(tmp))
             results = evaluate(app, queries)
@@ -99,8 +97,7 @@ def main() -> None:
             app.extensions["database"].dispose()
         for mode in MODES:
             r = results[mode]
-            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}",
-                         f"{r['mrr']:.3f}"])
+            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
             print(rows[-1], flush=True)
     body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32).\n\n"
             + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))

@@ -14,7 +14,7 @@ class Phrase(str):
     template: str
     values: dict[str, Any]
 
-    def __new__(cls, template: str, **values: Any) -> Phrase:
+    def __new__(cls, template: str, **values: Any) -> "Phrase":
         message = super().__new__(cls, template % values if values else template)
         message.template, message.values = template, values
         return message

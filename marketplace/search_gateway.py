@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 from search.factory import create_backend, create_embedder
 from search.service import Searcher

@@ -52,8 +52,8 @@ def need_record(**overrides: Any) -> dict[str, Any]:
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
     """A user of the app whose context is active (the session fixture's), hashed as that app hashes."""
-    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD,
-                             display_name="Test User", organisation_name=organisation, organisation_kind=kind, **extra)
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD, display_name="Test User",
+                             organisation_name=organisation, organisation_kind=kind, **extra)
 
 
 def login(client, email: str = "lab@example.com") -> None:

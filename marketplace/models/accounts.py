@@ -11,7 +11,7 @@ from marketplace.db import Base
 from marketplace.models.organisations import Organisation
 
 
-class Role(enum.StrEnum):
+class Role(str, enum.Enum):
     MEMBER = "member"
     ORGANISATION_ADMIN = "org_admin"
     PLATFORM_ADMIN = "platform_admin"

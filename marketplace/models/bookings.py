@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,11 +13,8 @@ from marketplace.models.accounts import User
 from marketplace.models.organisations import Organisation
 from marketplace.models.postings import SharedInstrument
 
-if TYPE_CHECKING:  # for the annotation only: SQLAlchemy finds Review in its registry
-    from marketplace.models.deals import Review
 
-
-class BookingStatus(enum.StrEnum):
+class BookingStatus(str, enum.Enum):
     REQUESTED = "requested"
     APPROVED = "approved"
     DECLINED = "declined"
@@ -47,7 +43,7 @@ class Booking(Base):
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
-    review: Mapped[Review | None] = relationship(viewonly=True)
+    review: Mapped["Review | None"] = relationship(viewonly=True)
 
     @property
     def hours(self) -> float:

@@ -18,14 +18,14 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda values: [v.value for v in values])
 
 
-class QuoteStatus(enum.StrEnum):
+class QuoteStatus(str, enum.Enum):
     OFFERED = "offered"
     WITHDRAWN = "withdrawn"
     ACCEPTED = "accepted"
     DECLINED = "declined"
 
 
-class OrderStatus(enum.StrEnum):
+class OrderStatus(str, enum.Enum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"

@@ -22,7 +22,7 @@ POSTING_KINDS = (*LISTING_KINDS, "need")
 Money = Numeric(14, 2, asdecimal=False)
 
 
-class NeedStatus(enum.StrEnum):
+class NeedStatus(str, enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
 

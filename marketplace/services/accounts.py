@@ -15,9 +15,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 
 
-def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str,
-             organisation_name: str, organisation_kind: str, credit_code: str | None = None,
-             region: str | None = None) -> User:
+def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str, organisation_name: str,
+             organisation_kind: str, credit_code: str | None = None, region: str | None = None) -> User:
     """Create a user; a new organisation makes them its admin, an existing one makes them a member."""
     email = email.strip().lower()
     errors: dict[str, str] = {}

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from marketplace.clock import utcnow
 from marketplace.messages import Phrase
+from marketplace.clock import utcnow
 from marketplace.models import Booking, BookingStatus, Posting, SharedInstrument, User
 from marketplace.services.access import require_member, require_organisation
 from marketplace.services.deals import add_review

@@ -8,10 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterable, Iterator, Mapping, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -226,13 +225,11 @@ def write_catalogue(records: Iterable[Mapping[str, Any]], stream: TextIO, fmt: s
     if fmt == "csv":
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        for record in records:
+        for count, record in enumerate(records, start=1):
             writer.writerow(record_to_csv_row(record))
-            count += 1
         return count
-    for record in records:
+    for count, record in enumerate(records, start=1):
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
     return count
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.clock import utcnow
 from marketplace.messages import Phrase
+from marketplace.clock import utcnow
 from marketplace.models import (
     LISTING_KINDS,
     Inquiry,
@@ -82,8 +82,7 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
         session.rollback()
         return post_message(session, actor, session.scalar(select(Inquiry.id).where(
             Inquiry.need_id == need_id, Inquiry.listing_id == listing_id)), body)
-    notify_organisation(session, inquiry.provider_id, f"New inquiry 新询价: “{listing.title}”",
-                        f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.provider_id, f"New inquiry 新询价: “{listing.title}”", f"/inquiries/{inquiry.id}")
     session.commit()
     return inquiry
 
@@ -133,8 +132,7 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
     quote = Quote(inquiry_id=inquiry.id, price_cny=price_cny, turnaround_days=turnaround_days,
                   conditions=(conditions or "").strip(), created_by_id=actor.id)
     session.add(quote)
-    notify_organisation(session, inquiry.requester_id, f"New quote 新报价: ¥{price_cny:,.0f}",
-                        f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.requester_id, f"New quote 新报价: ¥{price_cny:,.0f}", f"/inquiries/{inquiry.id}")
     session.commit()
     return quote
 
@@ -161,8 +159,7 @@ def accept_quote(session: Session, actor: User, quote_id: int) -> Order:
     _transition(session, quote, QuoteStatus.ACCEPTED)
     order = Order(quote_id=quote.id)
     session.add(order)
-    notify_organisation(session, quote.inquiry.provider_id, "Quote accepted 报价已接受",
-                        f"/inquiries/{quote.inquiry_id}")
+    notify_organisation(session, quote.inquiry.provider_id, "Quote accepted 报价已接受", f"/inquiries/{quote.inquiry_id}")
     session.commit()
     return order
 

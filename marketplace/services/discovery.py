@@ -1,9 +1,8 @@
 """Search over postings: the search backend ranks ids, SQL supplies the rows in that order."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +10,7 @@ from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, Posting
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
-from search.service import Searcher, SearchFilters, SearchRequest
+from search.service import SearchFilters, SearchRequest, Searcher
 
 MODES = ("hybrid", "keyword", "vector")
 MAX_LIMIT = 100

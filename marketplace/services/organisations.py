@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace import taxonomy
 from marketplace.messages import Phrase
+from marketplace import taxonomy
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.services.errors import ValidationFailed
 from marketplace.validation import credit_code_error

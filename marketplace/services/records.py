@@ -1,9 +1,8 @@
 """Conversion between catalogue records (the shared contract's shape) and posting models."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Mapping
 
 from marketplace.models import (
     DomesticProduct,

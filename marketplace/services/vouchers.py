@@ -84,8 +84,7 @@ def create_policy(session: Session, name: str, rate: float, cap_cny: float | Non
         errors["listing_kinds"] = Phrase("choose from: instrument, product, transfer")
     if errors:
         raise ValidationFailed(errors)
-    policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny,
-                           eligible_organisation_kinds=organisation_kinds,
+    policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny, eligible_organisation_kinds=organisation_kinds,
                            listing_kinds=listing_kinds, region=region.strip())
     session.add(policy)
     session.commit()

@@ -31,8 +31,7 @@ def search_page():
     try:
         params = discovery.parse_params(request.args)
     except ValidationFailed as failure:
-        return render_page("search/page.html", "search/_results.html", page=None,
-                           errors=localise_errors(failure.errors),
+        return render_page("search/page.html", "search/_results.html", page=None, errors=localise_errors(failure.errors),
                            pager={}, prices={}, **context), 400
     session = db_session()
     page = discovery.search_postings(session, searcher(), params)

@@ -69,7 +69,7 @@ def upserts(embedder, records, version=1):
     """Documents for catalogue records (their "ref" is the doc id unless they carry an "id")."""
     documents = [build_document(r.get("id", r["ref"]), r.get("version", version), r) for r in records]
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(d, v) for d, v in zip(documents, vectors, strict=True)]
+    return [Upsert(d, v) for d, v in zip(documents, vectors)]
 
 
 @pytest.fixture

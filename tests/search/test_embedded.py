@@ -108,7 +108,7 @@ def _clustered_upserts(count, dimension=48, seed=7):
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     records = [{"kind": "instrument" if i % 4 else "service", "ref": f"r{i}", "title": f"listing {i}"}
                for i in range(count)]
-    return [Upsert(build_document(r["ref"], 1, r), v) for r, v in zip(records, vectors, strict=True)], vectors
+    return [Upsert(build_document(r["ref"], 1, r), v) for r, v in zip(records, vectors)], vectors
 
 
 def _vector_refs(backend, vector, depth=50, **filters):
@@ -135,8 +135,7 @@ def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
     backend.write(docs)
     assert _vector_refs(backend, vectors[5], depth=1) == ["r5"]
     for version in (2, 3):  # an edit replaces the vector: no second copy takes a place in the results
-        backend.write([Upsert(build_document("r5", version, {"kind": "instrument", "ref": "r5", "title": "listing 5"}),
-                              vectors[5])])
+        backend.write([Upsert(build_document("r5", version, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[5])])
     assert len(_vector_refs(backend, vectors[5], depth=3)) == 3
     moved = Upsert(build_document("r5", 4, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[9])
     backend.write([moved, Delete("r9", 2)])

@@ -29,8 +29,7 @@ def test_an_unknown_model_name_fails_at_once_instead_of_downloading():
 
 
 def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
-    texts = ["液相色谱 HPLC", "扫描电镜"]
-    first, second = HashingEmbedder().embed(texts), HashingEmbedder().embed(texts)
+    first, second = HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"]), HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"])
     assert np.array_equal(first, second) and first.shape == (2, 64)
     assert np.allclose(np.linalg.norm(first, axis=1), 1)
     assert HashingEmbedder(dimension=8).embed_query("HPLC").shape == (8,)
