@@ -9,6 +9,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from marketplace.passwords import STRONG
+
 ENV_PREFIX = "MARKETPLACE_"
 DEFAULT_SECRET_KEY = "dev-only-change-me"
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -22,6 +24,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     return {
         "SECRET_KEY": DEFAULT_SECRET_KEY,
+        "PASSWORD_HASH_METHOD": STRONG,
         "DATABASE_URL": f"sqlite:///{instance / 'marketplace.sqlite3'}",
         # Embedded search index lives next to the SQLite database by default.
         "SEARCH_BACKEND": "embedded",

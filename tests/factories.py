@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from stdnum.cn import uscc
 
@@ -84,7 +85,8 @@ def full_record(kind: Kind) -> dict[str, Any]:
 
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
-    return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
+    """A user of the app whose context is active (the session fixture's), hashed as that app hashes."""
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
 
 
@@ -111,4 +113,5 @@ def invited_member(session, admin_email: str = "lab@example.com", email: str = "
     """A second member of an organisation, joined the only way there is: its administrator's invitation."""
     admin = session.scalar(select(User).where(User.email == admin_email))
     _, code = memberships.create_invitation(session, admin)
-    return accounts.register(session, email=email, password=PASSWORD, display_name="Colleague", invitation=code)
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD,
+                             display_name="Colleague", invitation=code)

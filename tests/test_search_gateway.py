@@ -4,8 +4,8 @@ from marketplace.search_gateway import SearchGateway
 from search.analysis import analyse_query
 from search.backend import BackendQuery
 from search.embeddings import HashingEmbedder
+from tests.search.catalogue import ALL, HPLC_LISTINGS
 from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS
 
 
 def embedded_gateway(directory, model: str) -> SearchGateway:

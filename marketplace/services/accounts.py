@@ -7,11 +7,11 @@ from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.messages import Phrase
 from marketplace.models import Role, User
 from marketplace.models.accounts import new_session_token
+from marketplace.passwords import PasswordHasher
 from marketplace.services import memberships
 from marketplace.services.errors import ValidationFailed
 
@@ -25,7 +25,7 @@ def _password_error(password: str) -> str | None:
     return None
 
 
-def register(session: Session, *, email: str, password: str, display_name: str, organisation_name: str = "",
+def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str, organisation_name: str = "",
              organisation_kind: str = "", credit_code: str | None = None, region: str | None = None,
              invitation: str | None = None) -> User:
     """Create an account and settle where it belongs: with an invitation code, a member of the inviting
@@ -50,7 +50,7 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
             errors.update(failure.errors)
     if errors:
         raise ValidationFailed(errors)
-    user = User(email=email, display_name=display_name.strip(), password_hash=generate_password_hash(password),
+    user = User(email=email, display_name=display_name.strip(), password_hash=passwords.hash(password),
                 role=Role.MEMBER)
     session.add(user)
     try:
@@ -71,17 +71,17 @@ def register(session: Session, *, email: str, password: str, display_name: str, 
 
 
 @cache
-def _unknown_user_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def _unknown_user_hash(passwords: PasswordHasher) -> str:
+    return passwords.hash(secrets.token_hex(16))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: Session, passwords: PasswordHasher, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         # Hash anyway: an unknown address must take as long as a wrong password, or timing tells them apart.
-        check_password_hash(_unknown_user_hash(), password)
+        passwords.verify(_unknown_user_hash(passwords), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if passwords.verify(user.password_hash, password) else None
 
 
 def user_for_session(session: Session, session_id: str) -> User | None:
@@ -99,14 +99,14 @@ def end_sessions(session: Session, user: User) -> None:
     session.commit()
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(session: Session, passwords: PasswordHasher, user: User, current: str, new: str) -> None:
     """Every other session ends; the caller signs the current one in again with the new token."""
     errors = {}
-    if not check_password_hash(user.password_hash, current):
+    if not passwords.verify(user.password_hash, current):
         errors["current_password"] = Phrase("is not your current password")
     if message := _password_error(new):
         errors["new_password"] = message
     if errors:
         raise ValidationFailed(errors)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = passwords.hash(new)
     end_sessions(session, user)

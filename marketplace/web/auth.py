@@ -4,7 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.services import accounts, memberships
 from marketplace.services.errors import ValidationFailed
-from marketplace.web.context import db_session
+from marketplace.web.context import db_session, passwords
 from marketplace.web.forms import LoginForm, PasswordForm, RegisterForm
 from marketplace.web.i18n import attach_errors
 from marketplace.web.urls import next_or_home
@@ -16,7 +16,7 @@ bp = Blueprint("auth", __name__)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db_session(), form.email.data, form.password.data)
+        user = accounts.authenticate(db_session(), passwords(), form.email.data, form.password.data)
         if user:
             login_user(user)
             return redirect(next_or_home(request.args.get("next")))
@@ -34,7 +34,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(
-                db_session(), email=form.email.data, password=form.password.data,
+                db_session(), passwords(), email=form.email.data, password=form.password.data,
                 display_name=form.display_name.data, organisation_name=form.organisation_name.data or "",
                 organisation_kind=form.organisation_kind.data or "", credit_code=form.credit_code.data or None,
                 region=form.region.data or None, invitation=form.invitation.data or None)
@@ -67,7 +67,8 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(db_session(), current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(db_session(), passwords(), current_user, form.current_password.data,
+                                     form.new_password.data)
         except ValidationFailed as failure:
             attach_errors(form, failure.errors)
         else:
