@@ -4,8 +4,9 @@ The feed (../shared/data/uniquip/st-andrews-equipment.csv, Windows-1252) only ha
 asset description and a department per row. For each row picked here (analytical, characterisation
 and testing equipment; no vans, chairs or computers bought for offices) the table below says what the
 asset is, in the words an English-speaking facility would use on its booking page: full name, maker,
-model, our instrument category, a description and what it measures. The row's own text, department
-and contact URL are carried over as they are, so every listing can be traced to its feed row.
+model, our instrument category, a description and what it measures. Only the department is read
+from the row; the feed's own text is not copied (its README: use it for tests, not as content), and the
+ref names the row, so every listing can be traced to it.
 No region: these are a UK provider, and region is optional in our contract.
 """
 from __future__ import annotations
@@ -545,8 +546,8 @@ def listings() -> tuple[list[dict], dict[str, str]]:
         ref = f"uk-sta-{row_number:03d}-{slug(model or title)}"
         record = {
             "kind": "instrument", "ref": ref, "title": title,
-            "description": f"{description} Asset register entry: \"{row['Description'].strip()}\". "
-                           f"Contact: {row['Contact URL'] or 'https://www.st-andrews.ac.uk/'}",
+            # Our own words only: the feed is for testing importers, its rows are not to be copied.
+            "description": description,
             "owner": department_owner(row["Department"]),
             "category": CATEGORY[code],
             "manufacturer": maker, "model": model,
