@@ -5,7 +5,7 @@ import pytest
 from search.factory import create_backend, create_embedder
 from search.service import SearchRequest, Searcher
 from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS
+from tests.search.catalogue import ALL, HPLC_LISTINGS
 
 MULTILINGUAL = ["multilingual-e5-small", "use-multilingual-v3"]
 
