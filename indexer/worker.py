@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from indexer import outbox
 from indexer.documents import doc_id, upserts
 from marketplace.models import Posting, SearchChange
-from search.backend import Delete, SearchBackend
+from search.backend import Delete, SearchBackend, Upsert
 from search.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            ops = upserts(postings, self.embedder)
+            # A hidden posting leaves the index: a tombstone at its version outranks the copy it has.
+            ops: list[Upsert | Delete] = [*upserts([p for p in postings if p.is_visible], self.embedder),
+                                          *(Delete(doc_id(p.id), p.version) for p in postings if not p.is_visible)]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(doc_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}

@@ -115,6 +115,7 @@ class Kind:
     fields: tuple[Field, ...]  # the common fields first, then its own
     is_listing: bool  # offered by a provider (a need is posted by whoever needs a test)
     default_owner_kind: str  # organisation kind of an imported owner that does not say
+    posted_by: frozenset[str]  # the organisation kinds whose members may create it (platform admins: any)
 
     @property
     def own_fields(self) -> tuple[Field, ...]:
@@ -157,6 +158,20 @@ CERTIFICATIONS = _list("certifications", Phrase("Certifications"), 30, 50, upper
 STANDARDS = _list("standards", Phrase("Standards"))
 
 
+# The kinds of organisation (models.OrganisationKind), as people read them.
+ORGANISATION_KINDS = (
+    Choice("enterprise", Phrase("enterprise / SME")), Choice("vendor", Phrase("vendor")),
+    Choice("university", Phrase("university")), Choice("institute", Phrase("institute")),
+    Choice("testing_agency", Phrase("testing agency")))
+# Universities, institutes and testing agencies share instruments and license their results.
+PROVIDERS_OF_SERVICES = frozenset({"university", "institute", "testing_agency"})
+
+
+def organisation_kind_label(value: Any) -> Phrase | Any:
+    value = getattr(value, "value", value)
+    return next((c.label for c in ORGANISATION_KINDS if c.value == value), value)
+
+
 class NeedStatus(str, enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
@@ -164,7 +179,7 @@ class NeedStatus(str, enum.Enum):
 
 INSTRUMENT = Kind(
     name="instrument", slug="instruments", label=Phrase("Shared instrument"), plural=Phrase("Shared instruments"),
-    is_listing=True, default_owner_kind="university",
+    is_listing=True, default_owner_kind="university", posted_by=PROVIDERS_OF_SERVICES,
     fields=(
         TITLE,
         DESCRIPTION.scored(3, Phrase("Describe what the instrument can measure")),
@@ -191,7 +206,7 @@ INSTRUMENT = Kind(
 
 PRODUCT = Kind(
     name="product", slug="products", label=Phrase("Domestic product"), plural=Phrase("Domestic products"),
-    is_listing=True, default_owner_kind="vendor",
+    is_listing=True, default_owner_kind="vendor", posted_by=frozenset({"vendor"}),
     fields=(
         TITLE,
         DESCRIPTION.scored(3, Phrase("Describe the product")),
@@ -215,7 +230,7 @@ PRODUCT = Kind(
 
 TRANSFER = Kind(
     name="transfer", slug="transfers", label=Phrase("Technology transfer"), plural=Phrase("Technology transfers"),
-    is_listing=True, default_owner_kind="university",
+    is_listing=True, default_owner_kind="university", posted_by=PROVIDERS_OF_SERVICES,
     fields=(
         TITLE,
         DESCRIPTION.scored(3, Phrase("Describe the technology")),
@@ -236,7 +251,7 @@ TRANSFER = Kind(
 
 NEED = Kind(
     name="need", slug="needs", label=Phrase("Test need"), plural=Phrase("Test needs"),
-    is_listing=False, default_owner_kind="enterprise",
+    is_listing=False, default_owner_kind="enterprise", posted_by=frozenset({"enterprise"}),
     fields=(
         TITLE,
         DESCRIPTION.scored(3, Phrase("Describe what to measure")),
@@ -279,6 +294,13 @@ def catalogue_fields() -> tuple[Field, ...]:
     return tuple(seen.values())
 
 
+def _check_posters_exist() -> None:
+    known = {c.value for c in ORGANISATION_KINDS}
+    for kind in KINDS.values():
+        if not kind.posted_by or kind.posted_by - known:
+            raise ValueError(f"kind {kind.name!r} names unknown organisation kinds in posted_by")
+
+
 def _check_names_agree() -> None:
     shapes: dict[str, tuple[Any, ...]] = {}
     for kind in KINDS.values():
@@ -288,3 +310,4 @@ def _check_names_agree() -> None:
 
 
 _check_names_agree()
+_check_posters_exist()

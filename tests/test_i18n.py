@@ -35,7 +35,7 @@ def test_the_language_switch_sticks_and_returns_to_the_page(client):
 def test_form_errors_are_translated_too(client, session):
     from tests.factories import login, register
 
-    register(session)
+    register(session, kind="enterprise")
     login(client)
     client.get("/language/zh")
     body = client.post("/needs/new", data={"title": ""}).get_data(as_text=True)

@@ -37,7 +37,7 @@ def test_form_errors_come_back_as_422_with_messages_next_to_fields(client, sessi
 
 
 def test_oversize_text_is_a_clear_error_not_a_crash(client, session):
-    register(session)
+    register(session, kind="enterprise")
     login(client)
     response = client.post("/needs/new", data={"title": "测" * 301, "description": "x" * 20001})
     assert response.status_code == 422

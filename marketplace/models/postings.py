@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
@@ -79,8 +80,20 @@ class Posting(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # Set when a platform administrator hides the posting (spam, a rule broken): it leaves search, lists and
+    # its public page; its owner still sees it, marked hidden.
+    hidden_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
+
+    @hybrid_property
+    def is_visible(self) -> bool:
+        return self.hidden_at is None
+
+    @is_visible.inplace.expression
+    @classmethod
+    def _is_visible_expression(cls):
+        return cls.hidden_at.is_(None)
 
 
 class SharedInstrument(kind_columns(kinds.INSTRUMENT), Posting):  # type: ignore[misc]

@@ -2,6 +2,7 @@
 belonging to an organisation at all, and being a platform administrator."""
 from __future__ import annotations
 
+from marketplace.kinds import KINDS, organisation_kind_label
 from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services.errors import Forbidden
@@ -21,6 +22,23 @@ def require_organisation(actor: User) -> int:
     if actor.organisation_id is None:
         raise Forbidden("Join or register an organisation first.")
     return actor.organisation_id
+
+
+def may_create(actor: User | None, kind: str) -> bool:
+    """Vendors list products, universities, institutes and testing agencies list shared instruments and
+    transfers, enterprises post needs (`Kind.posted_by`); platform administrators may post any kind."""
+    if not (actor and actor.is_authenticated and actor.organisation is not None):
+        return False
+    return actor.is_platform_admin or actor.organisation.kind.value in KINDS[kind].posted_by
+
+
+def require_may_create(actor: User, kind: str) -> int:
+    """The organisation a new posting of `kind` belongs to, if the actor may create one."""
+    organisation_id = require_organisation(actor)
+    if not may_create(actor, kind):
+        raise Forbidden("%(kinds)s are posted by other types of organisation than yours (%(organisation_kind)s).",
+                        kinds=KINDS[kind].plural, organisation_kind=organisation_kind_label(actor.organisation.kind))
+    return organisation_id
 
 
 def require_organisation_admin(actor: User) -> int:

@@ -1,6 +1,9 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.kinds import posting_path
+from marketplace.services import postings
 from marketplace.services.access import require_platform_admin
 from marketplace.services.search_sync import index_status
 from marketplace.web.context import db_session, searcher
@@ -17,3 +20,11 @@ def _platform_admins_only():
 @bp.get("/indexer")
 def indexer_status():
     return render_template("admin/indexer.html", index=index_status(db_session(), searcher()))
+
+
+@bp.post("/postings/<int:posting_id>/<any(hide, show):action>")
+def visibility(posting_id: int, action: str):
+    posting = postings.set_hidden(db_session(), current_user, posting_id, hidden=action == "hide")
+    flash(_("Hidden: only its owners and platform administrators see it.") if action == "hide"
+          else _("Shown again to everyone."))
+    return redirect(posting_path(posting.kind, posting.id))

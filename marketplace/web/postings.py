@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from marketplace import kinds
 from marketplace.services import postings as service
+from marketplace.services.access import require_may_create
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.records import to_record
 from marketplace.web.context import db_session, render_page
@@ -56,6 +57,7 @@ def show(slug: str, posting_id: int):
 @login_required
 def create(slug: str):
     kind = _kind(slug)
+    require_may_create(current_user, kind)  # before the form: nobody fills in what they cannot save
     form = FORM_BY_KIND[kind]()
     if form.validate_on_submit():
         try:

@@ -27,7 +27,8 @@ def index_versions(app) -> dict[str, int]:
 def test_the_worker_drains_the_outbox_and_the_index_equals_the_database(app, session):
     user = register(session)
     first = postings.create_posting(session, user, instrument_record())
-    second = postings.create_posting(session, user, need_record())
+    sme = register(session, email="sme@example.com", organisation="武汉某药业有限公司", kind="enterprise")
+    second = postings.create_posting(session, sme, need_record())
     postings.update_posting(session, user, first.id, instrument_record(title="液相色谱仪（已更新）"))
     assert make_worker(app).run(until_idle=True, poll_interval=0.01) == 3
     assert index_versions(app) == {str(first.id): 2, str(second.id): 1}
@@ -114,7 +115,8 @@ def test_reindex_swaps_in_a_full_rebuild_and_verify_repair_fixes_drift(app, sess
     # Drift: a posting the index never heard of, and a document for a posting that does not exist.
     session.execute(update(SearchChange).values(done_at=LONG_AGO))
     session.commit()
-    extra = postings.create_posting(session, user, need_record())
+    sme = register(session, email="sme@example.com", organisation="武汉某药业有限公司", kind="enterprise")
+    extra = postings.create_posting(session, sme, need_record())
     session.execute(update(SearchChange).where(SearchChange.posting_id == extra.id)
                     .values(done_at=LONG_AGO))
     session.commit()
