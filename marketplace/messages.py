@@ -16,6 +16,7 @@ from typing import Any, Callable
 from babel.support import Translations
 
 CATALOGUES = Path(__file__).resolve().parents[1] / "translations"
+LANGUAGES = ("zh", "en")  # the interface languages; English is the source language of every template
 
 
 class Phrase(str):

@@ -46,3 +46,21 @@ def is_known_region(path: str) -> bool:
     """The province must be known; any city below it is accepted."""
     province = path.split("/")[0]
     return province in {p["name"] for p in regions()}
+
+
+@cache
+def _english_names() -> dict[str, str]:
+    """Chinese name -> English name of every province, city and category (district names stay Chinese)."""
+    names: dict[str, str] = {}
+    for province in regions():
+        names[province["name"]] = province["name_en"]
+        names.update((city["name"], city["name_en"]) for city in province.get("cities", []))
+    for top in categories():
+        names[top["name"]] = top["name_en"]
+        names.update((child["name"], child["name_en"]) for child in top.get("children", []))
+    return names
+
+
+def english_parts(path: str) -> list[str]:
+    """The parts of a region or category path in English, where the lists name them (else as written)."""
+    return [_english_names().get(part, part) for part in path.split("/") if part]

@@ -1,12 +1,25 @@
 """Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`."""
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, Callable
 
 from marketplace.kinds import FEE_UNITS
-from marketplace.messages import Phrase
+from marketplace.messages import LANGUAGES, Phrase, catalogue, translate
 
 UNITS = tuple(unit.value for unit in FEE_UNITS)
+
+
+@cache
+def unit_names() -> dict[str, str]:
+    """What people type for a fee's unit -> its code: the code, its plural, and its name in every interface
+    language (小时, 样品, 项, 天), so a Chinese lab need not switch to English words."""
+    names: dict[str, str] = {}
+    for unit in FEE_UNITS:
+        names.update({unit.value: unit.value, unit.value + "s": unit.value})
+        for language in LANGUAGES:
+            names[translate(unit.label, catalogue(language).gettext).strip().lower()] = unit.value
+    return names
 
 
 class TextFormatError(ValueError):
@@ -21,7 +34,7 @@ def parse_lines(text: str | None) -> list[str]:
 
 
 def parse_fees(text: str | None) -> list[dict[str, Any]]:
-    """`含量测定 | 300 | sample` per line."""
+    """`含量测定 | 300 | sample` (or `| 样品`) per line."""
     fees = []
     for number, line in enumerate(parse_lines(text), start=1):
         parts = [p.strip() for p in line.split("|")]
@@ -32,15 +45,18 @@ def parse_fees(text: str | None) -> list[dict[str, Any]]:
             amount = float(price)
         except ValueError:
             raise TextFormatError(Phrase("line %(line)d: price must be a number", line=number)) from None
-        if amount < 0 or unit not in UNITS:
-            raise TextFormatError(Phrase("line %(line)d: price must be >= 0 and unit one of %(units)s",
-                                         line=number, units=", ".join(UNITS)))
-        fees.append({"item": item, "price_cny": amount, "unit": unit})
+        if amount < 0:
+            raise TextFormatError(Phrase("line %(line)d: the price must not be negative", line=number))
+        code = unit_names().get(unit.lower())
+        if code is None:
+            raise TextFormatError(Phrase("line %(line)d: the unit must be hour, sample, item or day", line=number))
+        fees.append({"item": item, "price_cny": amount, "unit": code})
     return fees
 
 
-def format_fees(fees: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{f['item']} | {f['price_cny']:g} | {f['unit']}" for f in fees)
+def format_fees(fees: list[dict[str, Any]], unit_name: Callable[[str], str] = str) -> str:
+    """The fees as typed: `unit_name` gives a unit in the reader's language (parse_fees reads it back)."""
+    return "\n".join(f"{f['item']} | {f['price_cny']:g} | {unit_name(f['unit'])}" for f in fees)
 
 
 def parse_specs(text: str | None) -> dict[str, str]:

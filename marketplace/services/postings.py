@@ -3,19 +3,29 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marketplace.kinds import KINDS, Field
+from marketplace.kinds import KINDS, Field, posting_path
 from marketplace.messages import Phrase
-from marketplace.models import MODEL_BY_KIND, POSTING_KINDS, Posting, Review, User
-from marketplace.services.access import is_member, is_platform_admin, require_organisation
+from marketplace.models import MODEL_BY_KIND, POSTING_KINDS, NeedStatus, Posting, Review, TestNeed, User
+from marketplace.clock import utcnow
+from marketplace.services.access import (
+    is_member,
+    is_platform_admin,
+    require_may_create,
+    require_organisation,
+    require_platform_admin,
+)
 from marketplace.services.deals import listing_rating, reviews_of
 from marketplace.services.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.services.notifications import notify_organisation
 from marketplace.services.quality import Completeness, completeness
 from marketplace.services.records import apply_record, to_record
+from marketplace.services.vouchers import NetPrice, net_starting_prices
 from marketplace.validation import record_errors
 
 MAX_PAGE = 100_000
@@ -29,6 +39,14 @@ def can_edit(actor: User | None, posting: Posting) -> bool:
 def get_posting(session: Session, posting_id: int, kind: str | None = None) -> Posting:
     posting = session.get(Posting, posting_id)
     if posting is None or (kind and posting.kind != kind):
+        raise NotFound("No such posting; it may have been deleted.")
+    return posting
+
+
+def get_visible(session: Session, actor: User | None, posting_id: int, kind: str | None = None) -> Posting:
+    """A posting the actor may read: a hidden one only for its owners and platform administrators."""
+    posting = get_posting(session, posting_id, kind)
+    if not posting.is_visible and not can_edit(actor, posting):
         raise NotFound("No such posting; it may have been deleted.")
     return posting
 
@@ -51,16 +69,32 @@ class PostingView:
     rating: float | None
     review_count: int
     reviews: list[Review]
+    price: NetPrice | None = None  # a listing's starting price, after the reader's best voucher
+    open_needs: list[TestNeed] = dc_field(default_factory=list)  # the reader's, to ask this listing about
+    can_hide: bool = False  # a platform administrator may hide it (or show it again)
 
 
 def posting_view(session: Session, actor: User | None, posting_id: int, kind: str) -> PostingView:
-    posting = get_posting(session, posting_id, kind)
+    posting = get_visible(session, actor, posting_id, kind)
     record = to_record(posting)
     details = [(field, record[field.name]) for field in KINDS[kind].fields
                if field.name in record and field.name not in ("title", "description")]
     rating, count = listing_rating(session, posting.id)
+    listing = KINDS[kind].is_listing
     return PostingView(posting, details, completeness(record), can_edit(actor, posting), rating, count,
-                       reviews_of(session, posting.id)[:20])
+                       reviews_of(session, posting.id)[:20],
+                       price=net_starting_prices(session, actor, [posting]).get(posting.id) if listing else None,
+                       open_needs=open_needs_to_ask(session, actor, posting) if listing else [],
+                       can_hide=is_platform_admin(actor))
+
+
+def open_needs_to_ask(session: Session, actor: User | None, listing: Posting) -> list[TestNeed]:
+    """The actor's organisation's open needs it could ask a listing of another organisation about."""
+    if not (actor and actor.is_authenticated and actor.organisation_id) or actor.organisation_id == listing.organisation_id:
+        return []
+    return list(session.scalars(select(TestNeed).where(TestNeed.organisation_id == actor.organisation_id,
+                                                       TestNeed.status == NeedStatus.OPEN, TestNeed.is_visible)
+                                .order_by(TestNeed.updated_at.desc()).limit(50)))
 
 
 def check_record(record: Mapping[str, Any]) -> None:
@@ -80,7 +114,9 @@ def new_ref(kind: str) -> str:
 
 
 def create_posting(session: Session, actor: User, record: Mapping[str, Any]) -> Posting:
-    organisation_id = require_organisation(actor)
+    """A new posting of the actor's organisation, if its type of organisation posts this kind."""
+    kind = record.get("kind")
+    organisation_id = require_may_create(actor, kind) if kind in KINDS else require_organisation(actor)
     record = _validated({**record, "ref": record.get("ref") or new_ref(record.get("kind", "posting"))})
     if session.scalar(select(Posting.id).where(Posting.kind == record["kind"], Posting.ref == record["ref"])):
         raise ValidationFailed({"ref": Phrase("is already used by another posting of this kind")})
@@ -105,6 +141,21 @@ def delete_posting(session: Session, actor: User, posting_id: int) -> None:
     session.commit()
 
 
+def set_hidden(session: Session, actor: User, posting_id: int, hidden: bool) -> Posting:
+    """A platform administrator hides a posting from everyone but its owners (or shows it again); the owners
+    are told, and the indexer takes it out of search (or puts it back)."""
+    require_platform_admin(actor)
+    posting = get_posting(session, posting_id)
+    if posting.is_visible != hidden:
+        return posting
+    posting.hidden_at = utcnow() if hidden else None
+    message = (Phrase("Hidden by the platform administrators: “%(title)s”", title=posting.title) if hidden
+               else Phrase("Shown again by the platform administrators: “%(title)s”", title=posting.title))
+    notify_organisation(session, posting.organisation_id, message, posting_path(posting.kind, posting.id))
+    session.commit()
+    return posting
+
+
 @dataclass(frozen=True)
 class Page:
     items: Sequence[Posting]
@@ -123,8 +174,10 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
         raise NotFound("Unknown posting kind.")
     model = MODEL_BY_KIND[kind]
     query = select(model)
-    if organisation_id is not None:
+    if organisation_id is not None:  # an organisation's own list shows what is hidden from others too
         query = query.where(model.organisation_id == organisation_id)
+    else:
+        query = query.where(model.is_visible)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = min(max(1, page), MAX_PAGE)  # a page past the end is empty; one past any SQL offset would fail
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
@@ -133,7 +186,8 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
 
 
 def count_by_kind(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Posting.kind, func.count()).group_by(Posting.kind)).all())
+    return dict(session.execute(select(Posting.kind, func.count()).where(Posting.is_visible)
+                                .group_by(Posting.kind)).all())
 
 
 def postings_of(session: Session, organisation_id: int, limit: int = 100) -> list[Posting]:
@@ -143,10 +197,11 @@ def postings_of(session: Session, organisation_id: int, limit: int = 100) -> lis
 
 
 def postings_in_order(session: Session, posting_ids: Sequence[int]) -> list[Posting]:
-    """Rows for search hits, in the rank order the search backend returned (missing ids dropped)."""
+    """Rows for search hits, in the rank order the search backend returned (missing and hidden ids dropped:
+    the index may not have heard of the change yet)."""
     if not posting_ids:
         return []
-    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids)))}
+    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids), Posting.is_visible))}
     return [rows[i] for i in posting_ids if i in rows]
 
 
@@ -162,6 +217,7 @@ def summaries_in_order(session: Session, posting_ids: Sequence[int]) -> list[Pos
     loading Posting objects (polymorphic, with their organisation), 0.5 of 2.5 ms for 20 rows."""
     if not posting_ids:
         return []
-    query = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(Posting.id.in_(posting_ids))
+    query = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(Posting.id.in_(posting_ids),
+                                                                               Posting.is_visible)
     rows = {row.id: PostingSummary(*row) for row in session.execute(query)}
     return [rows[i] for i in posting_ids if i in rows]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_htmx import HTMX
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -14,7 +14,9 @@ from marketplace.services import accounts, discovery
 from marketplace.services.errors import ServiceError
 from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, organisation, policy, postings, search
 from marketplace.web.context import db_session
+from marketplace.services.access import may_create
 from marketplace.web.i18n import init_i18n, localise, localise_errors
+from marketplace.web.presentation import init_presentation
 from marketplace.web.rate_limits import init_rate_limits
 from marketplace.web.security import init_security
 from marketplace.web.urls import url_with_arguments
@@ -53,8 +55,10 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 def init_web(app: Flask) -> None:
     init_security(app)
     init_i18n(app)
+    init_presentation(app)
     app.jinja_env.globals.update(posting_kinds=kinds.KINDS, posting_path=kinds.posting_path,
-                                 listing_kinds=[kinds.KINDS[name] for name in kinds.LISTING_KINDS])
+                                 listing_kinds=[kinds.KINDS[name] for name in kinds.LISTING_KINDS],
+                                 may_create=lambda kind: may_create(current_user, kind))
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from marketplace.services import deals
 from marketplace.web.context import db_session, render_page
-from marketplace.web.forms import MessageForm, QuoteForm, ReviewForm
+from marketplace.web.forms import InquiryForm, MessageForm, QuoteForm, ReviewForm
 
 bp = Blueprint("deals", __name__)
 
@@ -30,6 +30,15 @@ def contact(need_id: int, listing_id: int):
     form = MessageForm()
     _valid(form)
     inquiry = deals.open_inquiry(db_session(), current_user, need_id, listing_id, form.body.data)
+    return redirect(url_for(".thread", inquiry_id=inquiry.id))
+
+
+@bp.post("/listings/<int:listing_id>/inquiries")
+def ask(listing_id: int):
+    """From a listing's page: a quote request or a question about one of the reader's needs."""
+    form = InquiryForm()
+    _valid(form)
+    inquiry = deals.open_inquiry(db_session(), current_user, form.need_id.data, listing_id, form.body.data)
     return redirect(url_for(".thread", inquiry_id=inquiry.id))
 
 

@@ -28,13 +28,14 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace import taxonomy
+from marketplace import kinds, taxonomy
 from marketplace.kinds import KINDS, LISTING_KINDS, Field, FieldType, Kind
 from marketplace.messages import Phrase
 from marketplace.models import OrganisationKind
 from marketplace.text_formats import TextFormatError, format_fees, format_specs, parse_fees, parse_lines, parse_specs
 from marketplace.web.fields import FiniteDecimalField
 from marketplace.web.i18n import lazy_localise, localise
+from marketplace.web.presentation import UNIT_LABELS, category_label, region_label
 
 
 class CheckboxList(SelectMultipleField):
@@ -43,17 +44,18 @@ class CheckboxList(SelectMultipleField):
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(path, path) for path in taxonomy.category_paths()]
+    return [("", "—")] + [(path, category_label(path)) for path in taxonomy.category_paths()]
 
 
 def _region_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(path, path) for path in taxonomy.region_paths()]
+    return [("", "—")] + [(path, region_label(path)) for path in taxonomy.region_paths()]
 
 
 # Types typed as text in a line syntax: what the form calls them, how to read and write them, the hint.
 LINE_SYNTAX: dict[FieldType, tuple[Callable[[str | None], Any], Callable[[Any], str], Phrase]] = {
     FieldType.TEXT_LIST: (parse_lines, "\n".join, Phrase("one per line")),
-    FieldType.FEES: (parse_fees, format_fees, Phrase("item | price | unit per line")),
+    FieldType.FEES: (parse_fees, lambda fees: format_fees(fees, lambda unit: localise(UNIT_LABELS[unit])),
+                     Phrase("item | price | unit per line")),
     FieldType.SPECS: (parse_specs, format_specs, Phrase("name: value per line")),
 }
 TEXT_SUFFIX = {FieldType.FEES: "_text", FieldType.SPECS: "_text"}  # their inputs keep the names forms always had
@@ -156,10 +158,7 @@ def posting_form(kind: Kind) -> type[PostingForm]:
 
 
 FORM_BY_KIND: dict[str, type[PostingForm]] = {name: posting_form(kind) for name, kind in KINDS.items()}
-ORGANISATION_KINDS = [
-    (OrganisationKind.ENTERPRISE.value, _l("enterprise / SME")), (OrganisationKind.VENDOR.value, _l("vendor")),
-    (OrganisationKind.UNIVERSITY.value, _l("university")), (OrganisationKind.INSTITUTE.value, _l("institute")),
-    (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))]
+ORGANISATION_KINDS = [(choice.value, lazy_localise(choice.label)) for choice in kinds.ORGANISATION_KINDS]
 
 
 class LoginForm(FlaskForm):
@@ -186,6 +185,12 @@ class RegisterForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
+
+
+class InquiryForm(FlaskForm):
+    """A quote request or question from a listing's page, about one of the reader's open needs."""
+    need_id = SelectField(_l("About your need"), coerce=int, validate_choice=False, validators=[DataRequired()])
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
 
 

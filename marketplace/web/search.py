@@ -2,6 +2,7 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from marketplace import taxonomy
+from marketplace.messages import Phrase
 from marketplace.services import discovery, vouchers
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session, render_page, searcher
@@ -9,6 +10,12 @@ from marketplace.web.i18n import localise_errors
 from marketplace.web.urls import url_with_arguments
 
 bp = Blueprint("search", __name__)
+# The search page's arguments as its filters call them, for error messages.
+ARGUMENT_LABELS = {"q": Phrase("Search text"), "kind": Phrase("Kind"), "region": Phrase("Region"),
+                   "category": Phrase("Category"), "origin": Phrase("Origin"), "certification": Phrase("Certification"),
+                   "service_mode": Phrase("Service mode"), "price_min": Phrase("Price from"),
+                   "price_max": Phrase("Price to"), "mode": Phrase("Search mode"), "limit": Phrase("Results per page"),
+                   "offset": Phrase("Page")}
 
 
 def _page_url(offset: int) -> str:
@@ -26,7 +33,8 @@ def _pager(page: discovery.ResultPage) -> dict[str, str | None]:
 @bp.get("/search")
 def search_page():
     """Search-as-you-type page: htmx swaps only the results block while the user types or toggles facets."""
-    context = {"args": request.args, "regions": taxonomy.regions(), "categories": taxonomy.categories()}
+    context = {"args": request.args, "regions": taxonomy.regions(), "categories": taxonomy.categories(),
+               "search_argument_labels": ARGUMENT_LABELS}
     try:
         params = discovery.parse_params(request.args)
     except ValidationFailed as failure:
