@@ -44,7 +44,8 @@ def find_alternatives(session: Session, searcher: Searcher, imported: str, impor
     if len(imported) > MAX_QUERY:
         raise ValidationFailed({"imported": Phrase("is too long (at most %(limit)d characters)", limit=MAX_QUERY)})
     named = session.scalars(select(DomesticProduct).where(
-        func.lower(cast(DomesticProduct.replaces, String)).contains(imported.lower())).limit(limit)).all()
+        func.lower(cast(DomesticProduct.replaces, String)).contains(imported.lower()), DomesticProduct.is_visible)
+        .limit(limit)).all()
     page = search_postings(session, searcher, SearchParams(text=imported, kinds=("product",), origin="domestic",
                                                            limit=limit))
     alternatives = [Alternative(p, True, float("inf")) for p in named]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
@@ -66,6 +67,11 @@ def day(value: date | str | None) -> str:
     return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "medium")
 
 
+def weekday(value: date) -> str:
+    """A calendar row's day, "Mon, Dec 7" or its Chinese form, as the reader's locale writes it."""
+    return format_skeleton("MMMEd", value, locale=get_locale())
+
+
 def moment(value: datetime | None) -> str:
     return format_datetime(value, "short") if value else ""
 
@@ -75,7 +81,8 @@ def organisation_kind(value: Any) -> str:
 
 
 FILTERS = {"money": money, "money_range": money_range, "per_unit": per_unit, "region_label": region_label,
-           "category_label": category_label, "day": day, "moment": moment, "organisation_kind": organisation_kind}
+           "category_label": category_label, "day": day, "weekday": weekday, "moment": moment,
+           "organisation_kind": organisation_kind}
 
 
 # Shown by the page's header or its price box rather than among the facts.
