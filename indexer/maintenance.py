@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from indexer import outbox
-from indexer.documents import batched_upserts, doc_id
+from indexer.documents import batched_upserts
 from marketplace.models import Posting, SearchChange
+from marketplace.search_gateway import document_id, posting_id
 from search import analysis
 from search.backend import SearchBackend
 from search.embeddings import Embedder
@@ -63,12 +64,12 @@ def verify(session: Session, backend: SearchBackend) -> Drift:
     database = dict(session.execute(select(Posting.id, Posting.version)).all())
     index = backend.versions()
     drift = Drift()
-    for posting_id, version in database.items():
-        held = index.pop(doc_id(posting_id), None)
+    for posting, version in database.items():
+        held = index.pop(document_id(posting), None)
         if held is None:
-            drift.missing.append(posting_id)
+            drift.missing.append(posting)
         elif held < version:
-            drift.outdated.append(posting_id)
+            drift.outdated.append(posting)
     drift.unexpected = index
     session.rollback()
     drift.dictionaries = stale_dictionaries(backend)
@@ -87,7 +88,7 @@ def repair(session: Session, drift: Drift) -> int:
                                  .where(Posting.id.in_(drift.missing + drift.outdated))).all())
     session.rollback()
     rows = [dict(posting_id=i, kind=kinds[i], operation="upsert", version=0) for i in drift.missing + drift.outdated]
-    rows += [dict(posting_id=int(d), kind="unknown", operation="delete", version=v + 1)
+    rows += [dict(posting_id=posting_id(d), kind="unknown", operation="delete", version=v + 1)
              for d, v in drift.unexpected.items()]
     outbox.enqueue(session, rows)
     return len(rows)

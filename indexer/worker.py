@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer import outbox
-from indexer.documents import doc_id, upserts
+from indexer.documents import upserts
 from marketplace.models import Posting, SearchChange
+from marketplace.search_gateway import document_id, posting_id
 from search.backend import Delete, SearchBackend
 from search.embeddings import Embedder
 
@@ -84,11 +85,11 @@ class Worker:
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
             ops = upserts(postings, self.embedder)
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
-        ops += [Delete(doc_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
+        ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
         for result in self.backend.write(ops) if ops else []:
             if result.status == "error":
-                outcome[int(result.doc_id)] = result.error or "unknown backend error"
+                outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"
         return outcome
 
     def run(self, until_idle: bool = False, poll_interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:

@@ -1,4 +1,5 @@
-"""The marketplace's single door to search/: builds the backend, embedder and searcher lazily from config."""
+"""The marketplace's single door to search/: builds the backend, embedder and searcher lazily from config,
+and names postings in the index (the indexer imports these too, so marketplace never imports indexer)."""
 from __future__ import annotations
 
 import threading
@@ -6,6 +7,16 @@ from typing import Any, Mapping
 
 from search.factory import create_backend, create_embedder
 from search.service import Searcher
+
+
+def document_id(posting_id: int) -> str:
+    """The search document id of a posting."""
+    return str(posting_id)
+
+
+def posting_id(document_id: str) -> int:
+    """The posting a search document id names."""
+    return int(document_id)
 
 
 def search_settings(config: Mapping[str, Any]) -> dict[str, Any]:

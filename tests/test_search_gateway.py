@@ -3,8 +3,7 @@ from marketplace.search_gateway import SearchGateway
 from search.analysis import analyse_query
 from search.backend import BackendQuery
 from search.embeddings import HashingEmbedder
-from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS
+from tests.search.listings import ALL, HPLC_LISTINGS, upserts
 
 
 def test_preload_leaves_the_index_in_memory_and_no_connection_open(tmp_path):

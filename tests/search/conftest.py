@@ -1,5 +1,5 @@
 """Fixtures for the search library: every backend behind one parametrised fixture, and a writer of
-catalogue records."""
+search documents (tests/search/listings.py)."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,10 @@ import uuid
 
 import pytest
 
-from search.backend import Upsert
-from search.documents import build_document
 from search.embeddings import HashingEmbedder
 from search.factory import create_backend
 from search.service import Searcher
+from tests.search.listings import upserts
 
 OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
 # Every index this run creates starts with this prefix, so runs never see each other's data.
@@ -48,15 +47,8 @@ def searcher(backend, embedder):
     return Searcher(backend, embedder)
 
 
-def upserts(embedder, records, version=1):
-    """Documents for catalogue records (their "ref" is the doc id unless they carry an "id")."""
-    documents = [build_document(r.get("id", r["ref"]), r.get("version", version), r) for r in records]
-    vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(d, v) for d, v in zip(documents, vectors)]
-
-
 @pytest.fixture
 def put(backend, embedder):
-    def write(*records, version: int = 1):
-        return backend.write(upserts(embedder, records, version))
+    def write(*documents, version: int = 1):
+        return backend.write(upserts(embedder, documents, version))
     return write

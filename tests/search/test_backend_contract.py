@@ -2,6 +2,7 @@
 filters, facets, deletes, external versions, pagination, languages and synonyms, highlights, ranking,
 rebuilds and version reports. Same fixtures, same expectations."""
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,49 +10,16 @@ import pytest
 from search import analysis
 from search.backend import UNKNOWN_ANALYSIS, Delete, SearchFilters, Upsert
 from search.service import SearchRequest, Searcher
-from tests.search.conftest import upserts
-
-HPLC_WUHAN = {"kind": "instrument", "ref": "hplc-wh", "title": "高效液相色谱仪 Agilent 1260 Infinity II",
-              "description": "可开展药物有关物质检查与含量测定，送样检测。", "region": "湖北省/武汉市",
-              "category": "分析仪器/色谱仪器", "origin": "imported", "certifications": ["CMA"],
-              "service_modes": ["sample_submission"], "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"}],
-              "owner": {"name": "武汉大学分析测试中心", "kind": "university"}}
-HPLC_BEIJING = {"kind": "instrument", "ref": "hplc-bj", "title": "Liquid chromatograph Waters e2695",
-                "description": "HPLC for impurity profiling of drug substances. Self-service after training.",
-                "region": "北京市/北京市", "category": "分析仪器/色谱仪器", "origin": "imported",
-                "certifications": ["cnas"], "service_modes": ["self_service"],
-                "fees": [{"item": "machine time", "price_cny": 200, "unit": "hour"}]}
-HPLC_PRODUCT = {"kind": "product", "ref": "lc-3000", "title": "国产液相色谱仪 LC-3000",
-                "description": "Domestic HPLC replacing Agilent 1260 Infinity II.", "origin": "domestic",
-                "region": "上海市/上海市", "category": "分析仪器/色谱仪器", "replaces": ["Agilent 1260"],
-                "price_min_cny": 180000, "price_max_cny": 260000}
-SEM = {"kind": "instrument", "ref": "sem", "title": "场发射扫描电镜 ZEISS Sigma 300", "description": "形貌观察与能谱分析。",
-       "region": "湖北省/武汉市", "category": "分析仪器/电子光学仪器", "origin": "imported", "certifications": ["CMA", "CNAS"],
-       "service_modes": ["operated_by_staff"], "fees": [{"item": "形貌", "price_cny": 500, "unit": "hour"}]}
-XRD = {"kind": "instrument", "ref": "xrd", "title": "X-ray diffractometer Bruker D8 ADVANCE",
-       "description": "Phase identification and crystallinity.", "region": "江苏省/南京市",
-       "category": "分析仪器/X射线仪器", "origin": "imported", "service_modes": ["sample_submission"],
-       "fees": [{"item": "phase", "price_cny": 150, "unit": "sample"}]}
-ICP_MS = {"kind": "instrument", "ref": "icp-ms", "title": "ICP-MS Thermo iCAP RQ",
-          "description": "Trace heavy metals (Pb, Cd, As) in food and water.", "region": "广东省/广州市",
-          "category": "分析仪器/质谱仪器", "origin": "imported", "service_modes": ["sample_submission"],
-          "fees": [{"item": "per element", "price_cny": 80, "unit": "item"}]}
-GC_MS = {"kind": "instrument", "ref": "gc-ms", "title": "气相色谱-质谱联用仪 Shimadzu QP2020",
-         "description": "农药残留与挥发性有机物分析。", "region": "湖北省/宜昌市", "category": "分析仪器/色谱仪器",
-         "origin": "imported", "service_modes": ["sample_submission"]}
-NMR = {"kind": "instrument", "ref": "nmr", "title": "核磁共振波谱仪 Bruker AVANCE 400",
-       "description": "有机化合物结构鉴定。", "region": "浙江省/杭州市", "category": "分析仪器/波谱仪器", "origin": "imported"}
-TENSILE = {"kind": "product", "ref": "utm", "title": "Universal testing machine WDW-100",
-           "description": "Tensile and compression tests of metals and plastics.", "origin": "domestic",
-           "region": "山东省/济南市", "category": "物理性能测试仪器/力学性能测试仪器", "price_min_cny": 90000}
-TRANSFER = {"kind": "transfer", "ref": "column", "title": "手性色谱柱填料制备技术", "description": "用于药物杂质分离的色谱柱。",
-            "region": "湖北省/武汉市", "asking_price_cny": 500000}
-NEED = {"kind": "need", "ref": "need-1", "title": "胶囊有关物质检测", "description": "需要液相色谱检测 20 批胶囊。",
-        "region": "湖北省/武汉市", "budget_cny": 6000}
-XSS = {"kind": "instrument", "ref": "xss", "title": "<script>alert(1)</script> 液相色谱仪", "description": "<b>bold</b>",
-       "region": "湖南省/长沙市"}
-ALL = [HPLC_WUHAN, HPLC_BEIJING, HPLC_PRODUCT, SEM, XRD, ICP_MS, GC_MS, NMR, TENSILE, TRANSFER, NEED, XSS]
-HPLC_LISTINGS = {"hplc-wh", "hplc-bj", "lc-3000", "xss", "need-1"}
+from tests.search.listings import (
+    ALL,
+    HPLC_LISTINGS,
+    HPLC_WUHAN,
+    NMR,
+    SEM,
+    XRD,
+    renamed,
+    upserts,
+)
 
 
 @pytest.fixture
@@ -121,7 +89,7 @@ def test_filters_apply_to_the_vector_leg_too(searcher, catalogue):
 
 
 def test_browsing_without_text_lists_the_filtered_listings_most_complete_first(backend, embedder, searcher, catalogue):
-    backend.write(upserts(embedder, [{**SEM, "completeness": 0.2}], version=2))
+    backend.write(upserts(embedder, [replace(SEM, completeness=0.2)], version=2))
     response = search(searcher, filters={"region": "湖北省"})
     assert set(refs(response)) == {"hplc-wh", "sem", "gc-ms", "column", "need-1"} and response.total == 5
     assert refs(response)[-1] == "sem"
@@ -161,25 +129,25 @@ def test_a_delete_removes_the_listing_from_search_versions_and_count(backend, se
 
 
 def test_writes_older_than_what_the_index_holds_are_stale_not_errors(backend, put, catalogue):
-    assert put({**SEM, "title": "SEM v3"}, version=3)[0].status == "ok"
-    assert put({**SEM, "title": "SEM v2"}, version=2)[0].status == "stale"
-    assert put({**SEM, "title": "SEM v3 again"}, version=3)[0].status == "stale"
+    assert put(replace(SEM, title="SEM v3"), version=3)[0].status == "ok"
+    assert put(replace(SEM, title="SEM v2"), version=2)[0].status == "stale"
+    assert put(replace(SEM, title="SEM v3 again"), version=3)[0].status == "stale"
     assert backend.write([Delete("sem", 3)])[0].status == "stale"
     assert backend.versions()["sem"] == 3
 
 
 def test_a_late_upsert_cannot_bring_back_a_deleted_listing(backend, put, searcher, catalogue):
     assert backend.write([Delete("sem", 4)])[0].status == "ok"
-    assert put({**SEM, "title": "SEM late"}, version=3)[0].status == "stale"
+    assert put(replace(SEM, title="SEM late"), version=3)[0].status == "stale"
     assert backend.write([Delete("sem", 4)])[0].status == "stale"
     assert "sem" not in backend.versions() and "sem" not in refs(search(searcher, "SEM late"))
-    assert put({**SEM, "title": "SEM relisted"}, version=5)[0].status == "ok"
+    assert put(replace(SEM, title="SEM relisted"), version=5)[0].status == "ok"
     assert backend.versions()["sem"] == 5
 
 
 def test_a_delete_that_arrives_before_its_listing_keeps_the_listing_out(backend, put):
     assert backend.write([Delete("ghost", 2)])[0].status == "ok"
-    assert put({**XRD, "id": "ghost"}, version=1)[0].status == "stale"
+    assert put(replace(XRD, doc_id="ghost"), version=1)[0].status == "stale"
     assert backend.versions() == {}
 
 
@@ -238,7 +206,7 @@ def test_hybrid_search_reports_both_legs(searcher, catalogue):
 
 def test_a_rebuild_swaps_in_exactly_the_new_documents_and_keeps_tombstones(backend, embedder, searcher, catalogue):
     backend.write([Delete("xrd", 2)])
-    backend.rebuild(upserts(embedder, [HPLC_WUHAN, {**SEM, "title": "扫描电镜 rebuilt"}], version=2))
+    backend.rebuild(upserts(embedder, [HPLC_WUHAN, replace(SEM, title="扫描电镜 rebuilt")], version=2))
     assert backend.versions() == {"hplc-wh": 2, "sem": 2} and backend.count() == 2
     assert refs(search(searcher, "rebuilt")) == ["sem"]
     assert backend.write(upserts(embedder, [XRD], version=1))[0].status == "stale"
@@ -267,8 +235,8 @@ def test_a_rebuild_from_nothing_leaves_an_empty_index_that_accepts_writes(backen
 
 
 def test_versions_and_count_report_what_was_written(backend, put, catalogue):
-    assert put({**NMR, "title": "NMR v7"}, version=7)[0].status == "ok"
-    assert backend.versions() == {**{r["ref"]: 1 for r in ALL}, "nmr": 7}
+    assert put(replace(NMR, title="NMR v7"), version=7)[0].status == "ok"
+    assert backend.versions() == {**{d.doc_id: 1 for d in ALL}, "nmr": 7}
     assert backend.count() == len(ALL)
 
 
@@ -276,7 +244,7 @@ def test_texts_return_the_stored_text_of_live_listings_only(backend, catalogue):
     backend.write([Delete("nmr", 2)])
     texts = backend.texts(["sem", "nmr", "unknown"])
     assert set(texts) == {"sem"}
-    assert texts["sem"].title == SEM["title"] and "扫描电镜" in texts["sem"].terms.split()
+    assert texts["sem"].title == SEM.title and "扫描电镜" in texts["sem"].terms.split()
 
 
 def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, catalogue, monkeypatch):
@@ -296,6 +264,6 @@ def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuil
 
 
 def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher, put):
-    put({**XRD, "ref": "sem-en", "title": "Field-emission SCANNING   Electron Microscope", "description": "Imaging."},
-        {**XRD, "ref": "scattered", "title": "Electron beam welding", "description": "Scanning of microscope slides."})
+    put(renamed(XRD, "sem-en", title="Field-emission SCANNING   Electron Microscope", body="Imaging."),
+        renamed(XRD, "scattered", title="Electron beam welding", body="Scanning of microscope slides."))
     assert refs(search(searcher, "扫描电镜", mode="keyword")) == ["sem-en"]

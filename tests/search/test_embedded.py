@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +13,10 @@ import pytest
 
 from search.analysis import analyse_query
 from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, Delete, SearchFilters, Upsert
-from search.documents import build_document
+from search.documents import SearchDocument
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
-from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS, NMR, SEM
+from tests.search.listings import ALL, HPLC_LISTINGS, NMR, SEM, renamed, upserts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_a_second_instance_sees_what_the_first_one_writes_and_deletes(index_dir,
     reader = EmbeddedBackend(index_dir)
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS
     writer.write([Delete("xss", 2)])
-    writer.write(upserts(HashingEmbedder(), [{**NMR, "title": "液相色谱 NMR"}], version=2))
+    writer.write(upserts(HashingEmbedder(), [replace(NMR, title="液相色谱 NMR")], version=2))
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS - {"xss"} | {"nmr"}
     reader.close()
 
@@ -63,10 +63,9 @@ def test_writes_from_another_process_reach_this_process(index_dir, writer):
     script = (
         "from search.embedded import EmbeddedBackend\n"
         "from search.embeddings import HashingEmbedder\n"
-        "from tests.search.conftest import upserts\n"
-        "from tests.search.test_backend_contract import SEM\n"
+        "from tests.search.listings import SEM, renamed, upserts\n"
         f"backend = EmbeddedBackend({str(index_dir)!r})\n"
-        "results = backend.write(upserts(HashingEmbedder(), [{**SEM, 'ref': 'sem-2', 'title': '扫描电镜 2'}]))\n"
+        "results = backend.write(upserts(HashingEmbedder(), [renamed(SEM, 'sem-2', title='扫描电镜 2')]))\n"
         "assert [r.status for r in results] == ['ok'], results\n")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
     assert keyword_refs(writer, "扫描电镜") == {"sem", "sem-2"}
@@ -87,7 +86,7 @@ def test_threads_can_search_while_another_thread_writes(index_dir, writer):
     for thread in readers:
         thread.start()
     for version in range(2, 12):
-        writer.write(upserts(embedder, [{**NMR, "ref": f"nmr-{version}"}]))
+        writer.write(upserts(embedder, [renamed(NMR, f"nmr-{version}")]))
     stop.set()
     for thread in readers:
         thread.join()
@@ -106,9 +105,13 @@ def _clustered_upserts(count, dimension=48, seed=7):
     topics = rng.normal(size=(40, dimension))
     vectors = topics[rng.integers(0, 40, count)] + rng.normal(scale=0.6, size=(count, dimension))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    records = [{"kind": "instrument" if i % 4 else "service", "ref": f"r{i}", "title": f"listing {i}"}
-               for i in range(count)]
-    return [Upsert(build_document(r["ref"], 1, r), v) for r, v in zip(records, vectors)], vectors
+    documents = [_clustered(i, 1) for i in range(count)]
+    return [Upsert(d, v) for d, v in zip(documents, vectors)], vectors
+
+
+def _clustered(number, version):
+    return SearchDocument(doc_id=f"r{number}", version=version, kind="instrument" if number % 4 else "service",
+                          ref=f"r{number}", title=f"listing {number}", body="")
 
 
 def _vector_refs(backend, vector, depth=50, **filters):
@@ -135,9 +138,9 @@ def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
     backend.write(docs)
     assert _vector_refs(backend, vectors[5], depth=1) == ["r5"]
     for version in (2, 3):  # an edit replaces the vector: no second copy takes a place in the results
-        backend.write([Upsert(build_document("r5", version, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[5])])
+        backend.write([Upsert(_clustered(5, version), vectors[5])])
     assert len(_vector_refs(backend, vectors[5], depth=3)) == 3
-    moved = Upsert(build_document("r5", 4, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[9])
+    moved = Upsert(_clustered(5, 4), vectors[9])
     backend.write([moved, Delete("r9", 2)])
     assert _vector_refs(backend, vectors[9], depth=1) == ["r5"]
     assert "r9" not in _vector_refs(backend, vectors[9], depth=100)

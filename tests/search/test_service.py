@@ -6,7 +6,7 @@ import pytest
 
 from search.embeddings import HashingEmbedder
 from search.service import SearchRequest, Searcher
-from tests.search.test_backend_contract import ALL
+from tests.search.listings import ALL
 
 
 class LoadingEmbedder:
