@@ -55,10 +55,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def write_report(name: str, title: str, body: str) -> Path:
+def write_report(name: str, title: str, body: str, module: str | None = None) -> Path:
+    """bench/results/<name>.md, written by `python -m bench.<module>` (the name unless given)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python -m bench." + name + " " + " ".join(sys.argv[1:])
+    command = f"python -m bench.{module or name} " + " ".join(sys.argv[1:])
     text = f"# {title}\n\nRun {stamp} on {machine_facts()}.\n\nCommand: `{command}`\n\n{body}\n"
     path = RESULTS / f"{name}.md"
     path.write_text(text, encoding="utf-8")

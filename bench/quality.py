@@ -1,10 +1,16 @@
-"""Search quality on labelled sets, through the public search API, for keyword, vector and hybrid modes.
+"""Search quality on labelled sets, through the search service the API calls, for keyword, vector and
+hybrid modes.
 
 A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
 development set (bench/data/dev) and every set under ../shared/eval/. Prints and writes
-bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2).
+bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2), ranked with
+the app's RankingSettings (search/ranking.py).
 
-    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch]
+--sweep measures instead what each ranking setting is worth: every RankingSettings value in SWEEP is
+varied alone around the app's settings, on the development set, and bench/results/ranking.md gets
+hybrid and keyword quality for each.
+
+    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch] [--sweep]
 """
 from __future__ import annotations
 
@@ -14,16 +20,33 @@ import math
 import os
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
+
+from flask import Flask
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from bench.common import table, write_report
 from indexer.worker import Worker
 from marketplace import migrations
-from marketplace.services import catalog
+from marketplace.services import catalog, discovery
+from search.factory import create_backend
+from search.ranking import RankingSettings
+from search.service import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("keyword", "vector", "hybrid")
+# RankingSettings field -> the values tried besides the app's own (--sweep).
+SWEEP = {
+    "rrf_k": (5, 20, 60),
+    "vector_weight": (0.0, 0.02, 0.1, 0.3, 1.0),
+    "fusion_depth": (20, 100),
+    "min_similarity": (0.0, 0.1, 0.3),
+    "completeness_floor": (0.5, 1.0),
+    "title_weight": (1.0, 2.0, 5.0),
+    "enough_matches": (5, 10, 50),
+}
 
 
 def default_sets() -> list[Path]:
@@ -68,40 +91,84 @@ def load_set(path: Path, backend: str, workdir: Path):
     return app
 
 
-def evaluate(app, queries: list[dict]) -> dict[str, dict[str, float]]:
-    client = app.test_client()
-    scores = {mode: {"ndcg@10": 0.0, "recall@50": 0.0, "mrr": 0.0} for mode in MODES}
-    for query in queries:
-        filters = query.get("filters") or {}
-        for mode in MODES:
-            reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50, **filters})
-            ranked = [hit["ref"] for hit in reply.get_json()["results"]]
-            scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
-            scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
-            scores[mode]["mrr"] += reciprocal_rank(ranked, query["relevant"])
+def evaluate(app: Flask, searcher: Searcher, queries: list[dict],
+             modes: tuple[str, ...] = MODES) -> dict[str, dict[str, float]]:
+    """Mean scores per mode, each query searched as `GET /api/v1/search` would search it."""
+    scores = {mode: {"ndcg@10": 0.0, "recall@50": 0.0, "mrr": 0.0} for mode in modes}
+    with app.extensions["database"].new_session() as session:
+        for query in queries:
+            for mode in modes:
+                args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **(query.get("filters") or {})})
+                page = discovery.search_summaries(session, searcher, discovery.parse_params(args))
+                ranked = [result.posting.ref for result in page.results]
+                scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
+                scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
+                scores[mode]["mrr"] += reciprocal_rank(ranked, query["relevant"])
     return {mode: {k: v / len(queries) for k, v in values.items()} for mode, values in scores.items()}
+
+
+def sweep(app: Flask, queries: list[dict]) -> list[list[object]]:
+    """One row per setting and value: hybrid nDCG@10, recall@50 and MRR, and keyword nDCG@10."""
+    gateway = app.extensions["search"]
+    base, embedder = gateway.searcher.ranking, gateway.searcher.embedder
+    rows = []
+    for name, values in SWEEP.items():
+        default = getattr(base, name)
+        for value in sorted({default, *values}):
+            ranking = replace(base, **{name: value})
+            backend = create_backend(gateway.settings, ranking)
+            scores = evaluate(app, Searcher(backend, embedder, ranking), queries, modes=("hybrid", "keyword"))
+            backend.close()
+            hybrid = scores["hybrid"]
+            rows.append([name, f"**{value}** (app)" if value == default else value, f"{hybrid['ndcg@10']:.3f}",
+                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{scores['keyword']['ndcg@10']:.3f}"])
+            print(rows[-1], flush=True)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="sets", type=Path, action="append")
     parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
+    parser.add_argument("--sweep", action="store_true", help="vary each ranking setting on the development set")
     args = parser.parse_args()
+    if args.sweep:
+        run_sweep(args.backend)
+        return
     rows = []
     for path in args.sets or default_sets():
-        queries = [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        queries = read_queries(path)
         with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
             app = load_set(path, args.backend, Path(tmp))
-            results = evaluate(app, queries)
+            results = evaluate(app, app.extensions["search"].searcher, queries)
             app.extensions["search"].searcher.backend.clear()
             app.extensions["database"].dispose()
         for mode in MODES:
             r = results[mode]
             rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
             print(rows[-1], flush=True)
-    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32).\n\n"
+    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32); {RankingSettings()}.\n\n"
             + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))
     print(write_report("quality", "Search quality", body))
+
+
+def read_queries(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+def run_sweep(backend: str) -> None:
+    path = default_sets()[0]
+    queries = read_queries(path)
+    with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+        app = load_set(path, backend, Path(tmp))
+        rows = sweep(app, queries)
+        app.extensions["search"].searcher.backend.clear()
+        app.extensions["database"].dispose()
+    body = (f"Each RankingSettings value varied alone, the others as the app has them (search/ranking.py). "
+            f"Set {path.name} ({len(queries)} queries); backend {backend}; model all-MiniLM-L6-v2 (fp32). "
+            "nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and nDCG@10 of keyword search.\n\n"
+            + table(["setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10"], rows))
+    print(write_report("ranking", "What each ranking setting is worth", body, module="quality"))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +35,12 @@ from marketplace.models import Posting
 from marketplace.services import catalog
 from search import analysis
 from search.backend import BackendQuery, Upsert
-from search.embedded import ANN_MIN_ROWS
 from search.factory import create_backend, create_embedder
-from search.service import FUSION_DEPTH
+from search.ranking import RankingSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).parent / ".cache"
+RANKING = RankingSettings()  # what the app ranks with
 QUERIES = [
     "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
     "X射线衍射 晶型", "XRD phase identification", "核磁共振 结构解析", "NMR 1H 13C", "ICP-MS 重金属 大米",
@@ -105,7 +106,7 @@ def app_environment(database_url: str, settings: dict) -> dict:
 
 def load_backend(settings: dict, documents, vectors) -> float:
     """Load the index the way a deployment fills a new one: a rebuild (bulk load, then merge)."""
-    backend = create_backend(settings)
+    backend = create_backend(settings, RANKING)
     backend.clear()
     started = time.perf_counter()
     backend.rebuild(Upsert(d, v) for d, v in zip(documents, vectors))
@@ -208,14 +209,14 @@ def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds
 def vector_leg(settings: dict, size: int) -> list[str]:
     """The embedded backend's vector leg alone, exact scan against the approximate index: median ms
     per query (one thread) and the approximate index's recall of the exact neighbours, at the depth the
-    searcher fuses (FUSION_DEPTH)."""
+    searcher fuses (RankingSettings.fusion_depth)."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
-    exact = create_backend({**settings, "ann_min_rows": 10**9})
-    approximate = create_backend(settings)
+    exact = create_backend(settings, replace(RANKING, ann_min_rows=10**9))
+    approximate = create_backend(settings, RANKING)
     timings: dict[str, list[float]] = {"exact": [], "approximate": []}
     recalls = []
     for text in QUERIES:
@@ -223,7 +224,7 @@ def vector_leg(settings: dict, size: int) -> list[str]:
         found = {}
         for name, backend in (("exact", exact), ("approximate", approximate)):
             query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
-                                 vector_depth=FUSION_DEPTH)
+                                 vector_depth=RANKING.fusion_depth)
             backend.search(query)  # the first search loads the index (and trains the approximate one)
             started = time.perf_counter()
             found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
@@ -232,8 +233,8 @@ def vector_leg(settings: dict, size: int) -> list[str]:
     exact.close()
     approximate.close()
     torch.set_num_threads(threads)
-    if size < ANN_MIN_ROWS:
-        return [f"{median(timings['exact']):.1f}", f"not built below {ANN_MIN_ROWS:,} listings", ""]
+    if size < RANKING.ann_min_rows:
+        return [f"{median(timings['exact']):.1f}", f"not built below {RANKING.ann_min_rows:,} listings", ""]
     return [f"{median(timings['exact']):.1f}", f"{median(timings['approximate']):.1f}", f"{np.mean(recalls):.3f}"]
 
 
@@ -266,7 +267,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                     process.terminate()
                     process.wait(10)
                 if "opensearch" in backends:
-                    create_backend(backend_settings("opensearch", directory, f"bench-{size}")).clear()
+                    create_backend(backend_settings("opensearch", directory, f"bench-{size}"), RANKING).clear()
     body = (
         f"Query embedding (all-MiniLM-L6-v2, fp32, uncached, median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
@@ -279,8 +280,8 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
           "come from the cache; the cold column pays the embedding once per query. The backends' servers run "
           "side by side and their rounds take turns. Timings on a shared 2-core machine are noisy: compare "
           "ratios.\n\n"
-        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {FUSION_DEPTH}, one thread, ms)\n\n"
-        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{FUSION_DEPTH} of the approximate"],
+        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {RANKING.fusion_depth}, one thread, ms)\n\n"
+        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{RANKING.fusion_depth} of the approximate"],
                 vector_rows))
     return body
 

@@ -6,6 +6,7 @@ import threading
 from typing import Any, Mapping
 
 from search.factory import create_backend, create_embedder
+from search.ranking import RankingSettings
 from search.service import Searcher
 
 
@@ -41,8 +42,9 @@ class SearchGateway:
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                backend = create_backend(self.settings)
-                self._searcher = Searcher(backend, create_embedder(self.settings))
+                ranking = RankingSettings()
+                backend = create_backend(self.settings, ranking)
+                self._searcher = Searcher(backend, create_embedder(self.settings), ranking)
             return self._searcher
 
     def preload(self) -> None:

@@ -21,20 +21,19 @@ import math
 import faiss
 import numpy as np
 
-CELLS_PER_SQRT_ROW = 2  # 632 cells at 100k listings
+from search.ranking import RankingSettings
+
 TRAINING_ROWS_PER_CELL = 40  # the sample k-means learns from (faiss warns below 39)
-# A query scans this share of the cells, and more when the filter keeps fewer listings, so that about as
-# many filtered vectors are scored as an unfiltered search would score.
-PROBED_SHARE = 0.08
-MIN_PROBES = 32
 
 
 class VectorCells:
-    def __init__(self, rows: np.ndarray, vectors: np.ndarray) -> None:
-        """`rows` are the ids searches return (int64); `vectors` float32, L2-normalised, one per row."""
+    def __init__(self, rows: np.ndarray, vectors: np.ndarray, ranking: RankingSettings) -> None:
+        """`rows` are the ids searches return (int64); `vectors` float32, L2-normalised, one per row.
+        The number of cells and of cells probed come from `ranking`."""
         count, dimension = vectors.shape
         self.trained_rows = count
-        self.cells = max(1, min(count, int(CELLS_PER_SQRT_ROW * math.sqrt(count))))
+        self.cells = max(1, min(count, int(ranking.ann_cells_per_sqrt_row * math.sqrt(count))))
+        self.probed_share, self.min_probes = ranking.ann_probed_share, ranking.ann_min_probes
         self._quantizer = faiss.IndexFlatIP(dimension)  # the index refers to it without owning it
         self._index = faiss.IndexIVFScalarQuantizer(self._quantizer, dimension, self.cells,
                                                     faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
@@ -52,7 +51,7 @@ class VectorCells:
     def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `depth` rows where `mask` is true, nearest first, with their cosines. `kept_share` is
         the share of the listings the mask keeps."""
-        probes = min(self.cells, math.ceil(max(MIN_PROBES, PROBED_SHARE * self.cells) / max(kept_share, 1e-9)))
+        probes = min(self.cells, math.ceil(max(self.min_probes, self.probed_share * self.cells) / max(kept_share, 1e-9)))
         bitmap = np.packbits(mask, bitorder="little")  # bit i of the bitmap is row i
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
         scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth,

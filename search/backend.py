@@ -16,12 +16,6 @@ from search.analysis import AnalysedQuery, QueryGroup
 from search.documents import SearchDocument
 
 Leg = Literal["keyword", "vector"]
-TITLE_WEIGHT = 3.0  # BM25 weight of a match in the title against one in the body, in both backends
-# The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it relaxes.
-ENOUGH_MATCHES = 20
-# A word is too common to OR in when it is in more than half of the listings and in this many: below
-# that, scoring its matches is cheap and dropping it would lose the only word a small catalogue shares.
-COMMON_WORD_MATCHES = 1000
 # Facet name -> what is counted: region counts provinces and category counts top-level categories,
 # the levels a person narrows by first.
 FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
@@ -103,18 +97,20 @@ class KeywordStage:
     operator: Literal["AND", "OR"]
 
 
-def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], listings: int) -> list[KeywordStage]:
+def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], listings: int,
+                   common_word_matches: int) -> list[KeywordStage]:
     """What the keyword leg tries, in order, after the AND of all groups found too few listings.
 
     First the AND of the groups some listing has: a word no listing has narrows nothing. Then the OR of
-    those groups, leaving out the ones in more than half of a large catalogue's listings: BM25 gives
-    such a word almost no weight, so alone it would only add thousands of weak matches (and scoring them
-    is what makes an OR slow in OpenSearch). `frequencies` are the groups' document counts (unfiltered).
+    those groups, leaving out the ones in more than half of a large catalogue's listings and in at least
+    `common_word_matches` (RankingSettings): BM25 gives such a word almost no weight, so alone it would
+    only add thousands of weak matches (and scoring them is what makes an OR slow in OpenSearch).
+    `frequencies` are the groups' document counts (unfiltered).
     """
     if len(groups) < 2:
         return []
     present = tuple(g for g, n in zip(groups, frequencies) if n)
-    common = max(listings / 2, COMMON_WORD_MATCHES)
+    common = max(listings / 2, common_word_matches)
     informative = tuple(g for g, n in zip(groups, frequencies) if 0 < n <= common) or present
     stages = [KeywordStage(present, "AND")] if 1 < len(present) < len(groups) else []
     if informative:

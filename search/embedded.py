@@ -34,7 +34,6 @@ from search import analysis
 from search.analysis import QueryGroup
 from search.ann import VectorCells
 from search.backend import (
-    ENOUGH_MATCHES,
     FACET_SIZE,
     UNKNOWN_ANALYSIS,
     BackendQuery,
@@ -51,6 +50,7 @@ from search.backend import (
 )
 from search.documents import matches_prefix
 from search.inverted import InvertedIndex, Scorer, count_terms, encode
+from search.ranking import RankingSettings
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,11 +74,6 @@ CREATE INDEX docs_generation ON docs (generation);
 # Bumped when SCHEMA changes: an index file in another format is rebuilt by `indexer verify --repair`.
 # 2: in-memory postings replaced SQLite FTS5.
 FORMAT = "2"
-# Vector search: exact when the filter keeps at most EXACT_MAX_ROWS (well under a millisecond),
-# otherwise the IVF index, built once the index has ANN_MIN_ROWS live listings. Measured through the
-# whole vector leg at 10k listings: exact 2.2 ms, IVF 0.8 ms.
-EXACT_MAX_ROWS = 2_000
-ANN_MIN_ROWS = 5_000
 MASKS_KEPT = 64
 REBUILD_BATCH = 500
 OPEN_ATTEMPTS = 3
@@ -165,8 +160,9 @@ def _top_level(path: str) -> str:
 class _Columns:
     """Postings, filter, facet and vector columns of one database file, as numpy arrays indexed by docs.id."""
 
-    def __init__(self, file_id: str) -> None:
+    def __init__(self, file_id: str, ranking: RankingSettings) -> None:
         self.file_id = file_id
+        self.ranking = ranking
         self.generation = -1
         self.last_term_id = 0
         self.capacity = 0
@@ -179,7 +175,7 @@ class _Columns:
         self.price_high = np.zeros(0, dtype=np.float64)
         self.kind, self.origin, self.region, self.category = _Coded(), _Coded(), _Coded(), _Coded()
         self.certifications, self.service_modes = _Flags(), _Flags()
-        self.keywords = InvertedIndex()
+        self.keywords = InvertedIndex(ranking.title_weight)
         self._masks: dict[SearchFilters, np.ndarray] = {}
         self.matrix = None  # torch float16 (capacity, dimension), created with the first vector
         self.cells: VectorCells | None = None  # the approximate index, once there are enough rows
@@ -241,17 +237,17 @@ class _Columns:
             if self.cells is not None:
                 self.cells.replace(index, index[with_vector], block)
 
-    def index_vectors(self, min_rows: int) -> None:
-        """Build the approximate index once there are `min_rows` live listings, and train it again
+    def index_vectors(self) -> None:
+        """Build the approximate index once there are ann_min_rows live listings, and train it again
         whenever their number has doubled since."""
         live = int(np.count_nonzero(self.live))
-        if self.matrix is None or live < max(min_rows, 1):
+        if self.matrix is None or live < max(self.ranking.ann_min_rows, 1):
             return
         if self.cells is None or live >= 2 * self.cells.trained_rows:
             import torch
 
             rows = np.flatnonzero(self.live)
-            self.cells = VectorCells(rows, self.matrix[torch.from_numpy(rows)].float().numpy())
+            self.cells = VectorCells(rows, self.matrix[torch.from_numpy(rows)].float().numpy(), self.ranking)
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         """Live rows that pass the filters (read-only). Remembered until the next change: most searches
@@ -327,11 +323,9 @@ def _exact_scores(matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, path: str | os.PathLike, ann_min_rows: int = ANN_MIN_ROWS,
-                 exact_max_rows: int = EXACT_MAX_ROWS) -> None:
+    def __init__(self, path: str | os.PathLike, ranking: RankingSettings) -> None:
         self.directory = Path(path)
-        self.ann_min_rows = ann_min_rows
-        self.exact_max_rows = exact_max_rows
+        self.ranking = ranking
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -519,7 +513,7 @@ class EmbeddedBackend:
         with self._columns_lock:
             columns = self._columns
             if columns is None or columns.file_id != meta["file_id"]:
-                columns = self._columns = _Columns(meta["file_id"])
+                columns = self._columns = _Columns(meta["file_id"], self.ranking)
             if generation > columns.generation:
                 terms = db.execute("SELECT id, term FROM terms WHERE id > ?", (columns.last_term_id,)).fetchall()
                 columns.keywords.add_terms(terms)
@@ -528,7 +522,7 @@ class EmbeddedBackend:
                                   (columns.generation,)).fetchall()
                 columns.apply(rows, int(meta.get("dimension", 0)))
                 columns.generation = generation
-                columns.index_vectors(self.ann_min_rows)
+                columns.index_vectors()
             return columns
 
     def _fresh_columns(self) -> _Columns:
@@ -543,22 +537,22 @@ class EmbeddedBackend:
         columns = self._fresh_columns()
         with self._columns_lock:
             mask = columns.mask(query.filters)
-            matches = self._keyword_stages(columns.keywords, mask, query.keywords.groups) if (
+            matches = self._keyword_stages(columns.keywords, mask, query.keywords.groups, self.ranking) if (
                 query.runs("keyword") and query.keywords) else []
             return self._answer(columns, mask, query, matches)
 
     @staticmethod
-    def _keyword_stages(keywords: InvertedIndex, mask: np.ndarray,
-                        groups: Sequence[QueryGroup]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _keyword_stages(keywords: InvertedIndex, mask: np.ndarray, groups: Sequence[QueryGroup],
+                        ranking: RankingSettings) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rows, BM25 scores) of each keyword stage run: the AND of all groups, then relaxed stages
-        until one finds ENOUGH_MATCHES filtered listings."""
+        until one finds enough_matches filtered listings."""
         scorer = Scorer(keywords)
         matches = [scorer.matches(groups, "AND")]
-        if np.count_nonzero(mask[matches[0][0]]) < ENOUGH_MATCHES and len(groups) > 1:
+        if np.count_nonzero(mask[matches[0][0]]) < ranking.enough_matches and len(groups) > 1:
             frequencies = [scorer.frequency(group) for group in groups]
-            for stage in relaxed_stages(groups, frequencies, keywords.listings):
+            for stage in relaxed_stages(groups, frequencies, keywords.listings, ranking.common_word_matches):
                 matches.append(scorer.matches(stage.groups, stage.operator))
-                if np.count_nonzero(mask[matches[-1][0]]) >= ENOUGH_MATCHES:
+                if np.count_nonzero(mask[matches[-1][0]]) >= ranking.enough_matches:
                     break
         return matches
 
@@ -594,7 +588,7 @@ class EmbeddedBackend:
         rows = np.flatnonzero(mask)
         if not len(rows):
             return {}
-        if columns.cells is not None and len(rows) > self.exact_max_rows:
+        if columns.cells is not None and len(rows) > self.ranking.exact_max_rows:
             rows, scores = columns.cells.search(query.vector, mask, len(rows) / max(np.count_nonzero(columns.live), 1),
                                                 query.vector_depth)
         else:

@@ -6,7 +6,7 @@ cruder score. Here one posting list is a slice of sorted arrays and a stage is a
 operations over them, so every match gets the full BM25 in well under a millisecond.
 
 The score is FTS5's bm25() with column weights, so rankings did not change with the engine: each
-query alternative is a phrase; its frequency in a listing is TITLE_WEIGHT times the title count plus
+query alternative is a phrase; its frequency in a listing is the title weight (RankingSettings) times the title count plus
 the body count; the length is the listing's token count; IDF is log((N - n + 0.5) / (n + 0.5)),
 at least 1e-6.
 
@@ -25,7 +25,6 @@ from typing import Sequence
 import numpy as np
 
 from search.analysis import QueryGroup
-from search.backend import TITLE_WEIGHT
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 POSTING = np.dtype([("term", "<u4"), ("title", "<u2"), ("body", "<u2")])
@@ -52,10 +51,10 @@ class _Segment:
         self.terms, self.rows, self.frequencies = terms[order], rows[order], frequencies[order]
 
     @classmethod
-    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None]) -> _Segment:
+    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None], title_weight: float) -> _Segment:
         counts = np.array([len(p or b"") // POSTING.itemsize for p in encoded], dtype=np.int64)
         postings = np.frombuffer(b"".join(p or b"" for p in encoded), dtype=POSTING)
-        frequencies = TITLE_WEIGHT * postings["title"].astype(np.float32) + postings["body"]
+        frequencies = title_weight * postings["title"].astype(np.float32) + postings["body"]
         return cls(postings["term"].copy(), np.repeat(rows, counts).astype(np.int32), frequencies)
 
     @classmethod
@@ -80,7 +79,8 @@ class _Segment:
 class InvertedIndex:
     """BM25 over the listings' postings; rows are the embedded index's docs.id, like its other columns."""
 
-    def __init__(self) -> None:
+    def __init__(self, title_weight: float) -> None:
+        self.title_weight = title_weight
         self.vocabulary: dict[str, int] = {}
         self.length = np.zeros(0, dtype=np.float32)  # tokens in title and body
         self.owner = np.zeros(0, dtype=np.int8)
@@ -103,7 +103,7 @@ class InvertedIndex:
         self.base_superseded |= bool(np.any(self.owner[rows] == BASE))
         self.owner[rows] = NOWHERE
         self.length[rows] = [n or 0 for n in lengths]
-        added = _Segment.decode(rows, encoded)
+        added = _Segment.decode(rows, encoded, self.title_weight)
         if not len(self.base) and not len(self.delta):
             self.base = added
             self.owner[added.rows] = BASE

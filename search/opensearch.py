@@ -30,9 +30,7 @@ from opensearchpy.exceptions import ConnectionTimeout, NotFoundError, TransportE
 
 from search import analysis
 from search.backend import (
-    ENOUGH_MATCHES,
     FACET_SIZE,
-    TITLE_WEIGHT,
     UNKNOWN_ANALYSIS,
     BackendQuery,
     BackendResult,
@@ -47,6 +45,7 @@ from search.backend import (
     WriteResult,
     relaxed_stages,
 )
+from search.ranking import RankingSettings
 
 REQUEST_TIMEOUT = 30
 MERGE_TIMEOUT = 3600
@@ -151,11 +150,11 @@ def _filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-def _group_clause(group: analysis.QueryGroup) -> dict[str, Any]:
+def _group_clause(group: analysis.QueryGroup, title_weight: float) -> dict[str, Any]:
     """Any alternative of the group, in the title (weighted like the embedded backend's BM25) or body.
     Each alternative is one term (see search.analysis), scored on its own, as in the embedded backend."""
     terms = " ".join(alternative.term for alternative in group.alternatives)
-    return {"bool": {"should": [{"match": {"title_terms": {"query": terms, "boost": TITLE_WEIGHT}}},
+    return {"bool": {"should": [{"match": {"title_terms": {"query": terms, "boost": title_weight}}},
                                 {"match": {"body_terms": {"query": terms}}}], "minimum_should_match": 1}}
 
 
@@ -165,8 +164,8 @@ def _aggregations(facets: Sequence[str]) -> dict[str, Any]:
 
 
 def _stage_search(stage: KeywordStage, filters: list[dict[str, Any]], common: dict[str, Any],
-                  depth: int) -> dict[str, Any]:
-    clauses = [_group_clause(g) for g in stage.groups]
+                  depth: int, title_weight: float) -> dict[str, Any]:
+    clauses = [_group_clause(g, title_weight) for g in stage.groups]
     match = {"must": clauses} if stage.operator == "AND" else {"should": clauses, "minimum_should_match": 1}
     return {**common, "size": depth, "query": {"bool": {**match, "filter": filters}}}
 
@@ -216,8 +215,9 @@ def _facets(response: dict[str, Any], facets: Sequence[str]) -> dict[str, list[t
 class OpenSearchBackend:
     name = "opensearch"
 
-    def __init__(self, url: str, prefix: str = "yiqi-listings", refresh: bool = True) -> None:
+    def __init__(self, url: str, ranking: RankingSettings, prefix: str = "yiqi-listings", refresh: bool = True) -> None:
         self.url = url
+        self.ranking = ranking
         self.alias = prefix
         # Refresh on write makes an acknowledged change searchable at once, as in the embedded backend.
         # Durability does not depend on it: OpenSearch fsyncs its translog before answering a bulk.
@@ -324,7 +324,8 @@ class OpenSearchBackend:
         groups = query.keywords.groups if query.runs("keyword") else ()
         searches: list[tuple[str, dict[str, Any]]] = []
         if groups:
-            searches.append(("stage", _stage_search(KeywordStage(groups, "AND"), filters, common, query.keyword_depth)))
+            searches.append(("stage", _stage_search(KeywordStage(groups, "AND"), filters, common, query.keyword_depth,
+                                                     self.ranking.title_weight)))
         elif query.runs("keyword"):
             searches.append(("browse", {**common, "size": query.keyword_depth, "query": {"bool": {"filter": filters}},
                                         "sort": [{"completeness": "desc"}, {"written_at": "desc"}, {"doc_id": "asc"}]}))
@@ -339,7 +340,7 @@ class OpenSearchBackend:
         if responses is None:
             return BackendResult()  # nothing written yet
         stages = [r for leg, r in responses if leg == "stage"]
-        if stages and _total(stages[0]) < ENOUGH_MATCHES and len(groups) > 1:
+        if stages and _total(stages[0]) < self.ranking.enough_matches and len(groups) > 1:
             stages += self._relaxed(groups, filters, common, query.keyword_depth)
         return _result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
 
@@ -352,17 +353,17 @@ class OpenSearchBackend:
         # live listings visited all of them (10 against 1 ms at 100k listings for five groups).
         live = {"term": {"live": True}}
         counts = self._msearch([("count", {"size": 0, "track_total_hits": True, "query": query})
-                                for query in [live, *({"bool": {"must": [_group_clause(g)], "filter": [live]}}
+                                for query in [live, *({"bool": {"must": [_group_clause(g, self.ranking.title_weight)], "filter": [live]}}
                                                       for g in groups)]])
         if not counts:
             return []  # the index was dropped since the first search
         listings, *frequencies = (_total(response) for _, response in counts)
-        stages = [("stage", _stage_search(stage, filters, common, depth))
-                  for stage in relaxed_stages(groups, frequencies, listings)]
+        stages = [("stage", _stage_search(stage, filters, common, depth, self.ranking.title_weight))
+                  for stage in relaxed_stages(groups, frequencies, listings, self.ranking.common_word_matches)]
         responses = []
         for _, response in self._msearch(stages) or ():
             responses.append(response)
-            if _total(response) >= ENOUGH_MATCHES:
+            if _total(response) >= self.ranking.enough_matches:
                 break
         return responses
 

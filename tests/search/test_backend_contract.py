@@ -96,8 +96,8 @@ def test_browsing_without_text_lists_the_filtered_listings_most_complete_first(b
     assert dict(response.facets["kind"]) == {"instrument": 3, "transfer": 1, "need": 1}
 
 
-def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, catalogue):
-    narrow = Searcher(backend, embedder, depth=2)
+def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, ranking, catalogue):
+    narrow = Searcher(backend, embedder, replace(ranking, fusion_depth=2))
     response = narrow.search(SearchRequest("液相色谱", mode="keyword", limit=2))
     assert response.total == 5 and len(response.hits) == 2
     facets = response.facets

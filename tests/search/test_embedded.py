@@ -16,6 +16,7 @@ from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, D
 from search.documents import SearchDocument
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
+from search.ranking import RankingSettings
 from tests.search.listings import ALL, HPLC_LISTINGS, NMR, SEM, renamed, upserts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,14 +34,14 @@ def index_dir(tmp_path):
 
 @pytest.fixture
 def writer(index_dir):
-    backend = EmbeddedBackend(index_dir)
+    backend = EmbeddedBackend(index_dir, RankingSettings())
     backend.write(upserts(HashingEmbedder(), ALL))
     yield backend
     backend.close()
 
 
 def test_a_second_instance_sees_what_the_first_one_writes_and_deletes(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS
     writer.write([Delete("xss", 2)])
     writer.write(upserts(HashingEmbedder(), [replace(NMR, title="液相色谱 NMR")], version=2))
@@ -49,7 +50,7 @@ def test_a_second_instance_sees_what_the_first_one_writes_and_deletes(index_dir,
 
 
 def test_a_reader_follows_a_rebuild_made_by_another_instance(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS
     writer.rebuild(upserts(HashingEmbedder(), [SEM], version=2))
     assert keyword_refs(reader, "液相色谱") == set()
@@ -63,8 +64,9 @@ def test_writes_from_another_process_reach_this_process(index_dir, writer):
     script = (
         "from search.embedded import EmbeddedBackend\n"
         "from search.embeddings import HashingEmbedder\n"
+        "from search.ranking import RankingSettings\n"
         "from tests.search.listings import SEM, renamed, upserts\n"
-        f"backend = EmbeddedBackend({str(index_dir)!r})\n"
+        f"backend = EmbeddedBackend({str(index_dir)!r}, RankingSettings())\n"
         "results = backend.write(upserts(HashingEmbedder(), [renamed(SEM, 'sem-2', title='扫描电镜 2')]))\n"
         "assert [r.status for r in results] == ['ok'], results\n")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
@@ -122,8 +124,8 @@ def _vector_refs(backend, vector, depth=50, **filters):
 
 def test_the_approximate_index_finds_what_the_exact_scan_finds(tmp_path):
     docs, vectors = _clustered_upserts(4000)
-    exact = EmbeddedBackend(tmp_path / "index", ann_min_rows=10**9)  # never builds it
-    approximate = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    exact = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=10**9))  # never builds it
+    approximate = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=1000, exact_max_rows=0))
     exact.write(docs)
     queries = vectors[:30] + np.random.default_rng(1).normal(scale=0.05, size=(30, vectors.shape[1]))
     recall = np.mean([len(set(_vector_refs(exact, q)) & set(_vector_refs(approximate, q))) / 50 for q in queries])
@@ -134,7 +136,7 @@ def test_the_approximate_index_finds_what_the_exact_scan_finds(tmp_path):
 
 def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
     docs, vectors = _clustered_upserts(3000)
-    backend = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    backend = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=1000, exact_max_rows=0))
     backend.write(docs)
     assert _vector_refs(backend, vectors[5], depth=1) == ["r5"]
     for version in (2, 3):  # an edit replaces the vector: no second copy takes a place in the results
@@ -150,7 +152,7 @@ def test_an_index_in_an_older_format_is_refused_with_the_fix_and_a_rebuild_repla
     live = index_dir / (index_dir / "CURRENT").read_text()
     with sqlite3.connect(live) as db:  # what an index written before format 2 (SQLite FTS5) looks like
         db.execute("DELETE FROM meta WHERE key = 'format'")
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert reader.analysed_with() == UNKNOWN_ANALYSIS  # so `indexer verify` reports it and --repair rebuilds
     with pytest.raises(BackendUnavailable, match="indexer verify --repair"):
         keyword_refs(reader, "液相色谱")
@@ -164,7 +166,7 @@ def _search_in_forked_child(reader, loaded, results):
 
 
 def test_columns_warmed_before_a_fork_serve_the_child_which_still_follows_later_writes(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     reader.warm()
     reader.close()  # what SearchGateway.preload does: no connection crosses the fork
     loaded = reader._columns
