@@ -3,7 +3,7 @@ tokens made here.
 
 Why neither engine analyses text itself: Chinese needs jieba with our domain dictionary, which
 OpenSearch does not ship. So documents are indexed as pre-analysed token strings (`index_text`), which
-the embedded engine (search.inverted) and an OpenSearch whitespace analyzer split on spaces only.
+the embedded engine (search.embedded.inverted) and an OpenSearch whitespace analyzer split on spaces only.
 
 Why synonyms are expanded at query time, client-side, for both backends (and not by an index-time
 concept token or an OpenSearch synonym_graph filter): both backends get the very same expansion from

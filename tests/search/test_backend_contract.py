@@ -254,10 +254,15 @@ def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, ca
     assert backend.analysed_with() == "edited-dictionaries"
 
 
-def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, embedder, catalogue,
-                                                                                monkeypatch):
+# Where each backend keeps the format of the indexes it writes and reads.
+FORMAT_MODULES = {"embedded": "search.embedded.store", "embedded-ann": "search.embedded.store",
+                  "opensearch": "search.opensearch"}
+
+
+def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, backend_kind, embedder,
+                                                                                catalogue, monkeypatch):
     """What `indexer verify` sees after an upgrade changed the index layout: it asks for a rebuild."""
-    monkeypatch.setattr(sys.modules[type(backend).__module__], "FORMAT", "a later format")
+    monkeypatch.setattr(sys.modules[FORMAT_MODULES[backend_kind]], "FORMAT", "a later format")
     assert backend.analysed_with() == UNKNOWN_ANALYSIS
     backend.rebuild(upserts(embedder, ALL, version=2))
     assert backend.analysed_with() == analysis.fingerprint()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from search.analysis import Alternative, QueryGroup
-from search.inverted import InvertedIndex, Scorer, count_terms, encode
+from search.embedded.inverted import InvertedIndex, Scorer, count_terms, encode
 from search.ranking import RankingSettings
 
 TITLE_WEIGHT = RankingSettings().title_weight
