@@ -256,7 +256,7 @@ def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, ca
 
 # Where each backend keeps the format of the indexes it writes and reads.
 FORMAT_MODULES = {"embedded": "search.embedded.store", "embedded-ann": "search.embedded.store",
-                  "opensearch": "search.opensearch"}
+                  "opensearch": "search.opensearch.mapping"}
 
 
 def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, backend_kind, embedder,
