@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any, Mapping
 
 from flask import Flask
 
+from indexer.change_tracking import install_change_tracking
 from indexer.cli import indexer_cli
+from indexer.status import current_sync_status
 from marketplace.cli import register_commands
 from marketplace.config import default_settings, settings_from_environment
 from marketplace.db import Database
 from marketplace.search_gateway import SearchGateway
-from marketplace.services.change_tracking import install_change_tracking
 from marketplace.web import init_web
 
 
@@ -24,9 +26,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    install_change_tracking()
     database = Database(app.config["DATABASE_URL"])
+    install_change_tracking(database.sessionmaker)
     app.extensions["database"] = database
+    # The admin page shows the outbox's state without marketplace importing the indexer.
+    app.extensions["sync_status"] = partial(current_sync_status, database.new_session)
     app.teardown_appcontext(lambda _exc: database.sessions.remove())
     app.extensions["search"] = SearchGateway(app.config)
 

@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from app import create_app
 from bench.common import listings, percentile, table, write_report
+from indexer.models import SearchChange
 from indexer.worker import Worker
 from marketplace import migrations
-from marketplace.models import SearchChange
 from marketplace.services import catalog, postings
 from marketplace.services.accounts import register
 

@@ -10,9 +10,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from indexer import maintenance, outbox
+from indexer.status import sync_status
 from indexer.worker import Worker
 from marketplace.services import alerts
-from marketplace.services.search_sync import sync_status
 
 indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
 

@@ -32,6 +32,11 @@ def _price_range(record: Mapping[str, Any]) -> tuple[float | None, float | None]
     return (min(prices), max(prices)) if prices else (None, None)
 
 
+# What a search document shows of the posting's organisation (in its body, from record["owner"]): a
+# change of these re-queues the organisation's postings (indexer.change_tracking), of others not.
+INDEXED_OWNER_FIELDS = ("name",)
+
+
 def _body(record: Mapping[str, Any]) -> str:
     owner = record.get("owner") or {}
     parts = [

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from indexer import outbox
 from indexer.documents import batched_upserts
-from marketplace.models import Posting, SearchChange
+from indexer.models import SearchChange
+from marketplace.models import Posting
 from marketplace.search_gateway import document_id, posting_id
 from search import analysis
 from search.backend import SearchBackend

@@ -14,8 +14,8 @@ from typing import Sequence
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from indexer.models import DeadLetter, SearchChange
 from marketplace.clock import utcnow
-from marketplace.models import DeadLetter, SearchChange
 
 LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8

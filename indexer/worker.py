@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from indexer import outbox
 from indexer.documents import upserts
-from marketplace.models import Posting, SearchChange
+from indexer.models import SearchChange
+from marketplace.models import Posting
 from marketplace.search_gateway import document_id, posting_id
 from search.backend import Delete, SearchBackend
 from search.embeddings import Embedder

@@ -4,7 +4,6 @@ from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
-from marketplace.models.outbox import DeadLetter, SearchChange
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.models.postings import (
     LISTING_KINDS,
@@ -32,14 +31,12 @@ __all__ = [
     "SavedSearch",
     "LISTING_KINDS",
     "POSTING_KINDS",
-    "DeadLetter",
     "DomesticProduct",
     "NeedStatus",
     "Organisation",
     "OrganisationKind",
     "Posting",
     "Role",
-    "SearchChange",
     "SharedInstrument",
     "SubsidyPolicy",
     "TechnologyTransfer",

@@ -2,8 +2,6 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from marketplace.services.errors import Forbidden
-from marketplace.services.search_sync import sync_status
-from marketplace.web.context import db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -17,7 +15,7 @@ def _platform_admins_only():
 
 @bp.get("/indexer")
 def indexer_status():
-    status = sync_status(db_session())
+    status = current_app.extensions["sync_status"]()
     try:
         indexed = current_app.extensions["search"].searcher.backend.count()
     except Exception as error:  # the page must still show the outbox when the backend is down

@@ -17,10 +17,10 @@ from sqlalchemy import update
 
 from app import create_app
 from indexer import maintenance
+from indexer.models import SearchChange
+from indexer.status import sync_status
 from indexer.worker import Worker
-from marketplace.models import SearchChange
 from marketplace.services import postings
-from marketplace.services.search_sync import sync_status
 from tests.conftest import fresh_database
 from tests.factories import instrument_record, register
 

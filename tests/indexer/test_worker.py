@@ -6,9 +6,10 @@ from sqlalchemy import func, select, update
 
 from indexer import maintenance, outbox
 from indexer.worker import Worker
-from marketplace.models import DeadLetter, Posting, SearchChange
+from indexer.models import DeadLetter, SearchChange
+from indexer.status import sync_status
+from marketplace.models import Posting
 from marketplace.services import postings
-from marketplace.services.search_sync import sync_status
 from search import analysis
 from tests.factories import instrument_record, need_record, register
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from indexer.models import DeadLetter, SearchChange
 from marketplace.clock import utcnow
-from marketplace.models import DeadLetter, SearchChange
 
 THROUGHPUT_WINDOW = timedelta(minutes=5)
 
@@ -34,3 +35,9 @@ def sync_status(session: Session, now: datetime | None = None) -> SyncStatus:
     dead = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
     age = (now - oldest).total_seconds() if oldest else None
     return SyncStatus(pending=pending, oldest_pending_age_s=age, done_last_window=done, dead_letters=dead)
+
+
+def current_sync_status(session_factory: Callable[[], Session]) -> SyncStatus:
+    """sync_status in a session of its own (app.py gives the admin page this)."""
+    with session_factory() as session:
+        return sync_status(session)
