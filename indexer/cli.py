@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from indexer import maintenance, outbox
+from indexer.locks import ReindexRunning
 from indexer.status import sync_status
 from indexer.worker import Worker
 from marketplace.services import alerts
@@ -61,7 +62,10 @@ def reindex(batch_size: int) -> None:
     """Rebuild the whole index aside and swap it in with no downtime."""
     database, backend, embedder = _parts()
     started = time.monotonic()
-    count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+    try:
+        count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+    except ReindexRunning as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"rebuilt index with {count} postings in {time.monotonic() - started:.1f}s")
 
 
@@ -80,7 +84,10 @@ def verify(repair: bool) -> None:
         if not repair:
             raise SystemExit(1)
         if drift.dictionaries:  # every document's terms are stale: rebuild rather than patch
-            done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
+            try:
+                done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
+            except ReindexRunning as error:
+                raise click.ClickException(str(error)) from None
         else:
             done = f"repaired {maintenance.repair(session, drift)} differences"
     Worker(database.new_session, backend, embedder).run(until_idle=True, poll_interval=0.2)

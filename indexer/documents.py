@@ -1,8 +1,12 @@
 """From postings to search documents and index operations: the one place that knows both a catalogue
-record's fields (marketplace) and what a search document holds (search)."""
+record's fields (marketplace) and what a search document holds (search).
+
+Documents are built from rows inside a database transaction (`documents`); embedding them, the slow
+part, happens after it ended (`with_vectors`), so that no transaction stays open while the model runs.
+"""
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from marketplace.models import Posting
 from marketplace.search_gateway import document_id
@@ -78,20 +82,14 @@ def posting_document(posting: Posting) -> SearchDocument:
     return build_document(document_id(posting.id), posting.version, record)
 
 
-def upserts(postings: Sequence[Posting], embedder: Embedder) -> list[Upsert]:
-    """Documents with their vectors, embedded in one batch."""
-    documents = [posting_document(p) for p in postings]
+def documents(postings: Sequence[Posting]) -> list[SearchDocument]:
+    """The postings' documents: call inside the transaction that loaded them."""
+    return [posting_document(p) for p in postings]
+
+
+def with_vectors(documents: Sequence[SearchDocument], embedder: Embedder) -> list[Upsert]:
+    """The documents with their vectors, embedded in one batch: call outside any transaction."""
     if not documents:
         return []
     vectors = embedder.embed([d.embedding_text() for d in documents])
     return [Upsert(document, vector) for document, vector in zip(documents, vectors)]
-
-
-def batched_upserts(postings: Iterable[Posting], embedder: Embedder, batch_size: int) -> Iterator[Upsert]:
-    batch: list[Posting] = []
-    for posting in postings:
-        batch.append(posting)
-        if len(batch) >= batch_size:
-            yield from upserts(batch, embedder)
-            batch = []
-    yield from upserts(batch, embedder)

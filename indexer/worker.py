@@ -1,4 +1,10 @@
-"""The indexing worker: drains the outbox into the search backend."""
+"""The indexing worker: drains the outbox into the search backend.
+
+Each batch is three short transactions (claim; read the postings and build their documents; mark
+done), with the embedding and the backend write between them, outside any transaction: embedding a
+batch takes far longer than reading it, and an open transaction would hold a PostgreSQL snapshot or
+pin SQLite's WAL all that time.
+"""
 from __future__ import annotations
 
 import logging
@@ -13,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer import outbox
-from indexer.documents import upserts
+from indexer.documents import documents, with_vectors
 from indexer.models import SearchChange
 from marketplace.models import Posting
 from marketplace.search_gateway import document_id, posting_id
-from search.backend import Delete, SearchBackend
+from search.backend import Delete, SearchBackend, WriteOp
 from search.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -84,7 +90,8 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            ops = upserts(postings, self.embedder)
+            built = documents(postings)
+        ops: list[WriteOp] = list(with_vectors(built, self.embedder))
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
