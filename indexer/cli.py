@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import time
 from datetime import timedelta
+from typing import Callable
 
 import click
 from flask import current_app
@@ -13,18 +14,22 @@ from indexer import maintenance, outbox
 from indexer.locks import ReindexRunning
 from indexer.status import sync_status
 from indexer.worker import Worker
+from marketplace.db import Database
 from marketplace.services import alerts
+from search.backend import SearchBackend
+from search.embeddings import Embedder
+from search.service import Searcher
 
 indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
 
 
-def _parts():
+def _parts() -> tuple[Database, SearchBackend, Embedder]:
     database = current_app.extensions["database"]
     searcher = current_app.extensions["search"].searcher
     return database, searcher.backend, searcher.embedder
 
 
-def _alerts(database, searcher):
+def _alerts(database: Database, searcher: Searcher) -> Callable[[list[int]], None]:
     def announce(created: list[int]) -> None:
         with database.new_session() as session:
             alerts.announce_new_listings(session, searcher, created, sync_status(session).pending)

@@ -31,7 +31,7 @@ def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embe
     make the replay idempotent, and a posting paged after it changed is simply written twice.
     """
     with session_factory() as session:
-        engine = session.get_bind()
+        engine = session.get_bind().engine
     with reindex_lock(engine):
         with session_factory() as session, session.begin():
             replay_from = session.scalar(select(func.max(SearchChange.id))) or 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, Sequence, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from indexer.models import DeadLetter, SearchChange
@@ -115,7 +115,7 @@ def retry_dead_letters(session: Session) -> int:
     return len(letters)
 
 
-def enqueue(session: Session, rows: Sequence[dict]) -> None:
+def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add changes directly (repairs, replays); each dict has posting_id, kind, operation, version."""
     if rows:
         now = utcnow()
@@ -124,6 +124,8 @@ def enqueue(session: Session, rows: Sequence[dict]) -> None:
 
 
 def purge_done(session: Session) -> int:
+    """Delete changes done more than DONE_RETENTION ago (kept until then for `indexer status`'s
+    throughput and for inspection); returns how many."""
     with session.begin():
         result = session.execute(delete(SearchChange).where(SearchChange.done_at < utcnow() - DONE_RETENTION))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0

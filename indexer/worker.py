@@ -72,16 +72,17 @@ class Worker:
             created = [c.posting_id for c in latest.values()
                        if c.operation == "upsert" and c.version == 1 and c.posting_id not in failed_postings]
             if created and self.on_created:
-                self._announce(created)
+                self._announce(self.on_created, created)
             for posting_id, message in failed_postings.items():
                 failing = [c for c in changes if c.posting_id == posting_id]
                 outcome.dead += outbox.fail(session, self.name, failing, message)
                 outcome.retried += len(failing)
             return outcome
 
-    def _announce(self, created: list[int]) -> None:
+    @staticmethod
+    def _announce(on_created: Callable[[list[int]], None], created: list[int]) -> None:
         try:
-            self.on_created(created)
+            on_created(created)
         except Exception:  # alerts are a courtesy: they must never block or undo indexing
             log.exception("match alerts failed for postings %s", created)
 

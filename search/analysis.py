@@ -131,7 +131,7 @@ def _load_lexicon() -> _Lexicon:
                     tokenizer.add_word(run, freq=SYNONYM_WORD_FREQUENCY)
     groups: list[SynonymGroup] = []
     for members in member_lines:
-        alternatives = {}
+        alternatives: dict[tuple[str, ...], Alternative] = {}
         for member in members:
             phrase = tuple(_precise(member, tokenizer, stopwords))
             if phrase:
@@ -140,8 +140,8 @@ def _load_lexicon() -> _Lexicon:
             groups.append(SynonymGroup(tuple(alternatives.values())))
     phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for index, group in enumerate(groups):
-        for member in group.members:
-            phrases.setdefault(member.phrase[0], []).append((member.phrase, index))
+        for alternative in group.members:
+            phrases.setdefault(alternative.phrase[0], []).append((alternative.phrase, index))
     for entries in phrases.values():
         entries.sort(key=lambda entry: -len(entry[0]))
     return _Lexicon(tokenizer, stopwords, tuple(groups), phrases)
@@ -157,7 +157,7 @@ def fingerprint() -> str:
 
 
 def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
-    tokens = []
+    tokens: list[str] = []
     for match in RUN.finditer(normalise(text)):
         pieces = tokenizer.cut(match.group()) if match.lastgroup == "cjk" else (match.group(),)
         tokens.extend(p for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
@@ -203,11 +203,6 @@ def index_text(text: str) -> str:
 
 def stopwords() -> frozenset[str]:
     return _lexicon_once().stopwords
-
-
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """The usable synonym groups, each as its member surfaces (normalised)."""
-    return tuple(tuple(m.surface for m in group.members) for group in _lexicon_once().groups)
 
 
 @dataclass(frozen=True)

@@ -44,5 +44,7 @@ def _top(path: str | None) -> str | None:
 
 def matches_prefix(path: str | None, prefix: str) -> bool:
     """Region and category filters match whole path segments: "湖北省" matches "湖北省/武汉市", not "湖北省省"."""
+    if not path:
+        return False
     prefix = prefix.rstrip("/")
-    return bool(path) and (path == prefix or path.startswith(prefix + "/"))
+    return path == prefix or path.startswith(prefix + "/")

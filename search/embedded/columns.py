@@ -6,7 +6,7 @@ model anyway) with the approximate index over them (search.embedded.ann).
 from __future__ import annotations
 
 import json
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -138,7 +138,7 @@ class Columns:
             self.matrix = matrix
         self.capacity = capacity
 
-    def apply(self, rows: list[tuple], dimension: int) -> None:
+    def apply(self, rows: list[tuple[Any, ...]], dimension: int) -> None:
         """Take in changed rows (search.embedded.store.ROW_COLUMNS order), a whole batch per numpy assignment."""
         self._masks.clear()
         if dimension and self.matrix is None:
@@ -198,10 +198,11 @@ class Columns:
         mask = self.live.copy()
         if filters.kinds:
             mask &= self.kind.where(lambda kind: kind in filters.kinds)
-        if filters.region:
-            mask &= self.region.where(lambda region: matches_prefix(region, filters.region))
-        if filters.category:
-            mask &= self.category.where(lambda category: matches_prefix(category, filters.category))
+        region, category = filters.region, filters.category
+        if region:
+            mask &= self.region.where(lambda value: matches_prefix(value, region))
+        if category:
+            mask &= self.category.where(lambda value: matches_prefix(value, category))
         if filters.origin:
             mask &= self.origin.equal(filters.origin)
         self.certifications.all_of(filters.certifications, mask)

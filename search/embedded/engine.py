@@ -37,7 +37,7 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
 class EmbeddedBackend:
     name = "embedded"
 
-    def __init__(self, path: str | os.PathLike, ranking: RankingSettings) -> None:
+    def __init__(self, path: str | os.PathLike[str], ranking: RankingSettings) -> None:
         self.store = IndexStore(path)
         self.ranking = ranking
         self._columns: Columns | None = None
@@ -128,7 +128,7 @@ class EmbeddedBackend:
         if not len(rows):
             return {}
         if columns.cells is not None and len(rows) > self.ranking.exact_max_rows:
-            rows, scores = columns.cells.search(vector, mask, len(rows) / max(np.count_nonzero(columns.live), 1),
+            rows, scores = columns.cells.search(vector, mask, len(rows) / max(int(np.count_nonzero(columns.live)), 1),
                                                 query.vector_depth)
         else:
             scores = columns.exact_scores(rows, vector)

@@ -32,11 +32,11 @@ NOWHERE, BASE, DELTA = 0, 1, 2
 MAX_COUNT = np.iinfo(np.uint16).max
 
 
-def count_terms(title_terms: str, body_terms: str) -> tuple[Counter, Counter]:
+def count_terms(title_terms: str, body_terms: str) -> tuple[Counter[str], Counter[str]]:
     return Counter(title_terms.split()), Counter(body_terms.split())
 
 
-def encode(term_ids: dict[str, int], title: Counter, body: Counter) -> bytes:
+def encode(term_ids: dict[str, int], title: Counter[str], body: Counter[str]) -> bytes:
     """A listing's postings as stored in the index database."""
     postings = np.array([(term_ids[w], min(title[w], MAX_COUNT), min(body[w], MAX_COUNT))
                          for w in title.keys() | body.keys()], dtype=POSTING)

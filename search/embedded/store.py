@@ -20,7 +20,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -69,13 +69,13 @@ class Snapshot:
     def terms_after(self, term_id: int) -> list[tuple[int, str]]:
         return self._db.execute("SELECT id, term FROM terms WHERE id > ?", (term_id,)).fetchall()
 
-    def rows_after(self, generation: int) -> list[tuple]:
+    def rows_after(self, generation: int) -> list[tuple[Any, ...]]:
         """Rows (ROW_COLUMNS) that write transactions after `generation` changed."""
         return self._db.execute(f"SELECT {ROW_COLUMNS} FROM docs WHERE generation > ?", (generation,)).fetchall()
 
 
 class IndexStore:
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.directory = Path(path)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []

@@ -265,8 +265,8 @@ class OpenSearchBackend:
             if old:
                 tombstones = (Delete(hit["_id"], hit["_source"]["version"]) for hit in self._scan(self.alias, live=False)
                               if hit["_id"] not in written)
-                for chunk in _chunks(tombstones, BULK_CHUNK):
-                    self._bulk_or_raise(new, chunk)
+                for deletes in _chunks(tombstones, BULK_CHUNK):
+                    self._bulk_or_raise(new, deletes)
             self._call(self.client.indices.put_settings, index=new, body={"index": {"refresh_interval": None}})
             self._call(self.client.indices.refresh, index=new)
             # BM25 and k-NN search every segment: at 100k listings the bulk load left 18, and merging
