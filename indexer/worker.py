@@ -27,6 +27,8 @@ from search.backend import Delete, SearchBackend, WriteOp
 from search.embeddings import Embedder
 
 log = logging.getLogger(__name__)
+# How often an idle worker deletes done changes older than outbox.DONE_RETENTION.
+PURGE_INTERVAL_S = 3600
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Worker:
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     # Called with the ids of postings created in an acknowledged batch (e.g. to send match alerts).
     on_created: Callable[[list[int]], None] | None = None
+    _next_purge: float = field(default=0.0, init=False, repr=False)  # time.monotonic(); 0: at the first idle poll
 
     def run_batch(self) -> BatchOutcome:
         with self.session_factory() as session:
@@ -110,12 +113,24 @@ class Worker:
             if outcome.claimed and outcome.retried < outcome.claimed:
                 pause = poll_interval
                 continue
-            if outcome.claimed == 0 and until_idle and not self._has_pending_later():
-                return processed
+            if outcome.claimed == 0:
+                self._purge_when_due()
+                if until_idle and not self._has_pending_later():
+                    return processed
             if outcome.retried:
                 pause = min(pause * 2, outbox.MAX_BACKOFF_S)
             time.sleep(pause if outcome.retried else poll_interval)
         return processed
+
+    def _purge_when_due(self) -> None:
+        """Delete done changes past their retention, at most every PURGE_INTERVAL_S and only when idle."""
+        if time.monotonic() < self._next_purge:
+            return
+        with self.session_factory() as session:
+            purged = outbox.purge_done(session)
+        if purged:
+            log.info("purged %d done changes", purged)
+        self._next_purge = time.monotonic() + PURGE_INTERVAL_S
 
     def _has_pending_later(self) -> bool:
         """--until-idle still waits for rows that are only backing off, so nothing is left behind."""

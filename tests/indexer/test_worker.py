@@ -139,3 +139,15 @@ def test_verify_reports_an_index_built_with_other_dictionaries_until_a_reindex(a
     assert not drift.clean and "indexer reindex" in drift.lines()[0]
     maintenance.reindex(app.extensions["database"].new_session, backend, app.extensions["search"].searcher.embedder)
     assert maintenance.verify(session, backend).clean
+
+
+def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, session):
+    user = register(session)
+    old = postings.create_posting(session, user, instrument_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    session.execute(update(SearchChange).values(done_at=LONG_AGO))
+    session.commit()
+    recent = postings.create_posting(session, user, need_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    assert session.scalars(select(SearchChange.posting_id)).all() == [recent.id]
+    assert index_versions(app) == {str(old.id): 1, str(recent.id): 1}
