@@ -104,7 +104,8 @@ class Worker:
                 outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"
         return outcome
 
-    def run(self, until_idle: bool = False, poll_interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:
+    def run(self, until_idle: bool = False, poll_interval: float = 1.0,
+            stop: Callable[[], bool] = lambda: False) -> int:
         """Process batches until idle (if asked) or stopped; backs off while the backend is down."""
         processed, pause = 0, poll_interval
         while not stop():

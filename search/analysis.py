@@ -14,9 +14,10 @@ concept token per group measured nDCG@10 0.937 -> 0.898 on the labelled set).
 A synonym made of several words ("scanning electron microscope") is also indexed as one joined
 token ("scanning.electron.microscope") wherever it occurs, so that every alternative of a query is a
 single term: no phrase query has to read the positions of common words (measured with SQLite FTS5,
-the embedded engine then: its keyword stage about 30% faster at 100k listings, same matches). Index terms therefore depend on the dictionaries in `data/` (they did
-already, through jieba's word list): after editing them, rebuild the index; `fingerprint()` names the
-dictionaries an index was built with, and `indexer verify` reports a mismatch.
+the embedded engine then: its keyword stage about 30% faster at 100k listings, same matches). Index
+terms therefore depend on the dictionaries in `data/` (they did already, through jieba's word list):
+after editing them, rebuild the index; `fingerprint()` names the dictionaries an index was built
+with, and `indexer verify` reports a mismatch.
 
 Tokens:
 - precise words: jieba's segmentation of Chinese runs (synonym words are added to its dictionary so
@@ -36,6 +37,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
@@ -99,7 +101,7 @@ _lexicon_lock = threading.Lock()
 
 
 def _lexicon_once() -> _Lexicon:
-    """Load the dictionaries on first use (jieba takes about a second), once per process."""
+    """Load the dictionaries on first use, once per process (jieba's dictionary is the slow part)."""
     global _lexicon
     if _lexicon is None:
         with _lexicon_lock:

@@ -21,7 +21,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 QUERY_CACHE_SIZE = 2048
 # Listings are embedded from their title and the start of the body: 128 word pieces cover that, and
-# measured on 2 cores 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
+# measured on 2 cores 128 instead of the model's 256 doubles throughput (2.1 times the listings per second).
 MAX_SEQUENCE_LENGTH = 128
 
 
@@ -73,7 +73,8 @@ class _LruCache:
 
 
 class SentenceTransformerEmbedder:
-    """Loads on first use (about 2 s), offline, thread-safe; then embeds in batches."""
+    """Loads on first use (seconds: the searcher answers by keywords meanwhile), offline, thread-safe;
+    then embeds in batches."""
 
     def __init__(self, model_name_or_path: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
                  precision: str = "fp32") -> None:

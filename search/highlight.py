@@ -39,7 +39,7 @@ class Highlighter:
     def __init__(self, surfaces: Sequence[str]) -> None:
         surfaces = sorted({s for s in surfaces if s.strip()}, key=len, reverse=True)  # longest wins
         # Python's re tries every alternative at every position; a lookahead for the surfaces' first
-        # characters rejects most positions at once: 5 times faster on listing bodies (74 -> 15 us a hit).
+        # characters rejects most positions at once: 5 times faster on listing bodies.
         first_characters = "".join(sorted({re.escape(s.split()[0][0]) for s in surfaces}))
         self._pattern = (re.compile(f"(?=[{first_characters}])(?:{'|'.join(_surface_pattern(s) for s in surfaces)})",
                                     re.IGNORECASE) if surfaces else None)

@@ -5,14 +5,14 @@ IVF rather than a graph index (HNSW) because it removes and replaces vectors in 
 is a remove and an add) and applies a filter while it scans (an id selector), so a filtered search
 still returns `depth` filtered neighbours. Vectors are kept as float16, like the exact matrix.
 
-Measured with the 40 benchmark queries, one thread (bench/results/search.md): the vector leg takes
-0.8 ms at 10k listings and 2.5 ms at 100k, against 2.2 and 15.4 ms for the exact scan, and finds
-98.6% and 99.3% of the exact top 50. Probing 5% of the cells instead of 8% found 98.4% of the top 100 at
-100k; at 10k, 16 probes found 97.1%, hence at least 32.
+Measured with the 40 benchmark queries, one thread: the vector leg takes about half the exact scan's
+time at 10k listings and a sixth at 100k, and finds 0.986 and 0.993 of the exact top 50
+(bench/results/search.md). How many cells and how many of them a query probes (RankingSettings.ann_*):
+bench/results/ann.md.
 
-Each process builds its own from the rows it holds (seeded k-means, about a second at 100k listings)
-and retrains once the catalogue has doubled since: cells trained on fewer listings grow long, which
-slows searches but does not make them wrong.
+Each process builds its own from the rows it holds (seeded k-means on a sample) and retrains once the
+catalogue has doubled since: cells trained on fewer listings grow long, which slows searches but does
+not make them wrong.
 """
 from __future__ import annotations
 
@@ -48,10 +48,13 @@ class VectorCells:
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                      np.ascontiguousarray(vector_rows, dtype=np.int64))
 
-    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float,
+               depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `depth` rows where `mask` is true, nearest first, with their cosines. `kept_share` is
-        the share of the listings the mask keeps."""
-        probes = min(self.cells, math.ceil(max(self.min_probes, self.probed_share * self.cells) / max(kept_share, 1e-9)))
+        the share of the listings the mask keeps: a query probes more cells when it is small, so that
+        about as many filtered vectors are scored as an unfiltered search would score."""
+        unfiltered = max(self.min_probes, self.probed_share * self.cells)
+        probes = min(self.cells, math.ceil(unfiltered / max(kept_share, 1e-9)))
         bitmap = np.packbits(mask, bitorder="little")  # bit i of the bitmap is row i
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
         scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth,

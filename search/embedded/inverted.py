@@ -1,14 +1,14 @@
 """The embedded backend's keyword engine: term postings held in numpy arrays, scored with BM25.
 
-SQLite FTS5 did this before, but it computes BM25 for every match before any LIMIT (1.5-4 us a match):
-a broad query at 100k listings spent 5-9 ms there, and more than 5,000 matches had to be ranked by a
-cruder score. Here one posting list is a slice of sorted arrays and a stage is a few vectorised
-operations over them, so every match gets the full BM25 in well under a millisecond.
+SQLite FTS5 did this before, but it computes BM25 for every match before any LIMIT, so a broad query
+at 100k listings cost it about five times what these arrays cost, and more than 5,000 matches had to
+be ranked by a cruder score. Here one posting list is a slice of sorted arrays and a stage is a few
+vectorised operations over them, so every match gets the full BM25.
 
-The score is FTS5's bm25() with column weights, so rankings did not change with the engine: each
-query alternative is a phrase; its frequency in a listing is the title weight (RankingSettings) times the title count plus
-the body count; the length is the listing's token count; IDF is log((N - n + 0.5) / (n + 0.5)),
-at least 1e-6.
+The score is FTS5's bm25() with column weights, so rankings did not change with the engine (a test
+compares the two): each query alternative is a phrase; its frequency in a listing is the title weight
+(RankingSettings.title_weight) times the title count plus the body count; the length is the listing's
+token count; IDF is log((N - n + 0.5) / (n + 0.5)), at least 1e-6.
 
 Updates: the index database stores, for each listing, its (term id, title count, body count) triples
 (`encode`). A reader loads all of them once into a base segment; listings written later go to a small
@@ -154,7 +154,8 @@ class Scorer:
             rows, frequencies = self.index.postings(term)
             matched = len(rows)
             idf = max(math.log((self.index.listings - matched + 0.5) / (matched + 0.5)), 1e-6)
-            self._contributions[term] = rows, idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
+            contribution = idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
+            self._contributions[term] = rows, contribution
         return self._contributions[term]
 
     def _rows(self, group: QueryGroup) -> np.ndarray:

@@ -113,9 +113,9 @@ class IndexStore:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
-            connection.executemany("INSERT INTO meta VALUES (?, ?)", [("file_id", uuid.uuid4().hex), ("generation", "0"),
-                                                                      ("analysis", analysis.fingerprint()),
-                                                                      ("format", FORMAT)])
+            connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                                   [("file_id", uuid.uuid4().hex), ("generation", "0"),
+                                    ("analysis", analysis.fingerprint()), ("format", FORMAT)])
         finally:
             connection.close()
         return path
@@ -219,8 +219,8 @@ class IndexStore:
             vector = np.asarray(op.vector, dtype=np.float32)
             norm = float(np.linalg.norm(vector)) if vector.shape == (dimension,) else 0.0
             if vector.shape != (dimension,) or not np.isfinite(norm) or norm == 0.0:
-                return WriteResult(op.doc_id, "error",
-                                   f"vector of shape {vector.shape} (norm {norm}) for an index of {dimension} dimensions")
+                return WriteResult(op.doc_id, "error", f"vector of shape {vector.shape} (norm {norm}) "
+                                                       f"for an index of {dimension} dimensions")
             vector = vector / norm  # cosine becomes a dot product
             assert terms is not None  # analysed for every upsert in _write_on
             document = op.document

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from indexer import maintenance, outbox
-from indexer.worker import Worker
 from indexer.models import DeadLetter, SearchChange
 from indexer.status import sync_status
+from indexer.worker import Worker
 from marketplace.models import Posting
 from marketplace.services import postings
 from search import analysis
