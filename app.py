@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-from functools import partial
 from typing import Any, Mapping
 
 from flask import Flask
 
 from indexer.change_tracking import install_change_tracking
 from indexer.cli import indexer_cli
-from indexer.status import current_sync_status
+from indexer.status import current_index_status
 from marketplace.cli import register_commands
 from marketplace.config import default_settings, settings_from_environment
 from marketplace.db import Database
@@ -29,10 +28,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database = Database(app.config["DATABASE_URL"])
     install_change_tracking(database.sessionmaker)
     app.extensions["database"] = database
-    # The admin page shows the outbox's state without marketplace importing the indexer.
-    app.extensions["sync_status"] = partial(current_sync_status, database.new_session)
     app.teardown_appcontext(lambda _exc: database.sessions.remove())
-    app.extensions["search"] = SearchGateway(app.config)
+    gateway = app.extensions["search"] = SearchGateway(app.config)
+    # The admin page shows the outbox's state without marketplace importing the indexer.
+    app.extensions["index_status"] = lambda: current_index_status(database.new_session, gateway.searcher.backend)
 
     init_web(app)
     register_commands(app)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from indexer.models import DeadLetter, SearchChange
 from marketplace.clock import utcnow
+from search.backend import SearchBackend
 
 THROUGHPUT_WINDOW = timedelta(minutes=5)
 
@@ -26,6 +27,22 @@ class SyncStatus:
         return self.done_last_window / THROUGHPUT_WINDOW.total_seconds()
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    sync: SyncStatus
+    indexed: int | None  # None when the search backend cannot be reached
+    problem: str | None = None  # then, the kind of error it raised
+
+
+def index_status(session: Session, backend: SearchBackend) -> IndexStatus:
+    """The admin page's view: the outbox always, the index's size when the backend answers."""
+    try:
+        indexed = backend.count()
+    except Exception as error:  # the page must still show the outbox when the backend is down
+        return IndexStatus(sync_status(session), None, type(error).__name__)
+    return IndexStatus(sync_status(session), indexed)
+
+
 def sync_status(session: Session, now: datetime | None = None) -> SyncStatus:
     now = now or utcnow()
     pending, oldest = session.execute(
@@ -37,7 +54,8 @@ def sync_status(session: Session, now: datetime | None = None) -> SyncStatus:
     return SyncStatus(pending=pending, oldest_pending_age_s=age, done_last_window=done, dead_letters=dead)
 
 
-def current_sync_status(session_factory: Callable[[], Session]) -> SyncStatus:
-    """sync_status in a session of its own (app.py gives the admin page this)."""
+def current_index_status(session_factory: Callable[[], Session], backend: SearchBackend) -> IndexStatus:
+    """index_status in a session of its own: what app.py gives the admin page, so that marketplace
+    never imports the indexer."""
     with session_factory() as session:
-        return sync_status(session)
+        return index_status(session, backend)

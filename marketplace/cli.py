@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from marketplace import migrations
+from marketplace.kinds import POSTING_KINDS
 from marketplace.services import catalog, demo
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -54,7 +55,7 @@ def catalog_import(path: Path, owner: str | None) -> None:
 @catalog_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["instrument", "product", "transfer", "need"]))
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(POSTING_KINDS))
 def catalog_export(path: Path, fmt: str | None, kinds: tuple[str, ...]) -> None:
     """Write the catalogue to FILE in the import format (- for standard output)."""
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")

@@ -15,42 +15,56 @@ from jsonschema.exceptions import ValidationError
 from stdnum.cn import uscc
 
 from marketplace import taxonomy
+from marketplace.kinds import KINDS, MAX_MONEY, Field, FieldType, catalogue_fields
 from marketplace.messages import Phrase
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "listing.schema.json"
 
 
-def _text(max_length: int) -> dict[str, Any]:
-    return {"type": "string", "maxLength": max_length}
+def _text(max_length: int | None) -> dict[str, Any]:
+    return {"type": "string", **({"maxLength": max_length} if max_length else {})}
 
 
-def _list_of_text(max_items: int = 100, max_length: int = 200) -> dict[str, Any]:
-    return {"type": "array", "maxItems": max_items, "items": _text(max_length)}
+def _range(field: Field) -> dict[str, Any]:
+    limits = {"minimum": field.minimum, "maximum": field.maximum}
+    return {key: value for key, value in limits.items() if value is not None}
 
 
-# The shared contract leaves most lengths open; these limits match our columns so oversize input is
-# a clear validation error instead of a database failure. Fields beyond the contract are ours.
+def _rule(field: Field) -> dict[str, Any]:
+    """The JSON Schema of one field, with the limits of its column."""
+    match field.type:
+        case FieldType.INTEGER:
+            return {"type": "integer", **_range(field)}
+        case FieldType.MONEY:
+            return {"type": "number", **_range(field)}
+        case FieldType.DATE:
+            return {"type": "string", "format": "date"}
+        case FieldType.BOOLEAN:
+            return {"type": "boolean"}
+        case FieldType.CHOICE:
+            return {"enum": list(field.choice_values)}
+        case FieldType.CHOICE_LIST:
+            return {"type": "array", "items": {"enum": list(field.choice_values)}}
+        case FieldType.TEXT_LIST:
+            return {"type": "array", "maxItems": field.max_items, "items": _text(field.max_length)}
+        case FieldType.FEES:
+            return {"type": "array", "maxItems": field.max_items, "items": {
+                "type": "object", "required": ["item", "price_cny", "unit"], "properties": {
+                    "item": _text(field.max_length),
+                    "price_cny": {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+                    "unit": {"enum": list(field.choice_values)}}}}
+        case FieldType.SPECS:
+            return {"type": "object", "maxProperties": field.max_items, "propertyNames": {"maxLength": 100},
+                    "additionalProperties": _text(field.max_length)}
+    return _text(field.max_length)
+
+
+# The shared contract leaves most lengths open; these rules match our columns so oversize input is a
+# clear validation error instead of a database failure. Fields beyond the contract are ours.
 LOCAL_RULES: dict[str, Any] = {
     "properties": {
         "owner": {"properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}},
-        "region": _text(100),
-        "category": _text(200),
-        "model": _text(120),
-        "manufacturer": _text(120),
-        "sample_type": _text(200),
-        "keywords": _list_of_text(50, 100),
-        "certifications": _list_of_text(30, 50),
-        "capabilities": _list_of_text(),
-        "standards": _list_of_text(),
-        "replaces": _list_of_text(50, 120),
-        "patents": _list_of_text(50, 60),
-        "fees": {"maxItems": 50, "items": {"properties": {"item": _text(200)}}},
-        "specs": {"maxProperties": 60, "propertyNames": {"maxLength": 100}, "additionalProperties": _text(500)},
-        "sample_count": {"maximum": 1_000_000},
-        "booking_rules": _text(5000),
-        "lead_time_days": {"type": "integer", "minimum": 0, "maximum": 3650},
-        "field": _text(120),
-        "status": {"enum": ["open", "closed"]},
+        **{field.name: _rule(field) for field in catalogue_fields()},
     }
 }
 
@@ -123,15 +137,17 @@ def record_errors(record: Any) -> dict[str, str]:
 
 
 def _domain_errors(record: Mapping[str, Any], errors: dict[str, str]) -> None:
-    if record["title"].strip() == "":
-        errors["title"] = Phrase("must not be empty")
+    for field in KINDS[record["kind"]].fields:
+        value = record.get(field.name)
+        if field.required and not (isinstance(value, str) and value.strip()):
+            errors[field.name] = Phrase("must not be empty")
+        elif field.type is FieldType.CATEGORY and value and not taxonomy.is_known_category(value):
+            errors[field.name] = Phrase("is not in the national instrument classification (e.g. 分析仪器/色谱仪器)")
+        elif field.type is FieldType.REGION and value and not taxonomy.is_known_region(value):
+            errors[field.name] = Phrase("must start with a province, e.g. 湖北省/武汉市")
     owner = record.get("owner") or {}
     if owner.get("credit_code") and (message := credit_code_error(owner["credit_code"])):
         errors["owner.credit_code"] = message
-    if record.get("category") and not taxonomy.is_known_category(record["category"]):
-        errors["category"] = Phrase("is not in the national instrument classification (e.g. 分析仪器/色谱仪器)")
-    if record.get("region") and not taxonomy.is_known_region(record["region"]):
-        errors["region"] = Phrase("must start with a province, e.g. 湖北省/武汉市")
     low, high = record.get("price_min_cny"), record.get("price_max_cny")
     if low is not None and high is not None and low > high:
         errors["price_max_cny"] = Phrase("must not be below the minimum price")

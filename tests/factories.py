@@ -6,6 +6,8 @@ from typing import Any
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
+from marketplace.kinds import Field, FieldType, Kind
+from marketplace.models import Role
 from marketplace.services import accounts
 
 PASSWORD = "correct-horse-9"
@@ -48,10 +50,48 @@ def need_record(**overrides: Any) -> dict[str, Any]:
     return _merged(record, overrides)
 
 
+# A valid value of each field type, for tests that cover every field of the registry.
+SAMPLES: dict[FieldType, Any] = {
+    FieldType.TEXT: "Sample; text",
+    FieldType.LONG_TEXT: "A longer text, long enough to describe a posting.\nIt has two lines.",
+    FieldType.INTEGER: 7, FieldType.MONEY: 1234.5, FieldType.DATE: "2026-12-31", FieldType.BOOLEAN: True,
+    FieldType.TEXT_LIST: ["FIRST", "SECOND; WITH A SEMICOLON"], FieldType.REGION: "湖北省/武汉市",
+    FieldType.CATEGORY: "分析仪器/色谱仪器", FieldType.SPECS: {"流速范围": "0.001-10 mL/min", "柱温": "5-80 ℃"},
+}
+
+
+def sample_value(field: Field) -> Any:
+    if field.fixed is not None:
+        return field.fixed
+    if field.type is FieldType.CHOICE:
+        return field.choice_values[-1] if field.default is None else field.default
+    if field.type is FieldType.CHOICE_LIST:
+        return list(field.choice_values[:2])
+    if field.type is FieldType.FEES:
+        return [{"item": "含量测定", "price_cny": 300.0, "unit": field.choice_values[1]}]
+    if field.type is FieldType.INTEGER:
+        return int(field.minimum or 0) + 1
+    return SAMPLES[field.type]
+
+
+def full_record(kind: Kind) -> dict[str, Any]:
+    """A record of the kind with every field of the registry filled in with a sample of its type."""
+    record = {"kind": kind.name, "ref": f"full-{kind.name}"}
+    record.update({field.name: sample_value(field) for field in kind.fields})
+    return record
+
+
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
     return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
+
+
+def platform_admin(session, email: str = "admin@example.com"):
+    user = register(session, email=email, organisation="平台运营中心", kind="institute")
+    user.role = Role.PLATFORM_ADMIN
+    session.commit()
+    return user
 
 
 def login(client, email: str = "lab@example.com") -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from marketplace.services import bookings, deals, postings, sharing, vouchers
 from marketplace.services.errors import Forbidden, ValidationFailed
-from tests.factories import index_all, instrument_record, login, need_record, register
+from tests.factories import index_all, instrument_record, login, need_record, platform_admin, register
 
 PRODUCT = {"kind": "product", "ref": "lc-100", "title": "国产高效液相色谱仪 LC-100", "description": "HPLC",
            "origin": "domestic", "replaces": ["Agilent 1260 Infinity II"], "specs": {"流速范围": "0.001-10 mL/min"},
@@ -61,20 +61,23 @@ def test_subsidies_give_smes_a_net_price_with_a_cap(session):
     sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise", region="湖北省/武汉市")
     vendor = register(session, email="v@example.com", organisation="厂商", kind="vendor")
     instrument = postings.create_posting(session, lab, instrument_record())
-    vouchers.create_policy(session, "湖北省创新券", 0.3, 5000, ["enterprise"], ["instrument"], "湖北省")
+    admin = platform_admin(session)
+    vouchers.create_policy(session, admin, "湖北省创新券", 0.3, 5000, ["enterprise"], ["instrument"], "湖北省")
     policies = vouchers.active_policies(session)
     assert vouchers.net_price(policies, sme.organisation, instrument, 10000).net_cny == 7000
     assert vouchers.net_price(policies, sme.organisation, instrument, 100000).net_cny == 95000  # capped
     assert vouchers.net_price(policies, vendor.organisation, instrument, 10000).net_cny == 10000
     with pytest.raises(ValidationFailed):
-        vouchers.create_policy(session, "bad", 1.5, None, ["enterprise"], ["instrument"])
+        vouchers.create_policy(session, admin, "bad", 1.5, None, ["enterprise"], ["instrument"])
+    with pytest.raises(Forbidden):
+        vouchers.create_policy(session, lab, "not theirs to make", 0.5, None, ["enterprise"], ["instrument"])
 
 
 def test_search_results_and_quotes_show_the_net_price_to_eligible_smes(app, client, session):
     lab = register(session)
     sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise", region="湖北省/武汉市")
     postings.create_posting(session, lab, instrument_record())
-    vouchers.create_policy(session, "创新券", 0.3, None, ["enterprise"], ["instrument"])
+    vouchers.create_policy(session, platform_admin(session), "创新券", 0.3, None, ["enterprise"], ["instrument"])
     index_all(app)
     login(client, "sme@example.com")
     page = client.get("/search?q=液相色谱").get_data(as_text=True)

@@ -73,3 +73,16 @@ def test_chinese_and_english_text_round_trips_intact(session):
     posting = postings.create_posting(session, user, instrument_record(title=title))
     session.expire_all()
     assert session.get(Posting, posting.id).title == title
+
+
+def test_a_rejected_edit_leaves_the_session_clean_and_the_posting_as_it_was(session):
+    user = register(session)
+    posting = postings.create_posting(session, user, instrument_record())
+    with pytest.raises(ValidationFailed):
+        postings.update_posting(session, user, posting.id, instrument_record(title="新标题", trl="high",
+                                                                             fees=[{"item": "x"}]))
+    assert not session.dirty and not session.new and not session.deleted
+    session.commit()  # whatever the caller does next cannot write half of the rejected edit
+    session.expire_all()
+    assert session.get(Posting, posting.id).title.startswith("高效液相色谱仪") and posting.version == 1
+    assert changes(session) == [(posting.id, "upsert", 1)]

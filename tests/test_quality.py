@@ -1,10 +1,10 @@
+from marketplace.kinds import INSTRUMENT
 from marketplace.services.quality import completeness
-from tests.factories import instrument_record, need_record
+from tests.factories import full_record, need_record
 
 
 def test_a_full_listing_scores_higher_than_a_bare_one_and_gets_hints_for_the_gaps():
-    full = completeness(instrument_record(booking_rules="提前 3 天预约", description="可开展药物有关物质、含量测定等检测，"
-                                          "支持送样检测与机组操作，出具 CMA 报告。Open for sample submission."))
+    full = completeness(full_record(INSTRUMENT))
     bare = completeness({"kind": "instrument", "ref": "x", "title": "HPLC", "description": ""})
     assert full.score == 1.0 and full.hints == ()
     assert bare.score < 0.2

@@ -93,3 +93,16 @@ def test_the_owner_edits_and_the_page_shows_the_new_text(client, session):
 def test_unknown_pages_and_kinds_are_404(client):
     assert client.get("/widgets/").status_code == 404
     assert client.get("/instruments/999").status_code == 404
+
+
+def test_a_rejected_edit_changes_nothing_and_the_next_edit_saves(client, session):
+    owner = register(session)
+    posting = postings.create_posting(session, owner, instrument_record())
+    login(client)
+    rejected = client.post(f"/instruments/{posting.id}/edit", data={**FORM, "region": "火星/基地", "title": "改坏了"})
+    assert rejected.status_code == 422 and "must start with a province" in rejected.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Posting, posting.id).title.startswith("高效液相色谱仪")
+    assert client.post(f"/instruments/{posting.id}/edit", data=FORM).status_code == 302
+    session.expire_all()
+    assert session.get(Posting, posting.id).title == FORM["title"]

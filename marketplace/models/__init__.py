@@ -5,11 +5,10 @@ from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
+from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
-    LISTING_KINDS,
-    POSTING_KINDS,
+    MODEL_BY_KIND,
     DomesticProduct,
-    NeedStatus,
     Posting,
     SharedInstrument,
     TechnologyTransfer,
@@ -30,6 +29,7 @@ __all__ = [
     "Review",
     "SavedSearch",
     "LISTING_KINDS",
+    "MODEL_BY_KIND",
     "POSTING_KINDS",
     "DomesticProduct",
     "NeedStatus",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.clock import utcnow
 from marketplace.db import Base
+from marketplace.messages import Phrase
 
 
 class SavedSearch(Base):
@@ -27,10 +28,17 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(String(500))
+    # What happened as an English template and its values, so it is shown in the reader's language.
+    # (Rows from before templates hold their finished text and no values, and read as they were.)
+    template: Mapped[str] = mapped_column(String(500))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    @property
+    def message(self) -> Phrase:
+        return Phrase(self.template, **self.values)
 
 
 class EmailMessage(Base):

@@ -2,29 +2,63 @@
 
 They share one base table so that references, ownership, versioning and the search outbox work the
 same way for every kind (joined-table inheritance; the base row's `version` increments on every change
-and is used as the search index's external version).
+and is used as the search index's external version). Each kind's own columns are built from its field
+specs in `marketplace.kinds`, so a new field is declared there once.
 """
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
-from marketplace.db import Base
+from marketplace import kinds
+from marketplace.db import Base, JSONDocument
+from marketplace.kinds import Field, FieldType, Kind
 from marketplace.models.organisations import Organisation
-
-LISTING_KINDS = ("instrument", "product", "transfer")
-POSTING_KINDS = (*LISTING_KINDS, "need")
 
 Money = Numeric(14, 2, asdecimal=False)
 
+_SCALAR_TYPES: dict[FieldType, TypeEngine[Any]] = {
+    FieldType.LONG_TEXT: Text(), FieldType.INTEGER: Integer(), FieldType.MONEY: Money, FieldType.DATE: Date(),
+    FieldType.BOOLEAN: Boolean(),
+}
 
-class NeedStatus(str, enum.Enum):
-    OPEN = "open"
-    CLOSED = "closed"
+
+def _column_type(field: Field) -> TypeEngine[Any]:
+    if field.enum is not None:
+        return Enum(field.enum, native_enum=False, length=field.max_length,
+                    values_callable=lambda members: [m.value for m in members])
+    if field.type in _SCALAR_TYPES:
+        return _SCALAR_TYPES[field.type]
+    if field.type in kinds.LIST_TYPES or field.type is FieldType.SPECS:
+        return JSONDocument
+    return String(field.max_length)
+
+
+def _default(field: Field) -> Any:
+    if field.fixed is not None:
+        return field.fixed
+    if field.enum is not None and field.default is not None:
+        return field.enum(field.default)
+    if field.type in kinds.LIST_TYPES:
+        return list
+    if field.type is FieldType.SPECS:
+        return dict
+    return field.empty if field.default is None else field.default
+
+
+def column(field: Field) -> MappedColumn[Any]:
+    """The column that stores a field: nullable when an empty field has no value of its own."""
+    default = _default(field)
+    return mapped_column(_column_type(field), nullable=default is None and not field.required, default=default)
+
+
+def kind_columns(kind: Kind) -> type:
+    """A mixin with the kind's own columns, for its model class to inherit."""
+    return type(f"{kind.name.title()}Columns", (), {field.name: column(field) for field in kind.own_fields})
 
 
 class Posting(Base):
@@ -37,80 +71,48 @@ class Posting(Base):
     ref: Mapped[str] = mapped_column(String(120))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
-    region: Mapped[str | None] = mapped_column(String(100))
-    category: Mapped[str | None] = mapped_column(String(200))
-    keywords: Mapped[list[str]] = mapped_column(default=list)
+    title: Mapped[str] = column(kinds.TITLE)
+    description: Mapped[str] = column(kinds.DESCRIPTION)
+    region: Mapped[str | None] = column(kinds.REGION)
+    category: Mapped[str | None] = column(kinds.CATEGORY)
+    keywords: Mapped[list[str]] = column(kinds.KEYWORDS)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
 
-    @property
-    def is_listing(self) -> bool:
-        return self.kind in LISTING_KINDS
 
-
-class SharedInstrument(Posting):
+class SharedInstrument(kind_columns(kinds.INSTRUMENT), Posting):  # type: ignore[misc]
     __tablename__ = "shared_instruments"
-    __mapper_args__ = {"polymorphic_identity": "instrument"}
+    __mapper_args__ = {"polymorphic_identity": kinds.INSTRUMENT.name}
 
     id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
-    model: Mapped[str | None] = mapped_column(String(120))
-    manufacturer: Mapped[str | None] = mapped_column(String(120))
-    origin: Mapped[str | None] = mapped_column(String(10))
-    original_value_cny: Mapped[float | None] = mapped_column(Money)
-    service_modes: Mapped[list[str]] = mapped_column(default=list)
-    fees: Mapped[list[Any]] = mapped_column(default=list)
-    certifications: Mapped[list[str]] = mapped_column(default=list)
-    capabilities: Mapped[list[str]] = mapped_column(default=list)
-    standards: Mapped[list[str]] = mapped_column(default=list)
-    booking_rules: Mapped[str] = mapped_column(Text, default="")
 
 
-class DomesticProduct(Posting):
+class DomesticProduct(kind_columns(kinds.PRODUCT), Posting):  # type: ignore[misc]
     __tablename__ = "domestic_products"
-    __mapper_args__ = {"polymorphic_identity": "product"}
+    __mapper_args__ = {"polymorphic_identity": kinds.PRODUCT.name}
 
     id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
-    model: Mapped[str | None] = mapped_column(String(120))
-    manufacturer: Mapped[str | None] = mapped_column(String(120))
-    origin: Mapped[str] = mapped_column(String(10), default="domestic")
-    specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    price_min_cny: Mapped[float | None] = mapped_column(Money)
-    price_max_cny: Mapped[float | None] = mapped_column(Money)
-    replaces: Mapped[list[str]] = mapped_column(default=list)
-    certifications: Mapped[list[str]] = mapped_column(default=list)
-    lead_time_days: Mapped[int | None] = mapped_column(Integer)
 
 
-class TechnologyTransfer(Posting):
+class TechnologyTransfer(kind_columns(kinds.TRANSFER), Posting):  # type: ignore[misc]
     __tablename__ = "technology_transfers"
-    __mapper_args__ = {"polymorphic_identity": "transfer"}
+    __mapper_args__ = {"polymorphic_identity": kinds.TRANSFER.name}
 
     id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
-    field: Mapped[str | None] = mapped_column(String(120))
-    patents: Mapped[list[str]] = mapped_column(default=list)
-    trl: Mapped[int | None] = mapped_column(Integer)
-    transfer_modes: Mapped[list[str]] = mapped_column(default=list)
-    asking_price_cny: Mapped[float | None] = mapped_column(Money)
 
 
-class TestNeed(Posting):
+class TestNeed(kind_columns(kinds.NEED), Posting):  # type: ignore[misc]
     __tablename__ = "test_needs"
-    __mapper_args__ = {"polymorphic_identity": "need"}
+    __mapper_args__ = {"polymorphic_identity": kinds.NEED.name}
     __test__ = False  # not a pytest test class despite its name
 
     id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
-    sample_type: Mapped[str | None] = mapped_column(String(200))
-    sample_count: Mapped[int | None] = mapped_column(Integer)
-    standards: Mapped[list[str]] = mapped_column(default=list)
-    deadline: Mapped[date | None]
-    budget_cny: Mapped[float | None] = mapped_column(Money)
-    domestic_only: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[NeedStatus] = mapped_column(
-        Enum(NeedStatus, native_enum=False, length=10, values_callable=lambda s: [v.value for v in s]),
-        default=NeedStatus.OPEN,
-    )
+
+
+MODEL_BY_KIND: dict[str, type[Posting]] = {
+    model.__mapper_args__["polymorphic_identity"]: model
+    for model in (SharedInstrument, DomesticProduct, TechnologyTransfer, TestNeed)
+}

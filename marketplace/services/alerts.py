@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from marketplace.kinds import posting_path
 from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, TestNeed, User
 from marketplace.services.discovery import SearchParams, parse_params, search_postings
@@ -53,8 +54,8 @@ def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Seq
         found = [r.posting for r in page.results if r.posting.id in new]
         if found:
             user = session.get(User, saved.user_id)
-            notify_users(session, [user], f"New match for “{saved.name}”: {found[0].title}",
-                         f"/{found[0].kind}s/{found[0].id}")
+            notify_users(session, [user], Phrase("New match for “%(search)s”: %(title)s", search=saved.name,
+                                                 title=found[0].title), posting_path(found[0].kind, found[0].id))
             sent += 1
     for listing in new.values():
         # Keyword mode: an alert needs a shared term anyway, and it spares one embedding per listing.
@@ -66,8 +67,8 @@ def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Seq
             if (isinstance(need, TestNeed) and need.status is NeedStatus.OPEN and result.matched_terms
                     and need.organisation_id != listing.organisation_id):
                 notify_organisation(session, need.organisation_id,
-                                    f"New listing for your need “{need.title}”: {listing.title}",
-                                    f"/needs/{need.id}/matches")
+                                    Phrase("New listing for your need “%(need)s”: %(title)s", need=need.title,
+                                           title=listing.title), posting_path(need.kind, need.id) + "/matches")
                 sent += 1
     session.commit()
     return sent

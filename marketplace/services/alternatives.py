@@ -10,6 +10,7 @@ from marketplace.messages import Phrase
 from marketplace.models import DomesticProduct
 from marketplace.services.discovery import SearchParams, search_postings
 from marketplace.services.errors import ValidationFailed
+from marketplace.text_formats import TextFormatError, parse_specs
 from search.service import Searcher
 
 MAX_QUERY = 200
@@ -30,8 +31,13 @@ class Comparison:
     spec_names: list[str] = field(default_factory=list)
 
 
-def find_alternatives(session: Session, searcher: Searcher, imported: str, imported_specs: dict[str, str] | None = None,
+def find_alternatives(session: Session, searcher: Searcher, imported: str, imported_specs: str = "",
                       limit: int = 10) -> Comparison:
+    """`imported_specs` is what the buyer typed, `name: value` per line."""
+    try:
+        specs = parse_specs(imported_specs)
+    except TextFormatError as error:
+        raise ValidationFailed({"specs": error.message}) from None
     imported = (imported or "").strip()
     if not imported:
         raise ValidationFailed({"imported": Phrase("name the imported brand and model, or describe the instrument")})
@@ -45,7 +51,6 @@ def find_alternatives(session: Session, searcher: Searcher, imported: str, impor
     seen = {p.id for p in named}
     alternatives += [Alternative(r.posting, False, r.score) for r in page.results if r.posting.id not in seen]
     alternatives = alternatives[:limit]
-    specs = dict(imported_specs or {})
     names = list(specs)
     for alternative in alternatives:
         names += [name for name in alternative.product.specs or {} if name not in names]

@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from marketplace.messages import Phrase
 from marketplace.clock import utcnow
+from marketplace.kinds import posting_path
+from marketplace.messages import Phrase
 from marketplace.models import Booking, BookingStatus, Posting, SharedInstrument, User
-from marketplace.services.access import require_member, require_organisation
+from marketplace.services.access import is_member, require_member, require_organisation
 from marketplace.services.deals import add_review
 from marketplace.services.errors import Conflict, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_organisation
@@ -22,6 +23,10 @@ from marketplace.services.sharing import record_booking_use
 
 MAX_BOOKING = timedelta(days=14)
 ACTIVE = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+def calendar_path(instrument_id: int) -> str:
+    return posting_path("instrument", instrument_id) + "/calendar"
 
 
 def _instrument(session: Session, instrument_id: int) -> SharedInstrument:
@@ -64,8 +69,8 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
     booking = Booking(instrument_id=instrument.id, requester_id=organisation_id, requested_by_id=actor.id,
                       start_at=start_at, end_at=end_at, purpose=(purpose or "").strip(), sample_count=sample_count)
     session.add(booking)
-    notify_organisation(session, instrument.organisation_id, f"Booking request for {instrument.title}",
-                        f"/bookings/{instrument.id}")
+    notify_organisation(session, instrument.organisation_id,
+                        Phrase("Booking request for %(title)s", title=instrument.title), calendar_path(instrument.id))
     session.commit()
     return booking
 
@@ -93,11 +98,12 @@ def decide_booking(session: Session, actor: User, booking_id: int, approve: bool
         session.rollback()
         session.refresh(booking)
         if booking.status is not BookingStatus.REQUESTED:
-            raise Conflict("This booking was already %(status)s.", status=booking.status.value)
+            raise Conflict("This booking was already %(status)s.", status=Phrase(booking.status.value))
         raise Conflict("It overlaps a booking that is already approved; decline it or ask for another slot.")
-    verdict = "approved 已批准" if approve else "declined 未批准"
-    notify_organisation(session, booking.requester_id, f"Booking {verdict}: {booking.instrument.title}",
-                        f"/bookings/{booking.instrument_id}")
+    title = booking.instrument.title
+    notify_organisation(session, booking.requester_id,
+                        Phrase("Booking approved: %(title)s", title=title) if approve
+                        else Phrase("Booking declined: %(title)s", title=title), calendar_path(booking.instrument_id))
     session.commit()
     session.refresh(booking)
     return booking
@@ -163,6 +169,34 @@ def week_calendar(session: Session, instrument_id: int, week_start: date) -> lis
                     for b in touching if b.status is not BookingStatus.REQUESTED)
         days.append(CalendarDay(day_start.date(), touching, hours))
     return days
+
+
+@dataclass(frozen=True)
+class Calendar:
+    instrument: SharedInstrument
+    week: date  # its Monday
+    days: list[CalendarDay]
+    is_owner: bool  # may approve and decline
+
+    @property
+    def previous_week(self) -> date:
+        return self.week - timedelta(days=7)
+
+    @property
+    def next_week(self) -> date:
+        return self.week + timedelta(days=7)
+
+
+def calendar(session: Session, actor: User | None, instrument_id: int, week: str | None) -> Calendar:
+    """The instrument's week that holds the day `week` names (ISO date; default today)."""
+    instrument = _instrument(session, instrument_id)
+    try:
+        day = date.fromisoformat(week) if week else date.today()
+    except ValueError:
+        raise ValidationFailed({"week": Phrase("must be a date like 2026-12-07")}) from None
+    monday = day - timedelta(days=day.weekday())
+    return Calendar(instrument, monday, week_calendar(session, instrument_id, monday),
+                    is_member(actor, instrument.organisation_id))
 
 
 def bookings_for_owner(session: Session, actor: User) -> list[Booking]:

@@ -6,7 +6,6 @@ rolled back alone, good rows are kept, and no row is ever half-written.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,22 +14,22 @@ from typing import Any, Iterable, Iterator, Mapping, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.models import Posting
+from marketplace.kinds import FieldType, catalogue_fields
+from marketplace.messages import Phrase
+from marketplace.models import MODEL_BY_KIND, Posting
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import find_or_create_owner
-from marketplace.services.records import LIST_FIELDS, MODEL_BY_KIND, apply_record, to_record
+from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
 
-CSV_COLUMNS = (
-    "kind", "ref", "title", "description", "owner.name", "owner.kind", "owner.credit_code", "region",
-    "category", "keywords", "model", "manufacturer", "origin", "original_value_cny", "service_modes", "fees",
-    "certifications", "capabilities", "standards", "booking_rules", "specs", "price_min_cny", "price_max_cny",
-    "replaces", "lead_time_days", "field", "patents", "trl", "transfer_modes", "asking_price_cny",
-    "sample_type", "sample_count", "deadline", "budget_cny", "domestic_only", "status",
-)
-NUMBER_COLUMNS = {"original_value_cny", "price_min_cny", "price_max_cny", "asking_price_cny", "budget_cny"}
-INTEGER_COLUMNS = {"trl", "sample_count", "lead_time_days"}
-JSON_COLUMNS = {"fees", "specs"}
+# One column per field name, the owner's right after the description, as the shared contract lays them out.
+FIELDS = {field.name: field for field in catalogue_fields()}
+OWNER_COLUMNS = ("owner.name", "owner.kind", "owner.credit_code")
+CSV_COLUMNS = ("kind", "ref", "title", "description", *OWNER_COLUMNS,
+               *(name for name in FIELDS if name not in ("title", "description")))
+JSON_TYPES = {FieldType.FEES, FieldType.SPECS}
+SEMICOLON_LISTS = {FieldType.TEXT_LIST, FieldType.CHOICE_LIST}
+TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 COMMIT_EVERY = 500
 
 
@@ -70,34 +69,39 @@ def parse_jsonl(stream: TextIO) -> Iterator[tuple[int, Any]]:
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as error:
-            yield number, RowParseError({"record": f"is not valid JSON ({error.msg} at column {error.colno})"})
+            yield number, RowParseError({"record": Phrase("is not valid JSON (%(reason)s at column %(column)d)",
+                                                          reason=error.msg, column=error.colno)})
 
 
 def _csv_value(column: str, raw: str) -> Any:
+    """A CSV cell as its record value: lists as `a; b` (or JSON), fees and specs as JSON."""
     raw = raw.strip()
     if raw == "":
         return None
-    if column in JSON_COLUMNS or (column in LIST_FIELDS and raw.startswith("[")):
+    field = FIELDS.get(column)
+    if field is None:  # kind, ref and the owner's columns
+        return raw
+    if field.type in JSON_TYPES or (field.type in SEMICOLON_LISTS and raw.startswith("[")):
         try:
             return json.loads(raw)
         except json.JSONDecodeError:
-            raise RowParseError({column: "must be JSON, e.g. [\"a\", \"b\"] or {\"key\": \"value\"}"}) from None
-    if column in LIST_FIELDS:
+            raise RowParseError({column: Phrase('must be JSON, e.g. ["a", "b"] or {"key": "value"}')}) from None
+    if field.type in SEMICOLON_LISTS:
         return [part.strip() for part in raw.split(";") if part.strip()]
-    if column in NUMBER_COLUMNS or column in INTEGER_COLUMNS:
+    if field.type in (FieldType.MONEY, FieldType.INTEGER):
         try:
             number = float(raw.replace(",", ""))
         except ValueError:
-            raise RowParseError({column: "must be a number"}) from None
-        if column in INTEGER_COLUMNS:
+            raise RowParseError({column: Phrase("must be a number")}) from None
+        if field.type is FieldType.INTEGER:
             if not number.is_integer():
-                raise RowParseError({column: "must be a whole number"})
+                raise RowParseError({column: Phrase("must be a whole number")})
             return int(number)
         return number
-    if column == "domestic_only":
-        if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
-            raise RowParseError({column: "must be true or false"})
-        return raw.lower() in {"true", "1", "yes"}
+    if field.type is FieldType.BOOLEAN:
+        if raw.lower() not in TRUE | FALSE:
+            raise RowParseError({column: Phrase("must be true or false")})
+        return raw.lower() in TRUE
     return raw
 
 
@@ -132,7 +136,8 @@ def parse_csv(stream: TextIO) -> Iterator[tuple[int, Any]]:
     for row in reader:
         line = reader.line_num
         if unknown:
-            yield line, RowParseError({"columns": "unknown column(s): " + ", ".join(sorted(unknown))})
+            yield line, RowParseError({"columns": Phrase("unknown column(s): %(columns)s",
+                                                         columns=", ".join(sorted(unknown)))})
             continue
         try:
             yield line, csv_row_to_record(row)
@@ -207,11 +212,12 @@ def record_to_csv_row(record: Mapping[str, Any]) -> dict[str, str]:
             value = (record.get("owner") or {}).get(column.removeprefix("owner."))
         else:
             value = record.get(column)
+        field_type = FIELDS[column].type if column in FIELDS else None
         if value is None:
             row[column] = ""
-        elif column in JSON_COLUMNS:
+        elif field_type in JSON_TYPES:
             row[column] = json.dumps(value, ensure_ascii=False)
-        elif column in LIST_FIELDS:
+        elif field_type in SEMICOLON_LISTS:
             row[column] = json.dumps(value, ensure_ascii=False) if any(";" in v for v in value) else "; ".join(value)
         elif isinstance(value, bool):
             row[column] = "true" if value else "false"
@@ -232,8 +238,3 @@ def write_catalogue(records: Iterable[Mapping[str, Any]], stream: TextIO, fmt: s
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
     return count
 
-
-def catalogue_text(records: Iterable[Mapping[str, Any]], fmt: str) -> str:
-    buffer = io.StringIO()
-    write_catalogue(records, buffer, fmt)
-    return buffer.getvalue()

@@ -5,12 +5,14 @@ cannot both win: the loser gets a Conflict, never a corrupted state.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.messages import Phrase
 from marketplace.clock import utcnow
+from marketplace.messages import Phrase
 from marketplace.models import (
     LISTING_KINDS,
     Inquiry,
@@ -29,6 +31,7 @@ from marketplace.services.access import is_member, require_member
 from marketplace.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.services.notifications import notify_organisation
 from marketplace.services.sharing import record_order_use
+from marketplace.services.vouchers import NetPrice, net_quote_prices
 
 MAX_MESSAGE = 5000
 
@@ -42,6 +45,10 @@ def _message_body(body: str) -> str:
     return body
 
 
+def inquiry_path(inquiry_id: int) -> str:
+    return f"/inquiries/{inquiry_id}"
+
+
 def get_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry:
     """Only the two organisations in a thread may read it."""
     inquiry = session.get(Inquiry, inquiry_id)
@@ -50,6 +57,22 @@ def get_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry:
     if not (is_member(actor, inquiry.requester_id) or is_member(actor, inquiry.provider_id)):
         raise Forbidden("This conversation is private to the two organisations in it.")
     return inquiry
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An inquiry as one of its two organisations sees it."""
+
+    inquiry: Inquiry
+    net_prices: dict[int, NetPrice]  # quote id -> price after the requester's voucher
+    is_provider: bool
+    is_requester: bool
+
+
+def thread(session: Session, actor: User, inquiry_id: int) -> Thread:
+    inquiry = get_inquiry(session, actor, inquiry_id)
+    return Thread(inquiry, net_quote_prices(session, inquiry), is_member(actor, inquiry.provider_id),
+                  is_member(actor, inquiry.requester_id))
 
 
 def inquiries_for(session: Session, actor: User) -> list[Inquiry]:
@@ -82,7 +105,8 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
         session.rollback()
         return post_message(session, actor, session.scalar(select(Inquiry.id).where(
             Inquiry.need_id == need_id, Inquiry.listing_id == listing_id)), body)
-    notify_organisation(session, inquiry.provider_id, f"New inquiry 新询价: “{listing.title}”", f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.provider_id, Phrase("New inquiry: “%(title)s”", title=listing.title),
+                        inquiry_path(inquiry.id))
     session.commit()
     return inquiry
 
@@ -91,7 +115,7 @@ def post_message(session: Session, actor: User, inquiry_id: int, body: str) -> I
     inquiry = get_inquiry(session, actor, inquiry_id)
     inquiry.messages.append(Message(author_id=actor.id, body=_message_body(body)))
     other = inquiry.provider_id if is_member(actor, inquiry.requester_id) else inquiry.requester_id
-    notify_organisation(session, other, "New message 新消息", f"/inquiries/{inquiry.id}")
+    notify_organisation(session, other, Phrase("New message"), inquiry_path(inquiry.id))
     session.commit()
     return inquiry
 
@@ -132,7 +156,8 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
     quote = Quote(inquiry_id=inquiry.id, price_cny=price_cny, turnaround_days=turnaround_days,
                   conditions=(conditions or "").strip(), created_by_id=actor.id)
     session.add(quote)
-    notify_organisation(session, inquiry.requester_id, f"New quote 新报价: ¥{price_cny:,.0f}", f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.requester_id, Phrase("New quote: ¥%(price)s", price=f"{price_cny:,.0f}"),
+                        inquiry_path(inquiry.id))
     session.commit()
     return quote
 
@@ -159,7 +184,7 @@ def accept_quote(session: Session, actor: User, quote_id: int) -> Order:
     _transition(session, quote, QuoteStatus.ACCEPTED)
     order = Order(quote_id=quote.id)
     session.add(order)
-    notify_organisation(session, quote.inquiry.provider_id, "Quote accepted 报价已接受", f"/inquiries/{quote.inquiry_id}")
+    notify_organisation(session, quote.inquiry.provider_id, Phrase("Quote accepted"), inquiry_path(quote.inquiry_id))
     session.commit()
     return order
 
@@ -182,8 +207,8 @@ def complete_order(session: Session, actor: User, order_id: int) -> Order:
         session.rollback()
         raise Conflict("Only an order in progress can be completed.")
     record_order_use(session, order, utcnow().date())
-    notify_organisation(session, inquiry.requester_id, "Order completed — please review 订单完成，请评价",
-                        f"/inquiries/{inquiry.id}")
+    notify_organisation(session, inquiry.requester_id, Phrase("Order completed — please review"),
+                        inquiry_path(inquiry.id))
     session.commit()
     session.refresh(order)
     return order

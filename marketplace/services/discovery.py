@@ -6,14 +6,17 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy.orm import Session
 
+from marketplace.kinds import INSTRUMENT, ORIGIN
 from marketplace.messages import Phrase
-from marketplace.models import LISTING_KINDS, Posting
+from marketplace.models import LISTING_KINDS, POSTING_KINDS, Posting
 from marketplace.search_gateway import posting_id
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
 from search.service import SearchFilters, SearchRequest, Searcher
 
 MODES = ("hybrid", "keyword", "vector")
+ORIGINS = ORIGIN.choice_values
+SERVICE_MODES = INSTRUMENT.field("service_modes").choice_values
 MAX_LIMIT = 100
 MAX_QUERY = 500
 
@@ -90,13 +93,12 @@ def parse_params(args: Any, *, allow_needs: bool = False) -> SearchParams:
     text = (args.get("q") or "").strip()
     if len(text) > MAX_QUERY:
         errors["q"] = Phrase("is too long (at most %(limit)d characters)", limit=MAX_QUERY)
-    allowed_kinds = (*LISTING_KINDS, "need") if allow_needs else LISTING_KINDS
+    allowed_kinds = POSTING_KINDS if allow_needs else LISTING_KINDS
     kinds = _choices(args.getlist("kind"), allowed_kinds, "kind", errors) or LISTING_KINDS
     origin = (args.get("origin") or "").strip() or None
-    if origin not in (None, "domestic", "imported"):
-        errors["origin"] = Phrase("must be domestic or imported")
-    modes = _choices(args.getlist("service_mode"),
-                     ("operated_by_staff", "self_service", "sample_submission"), "service_mode", errors)
+    if origin not in (None, *ORIGINS):
+        errors["origin"] = Phrase("must be one of: %(choices)s", choices=", ".join(ORIGINS))
+    modes = _choices(args.getlist("service_mode"), SERVICE_MODES, "service_mode", errors)
     mode = (args.get("mode") or "hybrid").strip()
     if mode not in MODES:
         errors["mode"] = Phrase("must be one of: %(choices)s", choices=", ".join(MODES))

@@ -9,8 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.clock import utcnow
-from marketplace.models import LISTING_KINDS, NeedStatus, Posting, TestNeed
+from marketplace.messages import Phrase
+from marketplace.models import LISTING_KINDS, NeedStatus, Posting, TestNeed, User
+from marketplace.services.access import is_member
 from marketplace.services.discovery import Result, SearchParams, search_postings
+from marketplace.services.postings import get_posting
 from search.service import Searcher
 
 REGION_BOOST = {"city": 0.15, "province": 0.08}
@@ -21,7 +24,7 @@ LEAD_HALF_LIFE_DAYS = 30
 class Match:
     posting: Posting
     score: float
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Phrase] = field(default_factory=list)
     estimated_cost_cny: float | None = None
 
 
@@ -53,24 +56,25 @@ def explain(need: TestNeed, result: Result) -> Match:
     listing = result.posting
     match = Match(listing, result.score)
     if result.matched_terms:
-        match.reasons.append("matched 匹配词: " + ", ".join(result.matched_terms[:6]))
+        match.reasons.append(Phrase("matched: %(terms)s", terms=", ".join(result.matched_terms[:6])))
     similarity = getattr(result, "vector_similarity", None)
     if similarity is not None:
-        match.reasons.append(f"semantic closeness 语义相似度 {similarity:.2f}")
+        match.reasons.append(Phrase("semantic closeness %(similarity).2f", similarity=similarity))
     fit = _region_fit(need, listing)
     if fit:
         match.score *= 1 + REGION_BOOST[fit]
-        match.reasons.append("same city 同城" if fit == "city" else "same province 同省")
+        match.reasons.append(Phrase("same city") if fit == "city" else Phrase("same province"))
     certifications = getattr(listing, "certifications", None) or []
     if certifications:
-        match.reasons.append("certified 资质: " + ", ".join(certifications))
+        match.reasons.append(Phrase("certified: %(certifications)s", certifications=", ".join(certifications)))
     if need.domestic_only and getattr(listing, "origin", None) == "domestic":
-        match.reasons.append("domestic 国产 ✓")
+        match.reasons.append(Phrase("domestic ✓"))
     match.estimated_cost_cny = estimated_cost(need, listing)
     if match.estimated_cost_cny is not None and need.budget_cny:
-        within = match.estimated_cost_cny <= need.budget_cny
-        match.reasons.append(f"est. ¥{match.estimated_cost_cny:,.0f} {'within' if within else 'over'} budget "
-                             f"{'在预算内' if within else '超预算'}")
+        cost = f"{match.estimated_cost_cny:,.0f}"
+        match.reasons.append(Phrase("est. ¥%(cost)s within budget", cost=cost)
+                             if match.estimated_cost_cny <= need.budget_cny
+                             else Phrase("est. ¥%(cost)s over budget", cost=cost))
     return match
 
 
@@ -86,11 +90,31 @@ def matches_for_need(session: Session, searcher: Searcher, need: TestNeed, limit
     return matches[:limit]
 
 
+@dataclass(frozen=True)
+class NeedMatches:
+    need: TestNeed
+    matches: list[Match]
+    is_owner: bool  # may contact the providers
+
+
+def need_matches(session: Session, searcher: Searcher, actor: User | None, need_id: int) -> NeedMatches:
+    need = get_posting(session, need_id, "need")
+    assert isinstance(need, TestNeed)
+    return NeedMatches(need, matches_for_need(session, searcher, need), is_member(actor, need.organisation_id))
+
+
 @dataclass
 class Lead:
     need: TestNeed
     score: float
     via: Posting
+
+
+def leads_for_actor(session: Session, searcher: Searcher, actor: User) -> list[Lead]:
+    """The leads page: open needs matching the listings of the actor's organisation."""
+    if actor.organisation_id is None:
+        return []
+    return leads_for_organisation(session, searcher, actor.organisation_id)
 
 
 def listing_query(listing: Posting) -> str:

@@ -1,21 +1,34 @@
-"""In-app notifications with a copy in the e-mail outbox; added inside the caller's transaction."""
+"""In-app notifications with a copy in the e-mail outbox; added inside the caller's transaction.
+
+A notification keeps its message's template and values and is translated when shown. E-mail is
+written before anyone reads it, in Chinese and English.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marketplace.clock import utcnow
+from marketplace.messages import Phrase, catalogue, translate
 from marketplace.models import EmailMessage, Notification, User
 
+SITE = "https://yiqi.example"
 
-def notify_users(session: Session, users: list[User], message: str, link: str = "") -> None:
+
+def _bilingual(message: Phrase) -> str:
+    chinese = translate(message, catalogue("zh").gettext)
+    return message if chinese == message else f"{chinese} / {message}"
+
+
+def notify_users(session: Session, users: list[User], message: Phrase, link: str = "") -> None:
+    text = _bilingual(message)
     for user in users:
-        session.add(Notification(user_id=user.id, message=message[:500], link=link))
-        session.add(EmailMessage(to_address=user.email, subject=f"[Yiqi Match] {message}"[:300],
-                                 body=f"{message}\n\nhttps://yiqi.example/{link.lstrip('/')}"))
+        session.add(Notification(user_id=user.id, template=message.template, values=message.values, link=link))
+        session.add(EmailMessage(to_address=user.email, subject=f"[Yiqi Match] {text}"[:300],
+                                 body=f"{text}\n\n{SITE}/{link.lstrip('/')}"))
 
 
-def notify_organisation(session: Session, organisation_id: int, message: str, link: str = "") -> None:
+def notify_organisation(session: Session, organisation_id: int, message: Phrase, link: str = "") -> None:
     members = list(session.scalars(select(User).where(User.organisation_id == organisation_id)))
     notify_users(session, members, message, link)
 

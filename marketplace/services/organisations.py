@@ -5,13 +5,12 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.messages import Phrase
 from marketplace import taxonomy
+from marketplace.kinds import KINDS
+from marketplace.messages import Phrase
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.services.errors import ValidationFailed
 from marketplace.validation import credit_code_error
-
-DEFAULT_OWNER_KIND = {"instrument": "university", "product": "vendor", "transfer": "university", "need": "enterprise"}
 
 
 def organisation_errors(name: str, kind: str, credit_code: str | None, region: str | None) -> dict[str, str]:
@@ -44,7 +43,7 @@ def find_or_create_owner(session: Session, owner: Mapping[str, Any] | None, post
     found = session.scalar(select(Organisation).where(Organisation.name == name))
     if found:
         return found
-    kind = owner.get("kind") or DEFAULT_OWNER_KIND[posting_kind]
+    kind = owner.get("kind") or KINDS[posting_kind].default_owner_kind
     errors = organisation_errors(name, kind, code, None)
     if errors:
         raise ValidationFailed({f"owner.{field}": message for field, message in errors.items()})

@@ -8,18 +8,20 @@ from typing import Any, Mapping, NamedTuple, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.kinds import KINDS, Field
 from marketplace.messages import Phrase
-from marketplace.models import POSTING_KINDS, Posting, User
+from marketplace.models import MODEL_BY_KIND, POSTING_KINDS, Posting, Review, User
+from marketplace.services.access import is_member, is_platform_admin, require_organisation
+from marketplace.services.deals import listing_rating, reviews_of
 from marketplace.services.errors import Forbidden, NotFound, ValidationFailed
-from marketplace.services.records import MODEL_BY_KIND, apply_record
+from marketplace.services.quality import Completeness, completeness
+from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
 
 
 def can_edit(actor: User | None, posting: Posting) -> bool:
     """Only members of the owning organisation (or platform admins) may change a posting."""
-    if actor is None or not actor.is_authenticated:
-        return False
-    return actor.is_platform_admin or actor.organisation_id == posting.organisation_id
+    return is_platform_admin(actor) or is_member(actor, posting.organisation_id)
 
 
 def get_posting(session: Session, posting_id: int, kind: str | None = None) -> Posting:
@@ -34,6 +36,29 @@ def get_for_edit(session: Session, actor: User | None, posting_id: int, kind: st
     if not can_edit(actor, posting):
         raise Forbidden("Only members of the owning organisation can change this posting.")
     return posting
+
+
+@dataclass(frozen=True)
+class PostingView:
+    """What a posting's page shows."""
+
+    posting: Posting
+    details: list[tuple[Field, Any]]  # the filled-in fields below the title and description
+    quality: Completeness
+    can_edit: bool
+    rating: float | None
+    review_count: int
+    reviews: list[Review]
+
+
+def posting_view(session: Session, actor: User | None, posting_id: int, kind: str) -> PostingView:
+    posting = get_posting(session, posting_id, kind)
+    record = to_record(posting)
+    details = [(field, record[field.name]) for field in KINDS[kind].fields
+               if field.name in record and field.name not in ("title", "description")]
+    rating, count = listing_rating(session, posting.id)
+    return PostingView(posting, details, completeness(record), can_edit(actor, posting), rating, count,
+                       reviews_of(session, posting.id)[:20])
 
 
 def check_record(record: Mapping[str, Any]) -> None:
@@ -53,12 +78,11 @@ def new_ref(kind: str) -> str:
 
 
 def create_posting(session: Session, actor: User, record: Mapping[str, Any]) -> Posting:
-    if actor.organisation_id is None:
-        raise Forbidden("Join or register an organisation before posting.")
+    organisation_id = require_organisation(actor)
     record = _validated({**record, "ref": record.get("ref") or new_ref(record.get("kind", "posting"))})
     if session.scalar(select(Posting.id).where(Posting.kind == record["kind"], Posting.ref == record["ref"])):
         raise ValidationFailed({"ref": Phrase("is already used by another posting of this kind")})
-    posting = MODEL_BY_KIND[record["kind"]](ref=record["ref"], organisation_id=actor.organisation_id)
+    posting = MODEL_BY_KIND[record["kind"]](ref=record["ref"], organisation_id=organisation_id)
     apply_record(posting, record)
     session.add(posting)
     session.commit()
@@ -104,6 +128,16 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def count_by_kind(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(Posting.kind, func.count()).group_by(Posting.kind)).all())
+
+
+def postings_of(session: Session, organisation_id: int, limit: int = 100) -> list[Posting]:
+    """An organisation's postings, the most recently changed first."""
+    return list(session.scalars(select(Posting).where(Posting.organisation_id == organisation_id)
+                                .order_by(Posting.updated_at.desc()).limit(limit)))
 
 
 def postings_in_order(session: Session, posting_ids: Sequence[int]) -> list[Posting]:

@@ -1,51 +1,29 @@
-"""Conversion between catalogue records (the shared contract's shape) and posting models."""
+"""Conversion between catalogue records (the shared contract's shape) and posting models, field by
+field as `marketplace.kinds` describes each kind."""
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Any, Mapping
 
-from marketplace.models import (
-    DomesticProduct,
-    NeedStatus,
-    Posting,
-    SharedInstrument,
-    TechnologyTransfer,
-    TestNeed,
-)
+from marketplace.kinds import KINDS, Field, FieldType
+from marketplace.models import Posting
 
-MODEL_BY_KIND: dict[str, type[Posting]] = {
-    "instrument": SharedInstrument,
-    "product": DomesticProduct,
-    "transfer": TechnologyTransfer,
-    "need": TestNeed,
-}
-
-COMMON_FIELDS = ("title", "description", "region", "category", "keywords")
-# Record keys stored on each kind's own table; list-valued ones default to [] when absent.
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "instrument": ("model", "manufacturer", "origin", "original_value_cny", "service_modes", "fees",
-                   "certifications", "capabilities", "standards", "booking_rules"),
-    "product": ("model", "manufacturer", "specs", "price_min_cny", "price_max_cny", "replaces",
-                "certifications", "lead_time_days"),
-    "transfer": ("field", "patents", "trl", "transfer_modes", "asking_price_cny"),
-    "need": ("sample_type", "sample_count", "standards", "deadline", "budget_cny", "domestic_only", "status"),
-}
-LIST_FIELDS = {"keywords", "service_modes", "fees", "certifications", "capabilities", "standards",
-               "replaces", "patents", "transfer_modes"}
-TEXT_DEFAULTS = {"description": "", "booking_rules": ""}
+EMPTY = (None, "", [], {})
 
 
-def _stored_value(key: str, value: Any) -> Any:
+def _stored_value(field: Field, value: Any) -> Any:
+    if field.fixed is not None:
+        return field.fixed
     if value is None:
-        return [] if key in LIST_FIELDS else TEXT_DEFAULTS.get(key)
-    if key == "deadline":
+        return field.empty
+    if field.type is FieldType.DATE:
         return date.fromisoformat(value)
-    if key == "status":
-        return NeedStatus(value)
-    if key == "certifications":
-        return [c.strip().upper() for c in value if c.strip()]
-    if key in LIST_FIELDS and key != "fees":
-        return [v.strip() for v in value if v.strip()]
+    if field.enum is not None:
+        return field.enum(value)
+    if field.type in (FieldType.TEXT_LIST, FieldType.CHOICE_LIST):
+        entries = [v.strip() for v in value if v.strip()]
+        return [v.upper() for v in entries] if field.upper_case else entries
     if isinstance(value, str):
         return value.strip()
     return value
@@ -53,31 +31,28 @@ def _stored_value(key: str, value: Any) -> Any:
 
 def apply_record(posting: Posting, record: Mapping[str, Any]) -> None:
     """Copy a validated record onto a posting; absent optional fields are cleared (the record is whole)."""
-    for key in (*COMMON_FIELDS, *KIND_FIELDS[posting.kind]):
-        if key == "status" and key not in record:
-            continue  # a re-import must not reopen a need its owner closed
-        setattr(posting, key, _stored_value(key, record.get(key)))
-    if posting.kind == "product":
-        posting.origin = "domestic"
+    for field in KINDS[posting.kind].fields:
+        if field.managed and field.name not in record:
+            continue  # e.g. a re-import must not reopen a need its owner closed
+        setattr(posting, field.name, _stored_value(field, record.get(field.name)))
 
 
 def _exported_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, NeedStatus):
+    if isinstance(value, Enum):
         return value.value
     return value
 
 
 def to_record(posting: Posting) -> dict[str, Any]:
-    """The catalogue line for a posting: empty values are left out so exports stay readable."""
+    """The catalogue line for a posting: empty values are left out so exports stay readable (the
+    contract requires a description, so it stays even when empty)."""
     record: dict[str, Any] = {"kind": posting.kind, "ref": posting.ref}
-    for key in (*COMMON_FIELDS, *KIND_FIELDS[posting.kind]):
-        value = _exported_value(getattr(posting, key))
-        if value not in (None, "", [], {}) or key == "description":
-            record[key] = value
-    if posting.kind == "product":
-        record["origin"] = "domestic"
+    for field in KINDS[posting.kind].fields:
+        value = _exported_value(getattr(posting, field.name))
+        if value not in EMPTY or field.name == "description":
+            record[field.name] = value
     owner = posting.organisation
     record["owner"] = {"name": owner.name, "kind": owner.kind.value}
     if owner.credit_code:

@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 
 from marketplace.messages import Phrase
 from marketplace.models import Booking, Order, SharedInstrument, UsageRecord, User
-from marketplace.services.access import require_member
+from marketplace.services.access import require_member, require_organisation
 from marketplace.services.errors import NotFound, ValidationFailed
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def hourly_fee(instrument: SharedInstrument) -> float | None:
@@ -87,6 +90,22 @@ class SharingRow:
         return self.external_hours / self.effective_hours if self.effective_hours else 0.0
 
 
+def instruments_of(session: Session, actor: User) -> list[tuple[int, str]]:
+    """(id, title) of the shared instruments of the actor's organisation, to record their use."""
+    organisation_id = require_organisation(actor)
+    return [(row.id, row.title) for row in session.execute(
+        select(SharedInstrument.id, SharedInstrument.title).where(SharedInstrument.organisation_id == organisation_id)
+        .order_by(SharedInstrument.id))]
+
+
+def report_of(session: Session, actor: User, year: int) -> list[SharingRow]:
+    """The yearly report of the actor's organisation."""
+    organisation_id = require_organisation(actor)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed({"year": Phrase("must be between %(low)d and %(high)d", low=FIRST_YEAR, high=LAST_YEAR)})
+    return yearly_report(session, organisation_id, year)
+
+
 def yearly_report(session: Session, organisation_id: int, year: int) -> list[SharingRow]:
     """One row per instrument of the organisation, including instruments with no use that year."""
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
@@ -116,7 +135,7 @@ def yearly_report(session: Session, organisation_id: int, year: int) -> list[Sha
 
 
 def report_totals(rows: list[SharingRow]) -> SharingRow:
-    return SharingRow(0, "Total 合计", sum(r.effective_hours for r in rows), sum(r.external_hours for r in rows),
+    return SharingRow(0, Phrase("Total"), sum(r.effective_hours for r in rows), sum(r.external_hours for r in rows),
                       sum(r.services for r in rows), sum(r.external_services for r in rows),
                       sum(r.samples for r in rows), sum(r.income_cny for r in rows))
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marketplace.kinds import LISTING_KINDS
 from marketplace.messages import Phrase
-from marketplace.models import Organisation, OrganisationKind, Posting, SubsidyPolicy
+from marketplace.models import Inquiry, Organisation, OrganisationKind, Posting, SubsidyPolicy, User
+from marketplace.services.access import require_platform_admin
 from marketplace.services.errors import ValidationFailed
 
 
@@ -54,8 +57,10 @@ def starting_price(listing: Posting) -> float | None:
     return None
 
 
-def net_starting_prices(policies: list[SubsidyPolicy], organisation: Organisation | None,
-                        listings: list[Posting]) -> dict[int, NetPrice]:
+def net_starting_prices(session: Session, actor: User | None, listings: Iterable[Posting]) -> dict[int, NetPrice]:
+    """Listing id -> its starting price with the actor's organisation's best subsidy applied."""
+    policies = active_policies(session)
+    organisation = _organisation_of(actor)
     prices = {}
     for listing in listings:
         gross = starting_price(listing)
@@ -64,12 +69,24 @@ def net_starting_prices(policies: list[SubsidyPolicy], organisation: Organisatio
     return prices
 
 
+def net_quote_prices(session: Session, inquiry: Inquiry) -> dict[int, NetPrice]:
+    """Quote id -> its price with the requesting organisation's best subsidy applied."""
+    policies = active_policies(session)
+    return {quote.id: net_price(policies, inquiry.requester, inquiry.listing, quote.price_cny)
+            for quote in inquiry.quotes}
+
+
+def _organisation_of(actor: User | None) -> Organisation | None:
+    return actor.organisation if actor is not None and actor.is_authenticated else None
+
+
 def active_policies(session: Session) -> list[SubsidyPolicy]:
     return list(session.scalars(select(SubsidyPolicy).where(SubsidyPolicy.active.is_(True))))
 
 
-def create_policy(session: Session, name: str, rate: float, cap_cny: float | None, organisation_kinds: list[str],
-                  listing_kinds: list[str], region: str = "") -> SubsidyPolicy:
+def create_policy(session: Session, actor: User, name: str, rate: float, cap_cny: float | None,
+                  organisation_kinds: list[str], listing_kinds: list[str], region: str = "") -> SubsidyPolicy:
+    require_platform_admin(actor)
     errors = {}
     if not name.strip() or len(name) > 200:
         errors["name"] = Phrase("is required (at most 200 characters)")
@@ -80,8 +97,8 @@ def create_policy(session: Session, name: str, rate: float, cap_cny: float | Non
     known = {k.value for k in OrganisationKind}
     if not organisation_kinds or set(organisation_kinds) - known:
         errors["organisation_kinds"] = Phrase("choose from: %(choices)s", choices=", ".join(sorted(known)))
-    if not listing_kinds or set(listing_kinds) - {"instrument", "product", "transfer"}:
-        errors["listing_kinds"] = Phrase("choose from: instrument, product, transfer")
+    if not listing_kinds or set(listing_kinds) - set(LISTING_KINDS):
+        errors["listing_kinds"] = Phrase("choose from: %(choices)s", choices=", ".join(LISTING_KINDS))
     if errors:
         raise ValidationFailed(errors)
     policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny, eligible_organisation_kinds=organisation_kinds,

@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from marketplace import kinds
 from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services.errors import ServiceError
@@ -46,6 +47,8 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 def init_web(app: Flask) -> None:
     init_i18n(app)
+    app.jinja_env.globals.update(posting_kinds=kinds.KINDS, posting_path=kinds.posting_path,
+                                 listing_kinds=[kinds.KINDS[name] for name in kinds.LISTING_KINDS])
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

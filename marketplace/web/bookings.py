@@ -1,15 +1,12 @@
 """Instrument calendars and booking requests."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.services import bookings
-from marketplace.services.access import is_member
 from marketplace.services.errors import ValidationFailed
-from marketplace.services.postings import get_posting
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import BookingForm, DecisionForm, ReviewForm
 from marketplace.web.i18n import localise_errors
@@ -17,23 +14,10 @@ from marketplace.web.i18n import localise_errors
 bp = Blueprint("bookings", __name__)
 
 
-def _week_start(raw: str | None) -> date:
-    try:
-        day = date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        abort(400, description="week must be a date like 2026-12-07")
-    return day - timedelta(days=day.weekday())
-
-
 def _calendar_page(instrument_id: int, form: BookingForm, status: int = 200):
-    session = db_session()
-    instrument = get_posting(session, instrument_id, "instrument")
-    week = _week_start(request.args.get("week"))
-    days = bookings.week_calendar(session, instrument_id, week)
-    return render_page("bookings/calendar.html", "bookings/_week.html", instrument=instrument, days=days, week=week,
-                       form=form, is_owner=is_member(current_user, instrument.organisation_id),
-                       previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
-                       decision_form=DecisionForm(), review_form=ReviewForm()), status
+    found = bookings.calendar(db_session(), current_user, instrument_id, request.args.get("week"))
+    return render_page("bookings/calendar.html", "bookings/_week.html", calendar=found, instrument=found.instrument,
+                       form=form, decision_form=DecisionForm(), review_form=ReviewForm()), status
 
 
 @bp.get("/instruments/<int:instrument_id>/calendar")
@@ -74,7 +58,7 @@ def decide(booking_id: int, action: str):
 def review(booking_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
-        abort(422, description="rating must be from 1 to 5")
+        abort(422, description=_("The rating must be from 1 to 5."))
     bookings.review_booking(db_session(), current_user, booking_id, form.rating.data, form.comment.data)
     return redirect(url_for("dashboard.index"))
 

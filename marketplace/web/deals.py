@@ -5,8 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.services import deals, vouchers
-from marketplace.services.access import is_member
+from marketplace.services import deals
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import MessageForm, QuoteForm, ReviewForm
 
@@ -40,14 +39,10 @@ def inquiries():
 
 
 def _thread_context(inquiry_id: int) -> dict:
-    session = db_session()
-    inquiry = deals.get_inquiry(session, current_user, inquiry_id)
-    policies = vouchers.active_policies(session)
-    net_prices = {q.id: vouchers.net_price(policies, inquiry.requester, inquiry.listing, q.price_cny)
-                  for q in inquiry.quotes}
-    return {"inquiry": inquiry, "net_prices": net_prices, "is_provider": is_member(current_user, inquiry.provider_id),
-            "is_requester": is_member(current_user, inquiry.requester_id), "message_form": MessageForm(),
-            "quote_form": QuoteForm(), "review_form": ReviewForm()}
+    found = deals.thread(db_session(), current_user, inquiry_id)
+    return {"inquiry": found.inquiry, "net_prices": found.net_prices, "is_provider": found.is_provider,
+            "is_requester": found.is_requester, "message_form": MessageForm(), "quote_form": QuoteForm(),
+            "review_form": ReviewForm()}
 
 
 @bp.get("/inquiries/<int:inquiry_id>")

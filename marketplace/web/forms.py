@@ -1,8 +1,14 @@
-"""WTForms for postings and accounts. Forms parse text into a catalogue record; the service validates it."""
+"""WTForms for postings and accounts. Forms parse text into a catalogue record; the service validates it.
+
+Each posting kind's form is generated from its field specs (`marketplace.kinds`): a field's type picks
+the input, its limits the validators, its label (and unit) the label. Lists are typed one per line,
+fees and specifications in their own line syntax (`marketplace.text_formats`).
+"""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,22 +25,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace import taxonomy
+from marketplace.kinds import KINDS, LISTING_KINDS, Field, FieldType, Kind
+from marketplace.messages import Phrase
 from marketplace.models import OrganisationKind
-
-FEE_UNITS = ("hour", "sample", "item", "day")
+from marketplace.text_formats import TextFormatError, format_fees, format_specs, parse_fees, parse_lines, parse_specs
+from marketplace.web.i18n import lazy_localise, localise
 
 
 class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -45,165 +50,116 @@ def _region_choices() -> list[tuple[str, str]]:
     return [("", "—")] + [(path, path) for path in taxonomy.region_paths()]
 
 
-def parse_fees(text: str | None) -> list[dict[str, Any]]:
-    """One fee per line: `item | price | unit`, e.g. `含量测定 | 300 | sample`."""
-    fees = []
-    for number, line in enumerate(_lines(text), start=1):
-        parts = [p.strip() for p in line.split("|")]
-        if len(parts) != 3:
-            raise ValidationError(f"line {number}: write `item | price | unit`")
-        item, price, unit = parts
+# Types typed as text in a line syntax: what the form calls them, how to read and write them, the hint.
+LINE_SYNTAX: dict[FieldType, tuple[Callable[[str | None], Any], Callable[[Any], str], Phrase]] = {
+    FieldType.TEXT_LIST: (parse_lines, "\n".join, Phrase("one per line")),
+    FieldType.FEES: (parse_fees, format_fees, Phrase("item | price | unit per line")),
+    FieldType.SPECS: (parse_specs, format_specs, Phrase("name: value per line")),
+}
+TEXT_SUFFIX = {FieldType.FEES: "_text", FieldType.SPECS: "_text"}  # their inputs keep the names forms always had
+
+
+def form_name(field: Field) -> str:
+    return field.name + TEXT_SUFFIX.get(field.type, "")
+
+
+def _parses(parse: Callable[[str | None], Any]) -> Callable[[Any, Any], None]:
+    def validate(_form: Any, form_field: Any) -> None:
         try:
-            amount = float(price)
-        except ValueError:
-            raise ValidationError(f"line {number}: price must be a number") from None
-        if amount < 0 or unit not in FEE_UNITS:
-            raise ValidationError(f"line {number}: price must be >= 0 and unit one of {', '.join(FEE_UNITS)}")
-        fees.append({"item": item, "price_cny": amount, "unit": unit})
-    return fees
+            parse(form_field.data)
+        except TextFormatError as error:
+            raise ValidationError(localise(error.message)) from None
+    return validate
 
 
-def format_fees(fees: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{f['item']} | {f['price_cny']:g} | {f['unit']}" for f in fees)
+def _input(field: Field) -> UnboundField:
+    """The WTForms field for one spec field."""
+    syntax = LINE_SYNTAX.get(field.type)
+    label = Phrase("%(label)s (%(syntax)s)", label=field.display_label, syntax=syntax[2]) if syntax else None
+    label = lazy_localise(label or field.display_label)
+    length = [Length(max=field.max_length)] if field.max_length and field.type is not FieldType.TEXT_LIST else []
+    numbers = [Optional(), NumberRange(min=field.minimum, max=field.maximum)]
+    choices = [(c.value, lazy_localise(c.label)) for c in field.choices]
+    match field.type:
+        case FieldType.TEXT:
+            return StringField(label, validators=[DataRequired()] * field.required + length)
+        case FieldType.LONG_TEXT:
+            return TextAreaField(label, validators=length)
+        case FieldType.REGION:
+            return SelectField(label, choices=_region_choices, validate_choice=False)
+        case FieldType.CATEGORY:
+            return SelectField(label, choices=_category_choices, validate_choice=False)
+        case FieldType.CHOICE:
+            return SelectField(label, choices=[("", "—"), *choices])
+        case FieldType.CHOICE_LIST:
+            return CheckboxList(label, choices=choices)
+        case FieldType.MONEY:
+            return DecimalField(label, validators=numbers)
+        case FieldType.INTEGER:
+            return IntegerField(label, validators=numbers)
+        case FieldType.DATE:
+            return DateField(label, validators=[Optional()])
+        case FieldType.BOOLEAN:
+            return BooleanField(label)
+    assert syntax is not None, field.type
+    room = (field.max_items or 1) * ((field.max_length or 500) + 1)  # a guard; the record's limits say more
+    return TextAreaField(label, validators=[Length(max=room), _parses(syntax[0])])
 
 
-def parse_specs(text: str | None) -> dict[str, str]:
-    """One spec per line: `name: value`."""
-    specs = {}
-    for number, line in enumerate(_lines(text), start=1):
-        name, sep, value = line.partition(":")
-        if not sep:
-            name, sep, value = line.partition("：")
-        if not sep or not name.strip():
-            raise ValidationError(f"line {number}: write `name: value`")
-        specs[name.strip()] = value.strip()
-    return specs
+def _record_value(field: Field, value: Any) -> Any:
+    if field.type in LINE_SYNTAX:
+        return LINE_SYNTAX[field.type][0](value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _form_value(field: Field, value: Any) -> Any:
+    if field.type in LINE_SYNTAX:
+        return LINE_SYNTAX[field.type][1](value)
+    if field.type is FieldType.DATE:
+        return date.fromisoformat(value)
+    return value
 
 
 class PostingForm(FlaskForm):
-    """Fields shared by every kind; subclasses add their own and name the list fields they carry."""
+    """A posting kind's form; `posting_form` adds the kind's fields."""
 
-    kind = ""
-    list_fields: tuple[str, ...] = ("keywords",)
-
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
-    category = SelectField(_l("Category"), choices=_category_choices, validate_choice=False)
-    keywords = TextAreaField(_l("Keywords (one per line)"), validators=[Length(max=5000)])
+    kind: Kind
 
     def to_record(self) -> dict[str, Any]:
-        record: dict[str, Any] = {"kind": self.kind}
-        for name, field in self._fields.items():
-            if name in ("csrf_token", "fees_text", "specs_text"):
-                continue
-            value = field.data
-            if name in self.list_fields:
-                value = _lines(value)
-            elif hasattr(value, "isoformat"):
-                value = value.isoformat()
-            elif isinstance(value, Decimal):
-                value = float(value)
-            if value not in (None, "", []):
-                record[name] = value
+        record: dict[str, Any] = {"kind": self.kind.name}
+        for field in self.kind.fields:
+            if field.in_form:
+                value = _record_value(field, self[form_name(field)].data)
+                if value not in (None, "", [], {}):
+                    record[field.name] = value
         record.setdefault("description", "")
         return record
 
     def load(self, record: dict[str, Any]) -> None:
-        for name, field in self._fields.items():
-            if name in record and name != "csrf_token":
-                value = record[name]
-                field.data = "\n".join(value) if name in self.list_fields else value
+        for field in self.kind.fields:
+            if field.in_form and field.name in record:
+                self[form_name(field)].data = _form_value(field, record[field.name])
+
+    def input_for(self, record_key: str) -> Any:
+        """The input that shows a record field's errors ("fees.0.price_cny" -> the fees input), or None."""
+        field = next((f for f in self.kind.fields if f.name == record_key.split(".")[0] and f.in_form), None)
+        return self[form_name(field)] if field else None
 
 
-class InstrumentForm(PostingForm):
-    kind = "instrument"
-    list_fields = ("keywords", "certifications", "capabilities", "standards")
-
-    model = StringField(_l("Model"), validators=[Length(max=120)])
-    manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
-    origin = SelectField(_l("Origin"), choices=[("", "—"), ("domestic", _l("domestic")), ("imported", _l("imported"))])
-    original_value_cny = DecimalField(_l("Original value (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    service_modes = CheckboxList(_l("Service modes"), choices=[
-        ("operated_by_staff", _l("operated by staff")), ("self_service", _l("self service")),
-        ("sample_submission", _l("sample submission"))])
-    fees_text = TextAreaField(_l("Fees (item | price | unit per line)"))
-    certifications = TextAreaField(_l("Certifications (CMA, CNAS; one per line)"))
-    capabilities = TextAreaField(_l("Capabilities (one per line)"))
-    standards = TextAreaField(_l("Standards (one per line)"))
-    booking_rules = TextAreaField(_l("Booking rules"), validators=[Length(max=5000)])
-
-    def validate_fees_text(self, field):
-        parse_fees(field.data)
-
-    def to_record(self) -> dict[str, Any]:
-        record = super().to_record()
-        fees = parse_fees(self.fees_text.data)
-        if fees:
-            record["fees"] = fees
-        return record
-
-    def load(self, record: dict[str, Any]) -> None:
-        super().load(record)
-        self.fees_text.data = format_fees(record.get("fees", []))
+def posting_form(kind: Kind) -> type[PostingForm]:
+    inputs = {form_name(field): _input(field) for field in kind.fields if field.in_form}
+    return type(PostingForm)(f"{kind.name.title()}Form", (PostingForm,), {"kind": kind, **inputs})
 
 
-class ProductForm(PostingForm):
-    kind = "product"
-    list_fields = ("keywords", "replaces", "certifications")
-
-    model = StringField(_l("Model"), validators=[Length(max=120)])
-    manufacturer = StringField(_l("Manufacturer"), validators=[Length(max=120)])
-    specs_text = TextAreaField(_l("Specifications (name: value per line)"))
-    price_min_cny = DecimalField(_l("Price from (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    price_max_cny = DecimalField(_l("Price to (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    replaces = TextAreaField(_l("Replaces imported models (one per line)"))
-    certifications = TextAreaField(_l("Certifications (one per line)"))
-    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
-
-    def validate_specs_text(self, field):
-        parse_specs(field.data)
-
-    def to_record(self) -> dict[str, Any]:
-        record = super().to_record()
-        specs = parse_specs(self.specs_text.data)
-        if specs:
-            record["specs"] = specs
-        return record
-
-    def load(self, record: dict[str, Any]) -> None:
-        super().load(record)
-        self.specs_text.data = "\n".join(f"{k}: {v}" for k, v in record.get("specs", {}).items())
-
-
-class TransferForm(PostingForm):
-    kind = "transfer"
-    list_fields = ("keywords", "patents")
-
-    field = StringField(_l("Field"), validators=[Length(max=120)])
-    patents = TextAreaField(_l("Patents (one per line)"))
-    trl = IntegerField(_l("Maturity TRL (1-9)"), validators=[Optional(), NumberRange(min=1, max=9)])
-    transfer_modes = CheckboxList(_l("Transfer modes"), choices=[
-        ("license", _l("license")), ("assignment", _l("assignment")),
-        ("co_development", _l("co-development")), ("equity", _l("equity"))])
-    asking_price_cny = DecimalField(_l("Asking price (CNY)"), validators=[Optional(), NumberRange(min=0)])
-
-
-class NeedForm(PostingForm):
-    kind = "need"
-    list_fields = ("keywords", "standards")
-
-    sample_type = StringField(_l("Sample type"), validators=[Length(max=200)])
-    sample_count = IntegerField(_l("Number of samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    standards = TextAreaField(_l("Standards (one per line)"))
-    deadline = DateField(_l("Deadline"), validators=[Optional()])
-    budget_cny = DecimalField(_l("Budget (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    domestic_only = BooleanField(_l("Domestic instruments only"))
-
-
-FORM_BY_KIND: dict[str, type[PostingForm]] = {
-    "instrument": InstrumentForm, "product": ProductForm, "transfer": TransferForm, "need": NeedForm,
-}
+FORM_BY_KIND: dict[str, type[PostingForm]] = {name: posting_form(kind) for name, kind in KINDS.items()}
+ORGANISATION_KINDS = [
+    (OrganisationKind.ENTERPRISE.value, _l("enterprise / SME")), (OrganisationKind.VENDOR.value, _l("vendor")),
+    (OrganisationKind.UNIVERSITY.value, _l("university")), (OrganisationKind.INSTITUTE.value, _l("institute")),
+    (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))]
 
 
 class LoginForm(FlaskForm):
@@ -216,10 +172,7 @@ class RegisterForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
     organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
-    organisation_kind = SelectField(_l("Organisation type"), choices=[
-        (OrganisationKind.ENTERPRISE.value, _l("enterprise / SME")), (OrganisationKind.VENDOR.value, _l("vendor")),
-        (OrganisationKind.UNIVERSITY.value, _l("university")), (OrganisationKind.INSTITUTE.value, _l("institute")),
-        (OrganisationKind.TESTING_AGENCY.value, _l("testing agency"))])
+    organisation_kind = SelectField(_l("Organisation type"), choices=ORGANISATION_KINDS)
     credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
     region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
 
@@ -265,8 +218,8 @@ class SubsidyPolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     rate = DecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
     cap_cny = DecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
-    organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=[
-        (k.value, k.value) for k in OrganisationKind], default=["enterprise"])
-    listing_kinds = CheckboxList(_l("Listing kinds"), choices=[
-        ("instrument", "共享仪器"), ("product", "国产仪器"), ("transfer", "成果转化")], default=["instrument"])
+    organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=ORGANISATION_KINDS,
+                                      default=[OrganisationKind.ENTERPRISE.value])
+    listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[
+        (name, lazy_localise(KINDS[name].plural)) for name in LISTING_KINDS])
     region = SelectField(_l("Region (empty = nationwide)"), choices=_region_choices, validate_choice=False)

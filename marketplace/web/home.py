@@ -1,8 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from marketplace.models import Posting
+from marketplace.services.postings import count_by_kind
 from marketplace.web.context import db_session
 
 bp = Blueprint("home", __name__)
@@ -10,5 +9,4 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
-    counts = dict(db_session().execute(select(Posting.kind, func.count()).group_by(Posting.kind)).all())
-    return render_template("home.html", counts=counts, user=current_user)
+    return render_template("home.html", counts=count_by_kind(db_session()), user=current_user)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+
+from marketplace.messages import translate
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 # The states of quotes, orders and bookings as people read them (the `status` template filter).
@@ -33,10 +35,13 @@ def switch(code: str):
 
 
 def localise(message: str) -> str:
-    """A service's message in the reader's language: its template translated, then filled with its
-    values (text values are translated too: they are phrases such as "withdraw this quote")."""
-    template, values = getattr(message, "template", message), getattr(message, "values", {})
-    return gettext(template, **{k: status_label(v) if isinstance(v, str) else v for k, v in values.items()})
+    """A service's message (a `Phrase`) in the reader's language."""
+    return translate(message, gettext)
+
+
+def lazy_localise(message: str) -> LazyString:
+    """Translated when shown, for labels built once at import (form fields)."""
+    return LazyString(localise, message)
 
 
 def status_label(value: str) -> str:
@@ -52,3 +57,4 @@ def init_i18n(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=lambda: str(get_locale()))
     app.jinja_env.filters["status"] = status_label
+    app.jinja_env.filters["localise"] = localise

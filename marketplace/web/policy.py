@@ -3,26 +3,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from marketplace.models import SharedInstrument
 from marketplace.services import alternatives, sharing, vouchers
-from marketplace.services.errors import Forbidden, ValidationFailed
+from marketplace.services.access import require_platform_admin
 from marketplace.web.context import db_session, searcher
-from marketplace.web.forms import SubsidyPolicyForm, UsageForm, parse_specs
+from marketplace.web.forms import SubsidyPolicyForm, UsageForm
 
 bp = Blueprint("policy", __name__)
 
 
 def _comparison():
-    text = request.args.get("imported", "")
-    try:
-        specs = parse_specs(request.args.get("specs", ""))
-    except Exception as error:  # WTForms' ValidationError carries the line that is wrong
-        raise ValidationFailed({"specs": str(error)}) from None
-    return alternatives.find_alternatives(db_session(), searcher(), text, specs)
+    return alternatives.find_alternatives(db_session(), searcher(), request.args.get("imported", ""),
+                                          request.args.get("specs", ""))
 
 
 @bp.get("/alternatives")
@@ -47,27 +41,13 @@ def alternatives_print():
     return render_template("policy/comparison_print.html", comparison=_comparison(), today=date.today())
 
 
-def _organisation_id() -> int:
-    if current_user.organisation_id is None:
-        raise Forbidden("Sharing reports belong to an organisation; join one first.")
-    return current_user.organisation_id
-
-
-def _usage_form() -> UsageForm:
-    form = UsageForm()
-    form.instrument_id.choices = [(i.id, i.title) for i in db_session().scalars(
-        select(SharedInstrument).where(SharedInstrument.organisation_id == current_user.organisation_id))]
-    return form
-
-
 @bp.route("/sharing", methods=["GET", "POST"])
 @login_required
 def sharing_report():
-    organisation_id = _organisation_id()
     year = request.args.get("year", date.today().year, type=int)
-    if not 2000 <= year <= 2100:
-        abort(400, description="year must be between 2000 and 2100")
-    form = _usage_form()
+    rows = sharing.report_of(db_session(), current_user, year)
+    form = UsageForm()
+    form.instrument_id.choices = sharing.instruments_of(db_session(), current_user)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -76,7 +56,6 @@ def sharing_report():
                                       float(form.income_cny.data or 0), form.note.data)
             return redirect(url_for(".sharing_report", year=form.used_on.data.year))
         status = 422
-    rows = sharing.yearly_report(db_session(), organisation_id, year)
     if request.args.get("format") == "csv":
         return Response(sharing.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=sharing-{year}.csv"})
@@ -87,12 +66,11 @@ def sharing_report():
 @bp.route("/admin/subsidies", methods=["GET", "POST"])
 @login_required
 def subsidies():
-    if not current_user.is_platform_admin:
-        raise Forbidden("Only platform administrators manage subsidy policies.")
+    require_platform_admin(current_user)
     form = SubsidyPolicyForm()
     status = 200
     if form.validate_on_submit():
-        vouchers.create_policy(db_session(), form.name.data, float(form.rate.data),
+        vouchers.create_policy(db_session(), current_user, form.name.data, float(form.rate.data),
                                float(form.cap_cny.data) if form.cap_cny.data is not None else None,
                                form.organisation_kinds.data, form.listing_kinds.data, form.region.data or "")
         return redirect(url_for(".subsidies"))

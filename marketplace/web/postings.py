@@ -5,10 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.services import deals
+from marketplace import kinds
 from marketplace.services import postings as service
 from marketplace.services.errors import ValidationFailed
-from marketplace.services.quality import completeness
 from marketplace.services.records import to_record
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import FORM_BY_KIND, PostingForm
@@ -16,21 +15,17 @@ from marketplace.web.i18n import localise_errors
 
 bp = Blueprint("postings", __name__)
 
-KIND_BY_SLUG = {"instruments": "instrument", "products": "product", "transfers": "transfer", "needs": "need"}
-SLUG_BY_KIND = {kind: slug for slug, kind in KIND_BY_SLUG.items()}
-FORM_FIELD_FOR = {"fees": "fees_text", "specs": "specs_text"}
-
 
 def _kind(slug: str) -> str:
-    if slug not in KIND_BY_SLUG:
+    kind = kinds.by_slug(slug)
+    if kind is None:
         abort(404)
-    return KIND_BY_SLUG[slug]
+    return kind.name
 
 
 def _attach_errors(form: PostingForm, errors: dict[str, str]) -> None:
     for key, message in localise_errors(errors).items():
-        name = FORM_FIELD_FOR.get(key.split(".")[0], key.split(".")[0])
-        field = form._fields.get(name)
+        field = form.input_for(key)
         if field is not None:
             field.errors = [*field.errors, message]
         else:
@@ -38,8 +33,8 @@ def _attach_errors(form: PostingForm, errors: dict[str, str]) -> None:
 
 
 def _form_page(form: PostingForm, kind: str, posting=None, status: int = 200):
-    return render_page("postings/form.html", "postings/_form.html", form=form, kind=kind, slug=SLUG_BY_KIND[kind],
-                       posting=posting), status
+    return render_page("postings/form.html", "postings/_form.html", form=form, kind=kind,
+                       slug=kinds.KINDS[kind].slug, posting=posting), status
 
 
 @bp.get("/<slug>/")
@@ -53,14 +48,8 @@ def list_postings(slug: str):
 
 @bp.get("/<slug>/<int:posting_id>")
 def show(slug: str, posting_id: int):
-    session = db_session()
-    posting = service.get_posting(session, posting_id, _kind(slug))
-    average, count = deals.listing_rating(session, posting.id)
-    record = to_record(posting)
-    return render_template("postings/show.html", posting=posting, record=record, slug=slug,
-                           quality=completeness(record),
-                           can_edit=service.can_edit(current_user, posting), rating=average, review_count=count,
-                           reviews=deals.reviews_of(session, posting.id)[:20])
+    view = service.posting_view(db_session(), current_user, posting_id, _kind(slug))
+    return render_template("postings/show.html", view=view, posting=view.posting, slug=slug)
 
 
 @bp.route("/<slug>/new", methods=["GET", "POST"])
@@ -91,7 +80,6 @@ def edit(slug: str, posting_id: int):
         try:
             service.update_posting(db_session(), current_user, posting_id, form.to_record())
         except ValidationFailed as failure:
-            db_session().rollback()
             _attach_errors(form, failure.errors)
         else:
             flash(_("Saved."))

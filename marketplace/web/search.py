@@ -33,10 +33,7 @@ def search_page():
     except ValidationFailed as failure:
         return render_page("search/page.html", "search/_results.html", page=None, errors=localise_errors(failure.errors),
                            pager={}, prices={}, **context), 400
-    session = db_session()
-    page = discovery.search_postings(session, searcher(), params)
-    organisation = current_user.organisation if current_user.is_authenticated else None
-    prices = vouchers.net_starting_prices(vouchers.active_policies(session), organisation,
-                                          [r.posting for r in page.results])
+    page = discovery.search_postings(db_session(), searcher(), params)
+    prices = vouchers.net_starting_prices(db_session(), current_user, [r.posting for r in page.results])
     return render_page("search/page.html", "search/_results.html", page=page, errors={}, pager=_pager(page),
                        prices=prices, **context)

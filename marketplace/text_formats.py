@@ -1,0 +1,60 @@
+"""Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`."""
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.kinds import FEE_UNITS
+from marketplace.messages import Phrase
+
+UNITS = tuple(unit.value for unit in FEE_UNITS)
+
+
+class TextFormatError(ValueError):
+    def __init__(self, message: Phrase) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_lines(text: str | None) -> list[str]:
+    """One entry per non-empty line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def parse_fees(text: str | None) -> list[dict[str, Any]]:
+    """`含量测定 | 300 | sample` per line."""
+    fees = []
+    for number, line in enumerate(parse_lines(text), start=1):
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3:
+            raise TextFormatError(Phrase("line %(line)d: write `item | price | unit`", line=number))
+        item, price, unit = parts
+        try:
+            amount = float(price)
+        except ValueError:
+            raise TextFormatError(Phrase("line %(line)d: price must be a number", line=number)) from None
+        if amount < 0 or unit not in UNITS:
+            raise TextFormatError(Phrase("line %(line)d: price must be >= 0 and unit one of %(units)s",
+                                         line=number, units=", ".join(UNITS)))
+        fees.append({"item": item, "price_cny": amount, "unit": unit})
+    return fees
+
+
+def format_fees(fees: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{f['item']} | {f['price_cny']:g} | {f['unit']}" for f in fees)
+
+
+def parse_specs(text: str | None) -> dict[str, str]:
+    """`name: value` per line (a full-width colon works too)."""
+    specs = {}
+    for number, line in enumerate(parse_lines(text), start=1):
+        name, sep, value = line.partition(":")
+        if not sep:
+            name, sep, value = line.partition("：")
+        if not sep or not name.strip():
+            raise TextFormatError(Phrase("line %(line)d: write `name: value`", line=number))
+        specs[name.strip()] = value.strip()
+    return specs
+
+
+def format_specs(specs: dict[str, str]) -> str:
+    return "\n".join(f"{name}: {value}" for name, value in specs.items())
