@@ -9,7 +9,8 @@ INSTRUMENT = {
     "owner": {"name": "武汉大学分析测试中心", "kind": "university"}, "region": "湖北省/武汉市",
     "category": "分析仪器/色谱仪器", "keywords": ["HPLC"], "model": "1260 Infinity II", "manufacturer": "Agilent",
     "origin": "imported", "service_modes": ["sample_submission", "self_service"],
-    "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"}, {"item": "机时", "price_cny": 120, "unit": "hour"}],
+    "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"},
+             {"item": "机时", "price_cny": 120, "unit": "hour"}],
     "certifications": [" cma", "CNAS", "cma"], "capabilities": ["含量测定"], "standards": ["GB/T 16631-2008"],
     "completeness": 0.8,
 }
@@ -45,8 +46,9 @@ def test_each_kind_gets_one_price_range(extra, low, high):
 
 
 def test_a_product_lists_the_imported_models_it_replaces_and_its_specs():
-    document = build_document("1", 1, {"kind": "product", "ref": "lc-3000", "title": "国产液相色谱仪", "description": "",
-                                       "replaces": ["Agilent 1260"], "specs": {"流速范围": "0.001-10 mL/min"}})
+    document = build_document("1", 1, {"kind": "product", "ref": "lc-3000", "title": "国产液相色谱仪",
+                                       "description": "", "replaces": ["Agilent 1260"],
+                                       "specs": {"流速范围": "0.001-10 mL/min"}})
     assert "Agilent 1260" in document.body and "流速范围 0.001-10 mL/min" in document.body
 
 

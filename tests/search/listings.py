@@ -42,7 +42,8 @@ HPLC_PRODUCT = listing(
     category="分析仪器/色谱仪器", region="上海市/上海市", origin="domestic", price_cny_low=180000.0,
     price_cny_high=260000.0)
 SEM = listing(
-    "sem", "instrument", "场发射扫描电镜 ZEISS Sigma 300", "形貌观察与能谱分析。\n形貌\n湖北省 武汉市\n分析仪器 电子光学仪器",
+    "sem", "instrument", "场发射扫描电镜 ZEISS Sigma 300",
+    "形貌观察与能谱分析。\n形貌\n湖北省 武汉市\n分析仪器 电子光学仪器",
     category="分析仪器/电子光学仪器", region="湖北省/武汉市", origin="imported", certifications=("CMA", "CNAS"),
     service_modes=("operated_by_staff",), price_cny_low=500.0, price_cny_high=500.0)
 XRD = listing(
@@ -56,7 +57,8 @@ ICP_MS = listing(
     category="分析仪器/质谱仪器", region="广东省/广州市", origin="imported", service_modes=("sample_submission",),
     price_cny_low=80.0, price_cny_high=80.0)
 GC_MS = listing(
-    "gc-ms", "instrument", "气相色谱-质谱联用仪 Shimadzu QP2020", "农药残留与挥发性有机物分析。\n湖北省 宜昌市\n分析仪器 色谱仪器",
+    "gc-ms", "instrument", "气相色谱-质谱联用仪 Shimadzu QP2020",
+    "农药残留与挥发性有机物分析。\n湖北省 宜昌市\n分析仪器 色谱仪器",
     category="分析仪器/色谱仪器", region="湖北省/宜昌市", origin="imported", service_modes=("sample_submission",))
 NMR = listing(
     "nmr", "instrument", "核磁共振波谱仪 Bruker AVANCE 400", "有机化合物结构鉴定。\n浙江省 杭州市\n分析仪器 波谱仪器",
