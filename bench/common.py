@@ -6,11 +6,17 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
+
 from marketplace.demo.catalogue import generate_catalogue
+from search import analysis
+from search.backend import BackendQuery, SearchBackend, SearchFilters
+from search.factory import create_embedder
 
 RESULTS = Path(__file__).parent / "results"
 LISTINGS_PER_SCALE = 370  # listings (not needs) in one copy of the demo catalogue
@@ -85,3 +91,33 @@ def git_revision() -> str:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     except OSError:
         return "?"
+
+
+def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
+    """The queries' vectors as the searcher embeds them (all-MiniLM-L6-v2)."""
+    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
+    return [embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text))) for text in queries]
+
+
+def vector_legs(exact: SearchBackend, approximate: SearchBackend, vectors: Sequence[np.ndarray], depth: int,
+                filters: SearchFilters = SearchFilters()) -> tuple[float, float, float]:
+    """The vector leg alone on two embedded backends over one index, one exact and one approximate:
+    median ms per query of each (one thread) and the approximate one's mean recall of the exact top `depth`."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    timings: dict[str, list[float]] = {"exact": [], "approximate": []}
+    recalls = []
+    for vector in vectors:
+        query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
+                             vector_depth=depth, filters=filters)
+        found = {}
+        for name, backend in (("exact", exact), ("approximate", approximate)):
+            backend.search(query)  # the first search loads the index (and trains the approximate one)
+            started = time.perf_counter()
+            found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
+            timings[name].append((time.perf_counter() - started) * 1000)
+        recalls.append(len(found["exact"] & found["approximate"]) / max(len(found["exact"]), 1))
+    torch.set_num_threads(threads)
+    return median(timings["exact"]), median(timings["approximate"]), float(np.mean(recalls))

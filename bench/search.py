@@ -27,14 +27,23 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from bench.common import listings, machine_busy_seconds, median, percentile, rss_mib, table, write_report
+from bench.common import (
+    listings,
+    machine_busy_seconds,
+    median,
+    percentile,
+    query_vectors,
+    rss_mib,
+    table,
+    vector_legs,
+    write_report,
+)
 from indexer.documents import posting_document
 from marketplace import migrations
 from marketplace.db import Database
 from marketplace.models import Posting
 from marketplace.services import catalog
-from search import analysis
-from search.backend import BackendQuery, Upsert
+from search.backend import Upsert
 from search.factory import create_backend, create_embedder
 from search.ranking import RankingSettings
 
@@ -210,32 +219,14 @@ def vector_leg(settings: dict, size: int) -> list[str]:
     """The embedded backend's vector leg alone, exact scan against the approximate index: median ms
     per query (one thread) and the approximate index's recall of the exact neighbours, at the depth the
     searcher fuses (RankingSettings.fusion_depth)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
     exact = create_backend(settings, replace(RANKING, ann_min_rows=10**9))
     approximate = create_backend(settings, RANKING)
-    timings: dict[str, list[float]] = {"exact": [], "approximate": []}
-    recalls = []
-    for text in QUERIES:
-        vector = embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text)))
-        found = {}
-        for name, backend in (("exact", exact), ("approximate", approximate)):
-            query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
-                                 vector_depth=RANKING.fusion_depth)
-            backend.search(query)  # the first search loads the index (and trains the approximate one)
-            started = time.perf_counter()
-            found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
-            timings[name].append((time.perf_counter() - started) * 1000)
-        recalls.append(len(found["exact"] & found["approximate"]) / max(len(found["exact"]), 1))
+    exact_ms, approximate_ms, recall = vector_legs(exact, approximate, query_vectors(QUERIES), RANKING.fusion_depth)
     exact.close()
     approximate.close()
-    torch.set_num_threads(threads)
     if size < RANKING.ann_min_rows:
-        return [f"{median(timings['exact']):.1f}", f"not built below {RANKING.ann_min_rows:,} listings", ""]
-    return [f"{median(timings['exact']):.1f}", f"{median(timings['approximate']):.1f}", f"{np.mean(recalls):.3f}"]
+        return [f"{exact_ms:.1f}", f"not built below {RANKING.ann_min_rows:,} listings", ""]
+    return [f"{exact_ms:.1f}", f"{approximate_ms:.1f}", f"{recall:.3f}"]
 
 
 def run(sizes: list[int], backends: list[str], clients: int, requests_total: int, rounds: int, precision: str) -> str:
