@@ -7,9 +7,9 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from search import analysis
 from search.backend import BackendQuery, SearchBackend, SearchFilters
 from search.factory import create_embedder
 
-RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
 LISTINGS_PER_SCALE = 370  # listings (not needs) in one copy of the demo catalogue
 
 
@@ -64,9 +65,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def write_report(name: str, title: str, body: str, module: str | None = None) -> Path:
     """bench/results/<name>.md, written by `python -m bench.<module>` (the name unless given)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = f"python -m bench.{module or name} " + " ".join(sys.argv[1:])
-    text = f"# {title}\n\nRun {stamp} on {machine_facts()}.\n\nCommand: `{command}`\n\n{body}\n"
+    text = (f"# {title}\n\nRun {stamp} at revision {git_revision()} on {machine_facts()}.\n\n"
+            f"Command: `{command}`\n\n{body}\n")
     path = RESULTS / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -87,10 +89,19 @@ def machine_busy_seconds() -> float:
 
 
 def git_revision() -> str:
+    """The commit measured, and whether tracked files differed from it (reports written meanwhile aside)."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results").stdout
     except OSError:
-        return "?"
+        return "unknown (no git)"
+    if head.returncode:
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" with uncommitted changes" if changed.strip() else "")
+
 
 
 def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
@@ -100,7 +111,7 @@ def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
 
 
 def vector_legs(exact: SearchBackend, approximate: SearchBackend, vectors: Sequence[np.ndarray], depth: int,
-                filters: SearchFilters = SearchFilters()) -> tuple[float, float, float]:
+                filters: SearchFilters | None = None) -> tuple[float, float, float]:
     """The vector leg alone on two embedded backends over one index, one exact and one approximate:
     median ms per query of each (one thread) and the approximate one's mean recall of the exact top `depth`."""
     import torch
@@ -111,7 +122,7 @@ def vector_legs(exact: SearchBackend, approximate: SearchBackend, vectors: Seque
     recalls = []
     for vector in vectors:
         query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
-                             vector_depth=depth, filters=filters)
+                             vector_depth=depth, filters=filters or SearchFilters())
         found = {}
         for name, backend in (("exact", exact), ("approximate", approximate)):
             backend.search(query)  # the first search loads the index (and trains the approximate one)

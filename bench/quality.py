@@ -1,14 +1,14 @@
-"""Search quality on labelled sets, through the search service the API calls, for keyword, vector and
-hybrid modes.
+"""Search quality on labelled sets, through the public search API, for keyword, vector and hybrid modes.
 
 A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
-development set (bench/data/dev) and every set under ../shared/eval/. Prints and writes
+development set (bench/data/dev), our own held-out and tuning sets (bench/data/heldout, bench/data/market-tune;
+bench/data/LABELLING.md) and every set under ../shared/eval/. Prints and writes
 bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2), ranked with
 the app's RankingSettings (search/ranking.py).
 
 --sweep measures instead what each ranking setting is worth: every RankingSettings value in SWEEP is
-varied alone around the app's settings, on the development set, and bench/results/ranking.md gets
-hybrid and keyword quality for each.
+varied alone around the app's settings on the sets ranking may be tuned on (dev and market-tune, never
+heldout), and bench/results/ranking.md gets hybrid and keyword quality for each.
 
     python -m bench.quality [--set DIR ...] [--backend embedded|opensearch] [--sweep]
 """
@@ -37,6 +37,9 @@ from search.service import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("keyword", "vector", "hybrid")
+DATA = Path(__file__).parent / "data"
+# The labelled sets ranking settings may be chosen on (bench/data/LABELLING.md): never heldout.
+TUNING_SETS = (DATA / "dev", DATA / "market-tune")
 # RankingSettings field -> the values tried besides the app's own (--sweep).
 SWEEP = {
     "rrf_k": (5, 20, 60),
@@ -51,7 +54,7 @@ SWEEP = {
 
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
-    found = [Path(__file__).parent / "data" / "dev"]
+    found = [Path(__file__).parent / "data" / name for name in ("dev", "heldout", "market-tune")]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
 
@@ -91,46 +94,85 @@ def load_set(path: Path, backend: str, workdir: Path):
     return app
 
 
-def evaluate(app: Flask, searcher: Searcher, queries: list[dict],
-             modes: tuple[str, ...] = MODES) -> dict[str, dict[str, float]]:
-    """Mean scores per mode, each query searched as `GET /api/v1/search` would search it."""
-    scores = {mode: {"ndcg@10": 0.0, "recall@50": 0.0, "mrr": 0.0} for mode in modes}
+def read_queries(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+def rankings(path: Path, backend: str, queries: list[dict]) -> dict[str, list[list[str]]]:
+    """Per mode, the top 50 refs the public search API returns for each query, over a scratch copy of the set."""
+    ranked: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
+    with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+        app = load_set(path, backend, Path(tmp))
+        client = app.test_client()
+        for query in queries:
+            for mode in MODES:
+                reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50,
+                                                                   **(query.get("filters") or {})})
+                ranked[mode].append([hit["ref"] for hit in reply.get_json()["results"]])
+        app.extensions["search"].searcher.backend.clear()
+        app.extensions["database"].dispose()
+    return ranked
+
+
+def mean_scores(ranked: list[list[str]], queries: list[dict]) -> dict[str, float]:
+    metrics = {"ndcg@10": ndcg_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
+    return {name: sum(metric(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)) / len(queries)
+            for name, metric in metrics.items()}
+
+
+def ranked_by(app: Flask, searcher: Searcher, queries: list[dict], mode: str) -> list[list[str]]:
+    """The top 50 refs of each query, searched by the service the API calls but with `searcher`."""
+    ranked = []
     with app.extensions["database"].new_session() as session:
         for query in queries:
-            for mode in modes:
-                args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **(query.get("filters") or {})})
-                page = discovery.search_summaries(session, searcher, discovery.parse_params(args))
-                ranked = [result.posting.ref for result in page.results]
-                scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
-                scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
-                scores[mode]["mrr"] += reciprocal_rank(ranked, query["relevant"])
-    return {mode: {k: v / len(queries) for k, v in values.items()} for mode, values in scores.items()}
+            args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **(query.get("filters") or {})})
+            page = discovery.search_summaries(session, searcher, discovery.parse_params(args))
+            ranked.append([result.posting.ref for result in page.results])
+    return ranked
 
 
-def sweep(app: Flask, queries: list[dict]) -> list[list[object]]:
+def sweep(app: Flask, name: str, queries: list[dict]) -> list[list[object]]:
     """One row per setting and value: hybrid nDCG@10, recall@50 and MRR, and keyword nDCG@10."""
     gateway = app.extensions["search"]
     base, embedder = gateway.searcher.ranking, gateway.searcher.embedder
-    rows = []
-    for name, values in SWEEP.items():
-        default = getattr(base, name)
+    rows: list[list[object]] = []
+    for setting, values in SWEEP.items():
+        default = getattr(base, setting)
         for value in sorted({default, *values}):
-            ranking = replace(base, **{name: value})
+            ranking = replace(base, **{setting: value})
             backend = create_backend(gateway.settings, ranking)
-            scores = evaluate(app, Searcher(backend, embedder, ranking), queries, modes=("hybrid", "keyword"))
+            searcher = Searcher(backend, embedder, ranking)
+            hybrid = mean_scores(ranked_by(app, searcher, queries, "hybrid"), queries)
+            keyword = mean_scores(ranked_by(app, searcher, queries, "keyword"), queries)
             backend.close()
-            hybrid = scores["hybrid"]
-            rows.append([name, f"**{value}** (app)" if value == default else value, f"{hybrid['ndcg@10']:.3f}",
-                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{scores['keyword']['ndcg@10']:.3f}"])
+            rows.append([name, setting, f"**{value}** (app)" if value == default else value, f"{hybrid['ndcg@10']:.3f}",
+                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{keyword['ndcg@10']:.3f}"])
             print(rows[-1], flush=True)
     return rows
+
+
+def run_sweep(backend: str) -> None:
+    rows = []
+    for path in TUNING_SETS:
+        with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+            app = load_set(path, backend, Path(tmp))
+            rows += sweep(app, path.name, read_queries(path))
+            app.extensions["search"].searcher.backend.clear()
+            app.extensions["database"].dispose()
+    body = ("Each RankingSettings value varied alone, the others as the app has them (search/ranking.py), on "
+            f"the sets ranking may be tuned on ({', '.join(p.name for p in TUNING_SETS)}); backend {backend}; "
+            "model all-MiniLM-L6-v2 (fp32). nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and "
+            "nDCG@10 of keyword search.\n\n"
+            + table(["set", "setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10"],
+                    rows))
+    print(write_report("ranking", "What each ranking setting is worth", body, module="quality"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="sets", type=Path, action="append")
     parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
-    parser.add_argument("--sweep", action="store_true", help="vary each ranking setting on the development set")
+    parser.add_argument("--sweep", action="store_true", help="vary each ranking setting on the tuning sets")
     args = parser.parse_args()
     if args.sweep:
         run_sweep(args.backend)
@@ -138,37 +180,15 @@ def main() -> None:
     rows = []
     for path in args.sets or default_sets():
         queries = read_queries(path)
-        with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
-            app = load_set(path, args.backend, Path(tmp))
-            results = evaluate(app, app.extensions["search"].searcher, queries)
-            app.extensions["search"].searcher.backend.clear()
-            app.extensions["database"].dispose()
+        ranked = rankings(path, args.backend, queries)
         for mode in MODES:
-            r = results[mode]
-            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+            r = mean_scores(ranked[mode], queries)
+            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}",
+                         f"{r['mrr']:.3f}"])
             print(rows[-1], flush=True)
     body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32); {RankingSettings()}.\n\n"
             + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))
     print(write_report("quality", "Search quality", body))
-
-
-def read_queries(path: Path) -> list[dict]:
-    return [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
-
-
-def run_sweep(backend: str) -> None:
-    path = default_sets()[0]
-    queries = read_queries(path)
-    with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
-        app = load_set(path, backend, Path(tmp))
-        rows = sweep(app, queries)
-        app.extensions["search"].searcher.backend.clear()
-        app.extensions["database"].dispose()
-    body = (f"Each RankingSettings value varied alone, the others as the app has them (search/ranking.py). "
-            f"Set {path.name} ({len(queries)} queries); backend {backend}; model all-MiniLM-L6-v2 (fp32). "
-            "nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and nDCG@10 of keyword search.\n\n"
-            + table(["setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10"], rows))
-    print(write_report("ranking", "What each ranking setting is worth", body, module="quality"))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import click
 from flask import current_app

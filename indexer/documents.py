@@ -6,7 +6,8 @@ part, happens after it ended (`with_vectors`), so that no transaction stays open
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from marketplace.models import Posting
 from marketplace.search_gateway import document_id
@@ -92,4 +93,4 @@ def with_vectors(documents: Sequence[SearchDocument], embedder: Embedder) -> lis
     if not documents:
         return []
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(document, vector) for document, vector in zip(documents, vectors)]
+    return [Upsert(document, vector) for document, vector in zip(documents, vectors, strict=True)]

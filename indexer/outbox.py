@@ -7,9 +7,10 @@ acknowledged them. A worker that dies leaves a lease that expires; the rows are 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Sequence, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.orm import Session

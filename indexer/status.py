@@ -1,9 +1,9 @@
 """The state of index synchronisation, read from the outbox: for `indexer status` and the admin page."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

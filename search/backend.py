@@ -7,13 +7,15 @@ highlighting and match explanations happen once, in search.service, for every ba
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, NamedTuple, Protocol, Sequence
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
 from search.analysis import AnalysedQuery, QueryGroup
 from search.documents import SearchDocument
+from search.ranking import RankingSettings
 
 Leg = Literal["keyword", "vector"]
 # Facet name -> what is counted: region counts provinces and category counts top-level categories,
@@ -109,9 +111,9 @@ def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], lis
     """
     if len(groups) < 2:
         return []
-    present = tuple(g for g, n in zip(groups, frequencies) if n)
+    present = tuple(g for g, n in zip(groups, frequencies, strict=True) if n)
     common = max(listings / 2, common_word_matches)
-    informative = tuple(g for g, n in zip(groups, frequencies) if 0 < n <= common) or present
+    informative = tuple(g for g, n in zip(groups, frequencies, strict=True) if 0 < n <= common) or present
     stages = [KeywordStage(present, "AND")] if 1 < len(present) < len(groups) else []
     if informative:
         stages.append(KeywordStage(informative, "OR"))
@@ -151,6 +153,7 @@ class DocText:
 
 class SearchBackend(Protocol):
     name: str
+    ranking: RankingSettings  # what its legs rank with; a Searcher over it fuses with the same settings
 
     def ensure_ready(self) -> None:
         """Fail fast (BackendUnavailable) when the store cannot be opened or reached."""

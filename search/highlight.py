@@ -7,8 +7,8 @@ listing's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 SNIPPET_CHARS = 160
 MAX_SNIPPETS = 2

@@ -2,6 +2,7 @@
 from marketplace.models.accounts import Role, User
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
+from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
@@ -14,12 +15,16 @@ from marketplace.models.postings import (
     TechnologyTransfer,
     TestNeed,
 )
+from marketplace.models.rate_limits import RateLimitCounter
 
 __all__ = [
     "Booking",
     "BookingStatus",
     "EmailMessage",
     "Inquiry",
+    "Invitation",
+    "JoinRequest",
+    "JoinRequestStatus",
     "Message",
     "Notification",
     "Order",
@@ -36,6 +41,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Posting",
+    "RateLimitCounter",
     "Role",
     "SharedInstrument",
     "SubsidyPolicy",

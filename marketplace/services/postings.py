@@ -18,6 +18,8 @@ from marketplace.services.quality import Completeness, completeness
 from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
 
+MAX_PAGE = 100_000
+
 
 def can_edit(actor: User | None, posting: Posting) -> bool:
     """Only members of the owning organisation (or platform admins) may change a posting."""
@@ -124,7 +126,7 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
     if organisation_id is not None:
         query = query.where(model.organisation_id == organisation_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)  # a page past the end is empty; one past any SQL offset would fail
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)

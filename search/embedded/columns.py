@@ -6,7 +6,8 @@ model anyway) with the approximate index over them (search.embedded.ann).
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -146,11 +147,11 @@ class Columns:
         if not rows:
             return
         (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes,
-         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows)
+         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows, strict=True)
         index = np.array(ids, dtype=np.int64)
         if index.max() >= self.capacity:
             self._grow(int(index.max()) + 1, dimension)
-        for position, doc_id, ref in zip(ids, doc_ids, refs):
+        for position, doc_id, ref in zip(ids, doc_ids, refs, strict=True):
             self.doc_ids[position], self.refs[position] = doc_id, ref
         self.live[index] = np.array(live, dtype=bool)
         self.completeness[index] = [1.0 if c is None else c for c in completeness]

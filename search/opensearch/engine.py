@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
@@ -74,7 +75,7 @@ class OpenSearchBackend:
             return []
 
     def _new_index_name(self) -> str:
-        return f"{self.alias}-v{datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+        return f"{self.alias}-v{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
     def _live_index(self) -> str:
         """The index behind the alias. The first one has a fixed name and gets the alias in the same
@@ -136,7 +137,7 @@ class OpenSearchBackend:
                           else mapping.tombstone_source(op, now)]
             response = self._call(self.client.bulk, body=lines, refresh="true" if refresh else "false")
             busy = []
-            for position, item in zip(pending, response["items"]):
+            for position, item in zip(pending, response["items"], strict=True):
                 outcome = item["index"]
                 status = outcome.get("status", 500)
                 if status in (200, 201):
@@ -191,7 +192,8 @@ class OpenSearchBackend:
             return []
         body = [line for _, search in searches for line in ({"index": self.alias}, search)]
         answered = []
-        for (leg, _), response in zip(searches, self._call(self.client.msearch, body=body)["responses"]):
+        responses = self._call(self.client.msearch, body=body)["responses"]
+        for (leg, _), response in zip(searches, responses, strict=True):
             error = response.get("error")
             if error is None:
                 answered.append((leg, response))

@@ -11,7 +11,8 @@ sends them.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from search.analysis import QueryGroup
 from search.backend import FACET_SIZE, BackendQuery, BackendResult, DocInfo, KeywordStage, SearchFilters

@@ -5,7 +5,8 @@ from search.documents import SearchDocument, matches_prefix
 
 
 def test_the_embedding_text_is_the_title_and_the_start_of_the_body():
-    document = SearchDocument(doc_id="1", version=1, kind="instrument", ref="r", title="高效液相色谱仪", body="长" * 1000)
+    document = SearchDocument(doc_id="1", version=1, kind="instrument", ref="r", title="高效液相色谱仪",
+                              body="长" * 1000)
     text = document.embedding_text()
     assert text.startswith("高效液相色谱仪. ") and len(text) < 400
 

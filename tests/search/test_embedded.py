@@ -17,7 +17,7 @@ from search.documents import SearchDocument
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
 from search.ranking import RankingSettings
-from tests.search.listings import ALL, HPLC_LISTINGS, NMR, SEM, renamed, upserts
+from tests.search.catalogue import ALL, HPLC_LISTINGS, NMR, SEM, renamed, upserts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,7 +65,7 @@ def test_writes_from_another_process_reach_this_process(index_dir, writer):
         "from search.embedded import EmbeddedBackend\n"
         "from search.embeddings import HashingEmbedder\n"
         "from search.ranking import RankingSettings\n"
-        "from tests.search.listings import SEM, renamed, upserts\n"
+        "from tests.search.catalogue import SEM, renamed, upserts\n"
         f"backend = EmbeddedBackend({str(index_dir)!r}, RankingSettings())\n"
         "results = backend.write(upserts(HashingEmbedder(), [renamed(SEM, 'sem-2', title='扫描电镜 2')]))\n"
         "assert [r.status for r in results] == ['ok'], results\n")
@@ -108,7 +108,7 @@ def _clustered_upserts(count, dimension=48, seed=7):
     vectors = topics[rng.integers(0, 40, count)] + rng.normal(scale=0.6, size=(count, dimension))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     documents = [_clustered(i, 1) for i in range(count)]
-    return [Upsert(d, v) for d, v in zip(documents, vectors)], vectors
+    return [Upsert(d, v) for d, v in zip(documents, vectors, strict=True)], vectors
 
 
 def _clustered(number, version):

@@ -62,7 +62,7 @@ class Engine:
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
         rows, scores = Scorer(self.index).matches(query_groups, operator)
-        return dict(zip(rows.tolist(), scores.tolist()))
+        return dict(zip(rows.tolist(), scores.tolist(), strict=True))
 
 
 def random_text(rng: random.Random, words: int) -> str:

@@ -7,7 +7,7 @@ import pytest
 from search.analysis import analyse_query
 from search.backend import BackendQuery, Delete, KeywordStage, SearchFilters, Upsert
 from search.opensearch import mapping, queries
-from tests.search.listings import SEM
+from tests.search.catalogue import SEM
 
 GROUPS = analyse_query("液相色谱 武汉").groups
 VECTOR = np.array([0.6, 0.8], dtype=np.float32)

@@ -1,9 +1,12 @@
-"""A small bilingual catalogue as search documents (what the indexer would build from postings; the
-search library's tests write these directly). Each listing's doc id is its ref."""
+"""The small bilingual catalogue the search tests share, as search documents (what the indexer builds
+from postings; the search library's tests write them directly, each with its ref as its doc id): HPLCs
+in two languages and from two regions, a domestic product, other instruments, a transfer, a need, and a
+listing with HTML in its title."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from search.backend import Upsert
 from search.documents import SearchDocument
@@ -22,7 +25,7 @@ def upserts(embedder, documents: Sequence[SearchDocument], version: int = 1) -> 
     """The documents at `version`, with their vectors."""
     documents = [replace(d, version=version) for d in documents]
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(d, v) for d, v in zip(documents, vectors)]
+    return [Upsert(d, v) for d, v in zip(documents, vectors, strict=True)]
 
 
 HPLC_WUHAN = listing(
