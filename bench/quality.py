@@ -125,7 +125,8 @@ def ranked_by(app: Flask, searcher: Searcher, queries: list[dict], mode: str) ->
     ranked = []
     with app.extensions["database"].new_session() as session:
         for query in queries:
-            args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **(query.get("filters") or {})})
+            filters = {name: str(value) for name, value in (query.get("filters") or {}).items()}  # as in a URL
+            args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **filters})
             page = discovery.search_summaries(session, searcher, discovery.parse_params(args))
             ranked.append([result.posting.ref for result in page.results])
     return ranked
