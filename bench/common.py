@@ -52,7 +52,8 @@ def machine_facts() -> str:
                 if line.startswith("model name")), platform.processor())
     memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, Python {platform.python_version()}, "
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, "
+            f"Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
 
 

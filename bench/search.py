@@ -58,7 +58,8 @@ QUERIES = [
     "比表面积 催化剂", "BET surface area", "万能试验机 拉伸", "tensile testing plastics", "三坐标 尺寸检测",
     "电磁兼容 辐射发射", "EMC radiated emission", "盐雾试验 涂层", "salt spray coating", "工业CT 电池",
     "流式细胞 凋亡", "qPCR 转基因", "拉曼 石墨烯", "Raman graphene", "热重 差示扫描量热", "TGA DSC polymer",
-    "国产 液相色谱仪 替代 Agilent 1260", "domestic alternative to Waters e2695", "原子吸收 铅 镉", "红外光谱 高分子 鉴别",
+    "国产 液相色谱仪 替代 Agilent 1260", "domestic alternative to Waters e2695", "原子吸收 铅 镉",
+    "红外光谱 高分子 鉴别",
     "透射电镜 纳米颗粒", "AFM surface roughness", "紫外可见 分光光度计", "XRF RoHS screening", "基因毒性杂质 LC-MS/MS",
     "手性色谱柱 技术转让",
 ]
@@ -142,7 +143,8 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
     """gunicorn serving the code in `root` (bench.compare serves other revisions' checkouts)."""
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=root,
-                               env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -267,7 +269,8 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
         f"{requests_total} requests a round, medians of {rounds} rounds; latency in ms)\n\n"
         + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s", "app RSS MiB"], rows)
-        + f"\n\n### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, without embedding)\n\n"
+        + f"\n\n### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
+          "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s", "indexer peak RSS MiB"],
                 ingest_rows)
         + "\n\nWarm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "

@@ -3,7 +3,8 @@ and names postings in the index (the indexer imports these too, so marketplace n
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.factory import create_backend, create_embedder
 from search.ranking import RankingSettings

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
+from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.accounts import Role, User
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
@@ -6,7 +7,6 @@ from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestS
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
-from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
     MODEL_BY_KIND,
     DomesticProduct,

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from marketplace.models import LISTING_KINDS, POSTING_KINDS, Posting
 from marketplace.search_gateway import posting_id
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
-from search.service import SearchFilters, SearchRequest, Searcher
+from search.service import Searcher, SearchFilters, SearchRequest
 
 MODES = ("hybrid", "keyword", "vector")
 ORIGINS = ORIGIN.choice_values
