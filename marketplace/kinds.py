@@ -172,7 +172,7 @@ def organisation_kind_label(value: Any) -> Phrase | Any:
     return next((c.label for c in ORGANISATION_KINDS if c.value == value), value)
 
 
-class NeedStatus(str, enum.Enum):
+class NeedStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 

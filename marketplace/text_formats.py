@@ -1,8 +1,9 @@
 """Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from marketplace.kinds import FEE_UNITS
 from marketplace.messages import LANGUAGES, Phrase, catalogue, translate

@@ -25,8 +25,9 @@ def pdf(app, client, session) -> PdfReader:
             "kind": "product", "ref": f"lc-{n}", "title": f"国产高效液相色谱仪 LC-{n}00 超长型号名称用于换行测试",
             "description": "可替代 Agilent 1260，适用于药物杂质分析。", "origin": "domestic",
             "replaces": ["Agilent 1260 Infinity II"], "certifications": ["CMA", "计量器具型式批准"],
-            "specs": {"流速范围": "0.001-10 mL/min", "耐压": f"{60 + n} MPa", "检测器": "紫外可见 VWD，二极管阵列 DAD 可选",
-                      f"型号特有参数{n}": f"特有值{n}", "接口": "USB-RS232-LAN-GPIB-Profibus-Modbus-OPC-UA-Ethernet/IP"},
+            "specs": {"流速范围": "0.001-10 mL/min", "耐压": f"{60 + n} MPa",
+                      "检测器": "紫外可见 VWD，二极管阵列 DAD 可选", f"型号特有参数{n}": f"特有值{n}",
+                      "接口": "USB-RS232-LAN-GPIB-Profibus-Modbus-OPC-UA-Ethernet/IP"},
             "price_min_cny": 150000 + n * 1000, "price_max_cny": 260000})
     index_all(app)
     client.get("/language/zh")
@@ -43,7 +44,8 @@ def _fonts(reader: PdfReader) -> dict[str, bool]:
             font = font.get_object()
             descriptors = [d.get_object()["/FontDescriptor"] for d in font.get("/DescendantFonts", [])]
             descriptors += [font["/FontDescriptor"]] if "/FontDescriptor" in font else []
-            embedded = any(key in d.get_object() for d in descriptors for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            embedded = any(key in d.get_object() for d in descriptors
+                           for key in ("/FontFile", "/FontFile2", "/FontFile3"))
             fonts[str(font["/BaseFont"])] = embedded
     return fonts
 

@@ -56,8 +56,8 @@ def test_providers_see_the_open_needs_that_match_their_listings(app, session, ca
 def test_dashboards_show_each_role_its_work(client, catalogue):
     login(client, "sme@example.com")
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "My needs" in page and "胶囊剂有关物质检测" in page
+    assert "Our needs" in page and "胶囊剂有关物质检测" in page
     client.post("/logout")
     login(client, "lab@example.com")
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "My listings" in page and "Leads" in page and "胶囊剂有关物质检测" in page
+    assert "Our listings" in page and "Leads" in page and "胶囊剂有关物质检测" in page

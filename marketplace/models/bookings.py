@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,8 +14,11 @@ from marketplace.models.accounts import User
 from marketplace.models.organisations import Organisation
 from marketplace.models.postings import SharedInstrument
 
+if TYPE_CHECKING:  # the mapper resolves the name from the registry at run time
+    from marketplace.models.deals import Review
 
-class BookingStatus(str, enum.Enum):
+
+class BookingStatus(enum.StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     DECLINED = "declined"
@@ -43,7 +47,7 @@ class Booking(Base):
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
-    review: Mapped["Review | None"] = relationship(viewonly=True)
+    review: Mapped[Review | None] = relationship(viewonly=True)
 
     @property
     def hours(self) -> float:

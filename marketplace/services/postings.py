@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marketplace.clock import utcnow
 from marketplace.kinds import KINDS, Field, posting_path
 from marketplace.messages import Phrase
 from marketplace.models import MODEL_BY_KIND, POSTING_KINDS, NeedStatus, Posting, Review, TestNeed, User
-from marketplace.clock import utcnow
 from marketplace.services.access import (
     is_member,
     is_platform_admin,
@@ -90,7 +91,8 @@ def posting_view(session: Session, actor: User | None, posting_id: int, kind: st
 
 def open_needs_to_ask(session: Session, actor: User | None, listing: Posting) -> list[TestNeed]:
     """The actor's organisation's open needs it could ask a listing of another organisation about."""
-    if not (actor and actor.is_authenticated and actor.organisation_id) or actor.organisation_id == listing.organisation_id:
+    if (not (actor and actor.is_authenticated and actor.organisation_id)
+            or actor.organisation_id == listing.organisation_id):
         return []
     return list(session.scalars(select(TestNeed).where(TestNeed.organisation_id == actor.organisation_id,
                                                        TestNeed.status == NeedStatus.OPEN, TestNeed.is_visible)

@@ -16,7 +16,6 @@ from marketplace.models import Booking, Order, SharedInstrument, UsageRecord, Us
 from marketplace.services.access import require_member, require_organisation
 from marketplace.services.errors import NotFound, ValidationFailed
 
-
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 

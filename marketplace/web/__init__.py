@@ -11,10 +11,10 @@ from marketplace import kinds
 from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services import accounts, discovery
+from marketplace.services.access import may_create
 from marketplace.services.errors import ServiceError
 from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, organisation, policy, postings, search
 from marketplace.web.context import db_session
-from marketplace.services.access import may_create
 from marketplace.web.i18n import init_i18n, localise, localise_errors
 from marketplace.web.presentation import init_presentation
 from marketplace.web.rate_limits import init_rate_limits
@@ -77,7 +77,9 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        return _error_response(400, Phrase("The form expired or was not sent from this site; reload the page and try again."))
+        return _error_response(400,
+                               Phrase("The form expired or was not sent from this site; "
+                                      "reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

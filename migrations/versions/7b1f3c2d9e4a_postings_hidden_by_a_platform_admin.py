@@ -4,8 +4,8 @@ Revision ID: 7b1f3c2d9e4a
 Revises: c0ca74aebc63
 Create Date: 2026-12-02 10:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '7b1f3c2d9e4a'
 down_revision = 'c0ca74aebc63'
