@@ -5,6 +5,7 @@ rows from SQL in this order.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,6 +21,7 @@ from search.ranking import RankingSettings
 
 __all__ = ["Hit", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
 
+log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "keyword", "vector"]
 
 
@@ -93,6 +95,20 @@ class Searcher:
             return None  # keyword results now rather than a wait of seconds while the model loads
         vector = self.embedder.embed_query(analysis.embedding_text(keywords))
         return vector if np.any(vector) else None  # a text the model has no features for is like no text
+
+    def health(self) -> dict[str, str]:
+        """Readiness of the search side, for a load balancer: the backend answers, the embedding model is
+        loaded. Asking while the model is not loaded starts loading it, so a new instance becomes ready
+        without waiting for a first search."""
+        try:
+            self.backend.count()
+            backend = "ok"
+        except Exception:  # whatever stops the backend answering makes this instance not ready; logged
+            log.warning("search backend health check failed", exc_info=True)
+            backend = "unreachable"
+        if not self.embedder.ready:
+            self._warm_up()
+        return {"search_backend": backend, "embedding_model": "ready" if self.embedder.ready else "loading"}
 
     def _warm_up(self) -> None:
         with self._warming_lock:
