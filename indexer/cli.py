@@ -9,18 +9,30 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from indexer import maintenance, outbox
 from indexer.locks import ReindexRunning
 from indexer.status import sync_status
 from indexer.worker import Worker
 from marketplace.db import Database
+from marketplace.models import Posting
+from marketplace.progress import Progress
 from marketplace.services import alerts
 from search.backend import SearchBackend
 from search.embeddings import Embedder
 from search.service import Searcher
 
 indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
+
+
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _took(progress: Progress) -> str:
+    elapsed = time.monotonic() - progress.started
+    return f"{elapsed:.1f}s ({progress.done / max(elapsed, 1e-6):,.0f}/s)"
 
 
 def _parts() -> tuple[Database, SearchBackend, Embedder]:
@@ -53,12 +65,15 @@ def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: 
     worker = Worker(database.new_session, backend, embedder, batch_size=batch_size,
                     lease=timedelta(seconds=lease_seconds),
                     on_created=_alerts(database, current_app.extensions["search"].searcher))
-    started = time.monotonic()
+    with database.new_session() as session:
+        pending = sync_status(session).pending
+    progress = Progress("changes indexed", _to_stderr, total=pending if until_idle else None)
     try:
-        count = worker.run(until_idle=until_idle, poll_interval=poll_interval, stop=lambda: bool(stopping))
+        count = worker.run(until_idle=until_idle, poll_interval=poll_interval, stop=lambda: bool(stopping),
+                           on_done=progress.advance)
     except KeyboardInterrupt:
-        count = 0
-    click.echo(f"indexed {count} changes in {time.monotonic() - started:.1f}s")
+        count = progress.done
+    click.echo(f"indexed {count} changes in {_took(progress)}")
 
 
 @indexer_cli.command("reindex")
@@ -66,12 +81,14 @@ def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: 
 def reindex(batch_size: int) -> None:
     """Rebuild the whole index aside and swap it in with no downtime."""
     database, backend, embedder = _parts()
-    started = time.monotonic()
+    with database.new_session() as session:
+        total = session.scalar(select(func.count()).where(Posting.is_visible))
+    progress = Progress("postings reindexed", _to_stderr, total=total)
     try:
-        count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+        count = maintenance.reindex(database.new_session, backend, embedder, batch_size, on_page=progress.advance)
     except ReindexRunning as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"rebuilt index with {count} postings in {time.monotonic() - started:.1f}s")
+    click.echo(f"rebuilt index with {count} postings in {_took(progress)}")
 
 
 @indexer_cli.command("verify")

@@ -19,10 +19,10 @@ from search.embeddings import Embedder
 
 
 def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embedder: Embedder,
-            batch_size: int = 64) -> int:
+            batch_size: int = 64, on_page: Callable[[int], None] | None = None) -> int:
     """Build a new index from every posting and swap it in atomically; searches keep working meanwhile.
-    Returns the number of postings indexed; raises locks.ReindexRunning when another reindex of the
-    database is running.
+    on_page is told how many postings each page read (progress). Returns the number of postings indexed;
+    raises locks.ReindexRunning when another reindex of the database is running.
 
     Postings are read a page at a time, each page in a short transaction of its own, and embedded
     after it ended: a reindex of a large catalogue holds no transaction open (no PostgreSQL snapshot,
@@ -36,7 +36,7 @@ def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embe
         with session_factory() as session, session.begin():
             replay_from = session.scalar(select(func.max(SearchChange.id))) or 0
         indexed = [0]
-        backend.rebuild(_all_postings(session_factory, embedder, batch_size, indexed))
+        backend.rebuild(_all_postings(session_factory, embedder, batch_size, indexed, on_page))
         with session_factory() as session:
             with session.begin():
                 replay = session.execute(
@@ -48,7 +48,7 @@ def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embe
 
 
 def _all_postings(session_factory: Callable[[], Session], embedder: Embedder, batch_size: int,
-                  indexed: list[int]) -> Iterator[Upsert]:
+                  indexed: list[int], on_page: Callable[[int], None] | None) -> Iterator[Upsert]:
     """Every posting's upsert, paged by id; counts them in indexed[0]."""
     after = 0
     while True:
@@ -60,6 +60,8 @@ def _all_postings(session_factory: Callable[[], Session], embedder: Embedder, ba
             return
         after = page[-1].id
         indexed[0] += len(page)
+        if on_page:
+            on_page(len(page))
         yield from with_vectors(built, embedder)
 
 

@@ -107,12 +107,15 @@ class Worker:
         return outcome
 
     def run(self, until_idle: bool = False, poll_interval: float = 1.0,
-            stop: Callable[[], bool] = lambda: False) -> int:
-        """Process batches until idle (if asked) or stopped; backs off while the backend is down."""
+            stop: Callable[[], bool] = lambda: False, on_done: Callable[[int], None] | None = None) -> int:
+        """Process batches until idle (if asked) or stopped; backs off while the backend is down.
+        on_done is told how many changes each batch applied (progress)."""
         processed, pause = 0, poll_interval
         while not stop():
             outcome = self.run_batch()
             processed += outcome.done
+            if on_done and outcome.done:
+                on_done(outcome.done)
             if outcome.claimed and outcome.retried < outcome.claimed:
                 pause = poll_interval
                 continue

@@ -48,7 +48,8 @@ def test_catalog_import_keeps_the_good_rows_reports_the_bad_ones_by_line_and_exi
     result = flask(app, "catalog", "import", path)
     assert result.exit_code == 1
     assert result.stdout == "created 3, updated 0, unchanged 0, rejected 2\n"
-    reported = result.stderr.splitlines()
+    progress, *reported = result.stderr.splitlines()
+    assert progress.startswith("rows imported: 5, ") and progress.endswith(" s")
     assert len(reported) == 2
     assert reported[0].startswith("  line 2: record: is not valid JSON")
     assert reported[1].startswith("  line 4 (ref bad-count): sample_count: ")

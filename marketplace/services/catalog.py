@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -176,9 +176,13 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
 
 
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
-                   default_owner: Mapping[str, Any] | None = None) -> ImportReport:
+                   default_owner: Mapping[str, Any] | None = None,
+                   on_row: Callable[[], None] | None = None) -> ImportReport:
+    """Imports each row in a savepoint of its own; on_row is told after each (progress)."""
     report = ImportReport()
     for count, (line, record) in enumerate(rows, start=1):
+        if on_row:
+            on_row()
         ref = record.get("ref") if isinstance(record, Mapping) else None
         if isinstance(record, RowParseError):
             report.errors.append(RowError(line, None, record.errors))

@@ -1,6 +1,8 @@
 """Demo data: the generated bilingual catalogue plus one account per kind of user."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,10 +19,11 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed(session: Session, passwords: PasswordHasher, scale: int = 1) -> tuple[ImportReport, list[str]]:
+def seed(session: Session, passwords: PasswordHasher, scale: int = 1,
+         on_row: Callable[[], None] | None = None) -> tuple[ImportReport, list[str]]:
     from marketplace.demo.catalogue import generate_catalogue
 
-    report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1))
+    report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1), on_row=on_row)
     logins = []
     for email, name, kind, role in DEMO_ACCOUNTS:
         logins.append(email)
