@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+PATH="$PATH:/usr/sbin:/sbin"  # ldconfig lives there; non-login shells may lack it
 step() { echo "bootstrap: $*" >&2; }
 
 # WeasyPrint draws the comparison PDF with Pango, and embeds the CJK font fontconfig finds for Chinese text:

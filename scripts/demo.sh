@@ -19,8 +19,14 @@ flask demo seed
 flask indexer run --until-idle
 # An index left by an earlier run is rebuilt if its terms came from other dictionaries or its format is older.
 flask indexer verify --repair
-flask indexer run &
-worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
-echo "Yiqi Match is at http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it)"
-flask run --host 127.0.0.1 --port "${PORT:-5000}"
+# The worker and the server run in the background so that this script, waiting on them, takes Ctrl-C or
+# a TERM at once; on its way out it stops both (the worker finishes its batch on TERM).
+.venv/bin/flask indexer run &
+indexer=$!
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}" &
+server=$!
+trap 'kill "$indexer" "$server" 2>/dev/null; wait' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "Yiqi Match is at http://127.0.0.1:${PORT:-5000}  (Ctrl-C stops it and its indexer)"
+wait "$server"
