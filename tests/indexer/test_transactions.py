@@ -44,7 +44,8 @@ def catalogue(session, count=5):
     user = register(session)
     for n in range(count):
         postings.create_posting(session, user, instrument_record(ref=f"inst-{n}", title=f"液相色谱仪 {n}"))
-    postings.create_posting(session, user, need_record())
+    sme = register(session, email="sme@example.com", organisation="武汉某药业有限公司", kind="enterprise")
+    postings.create_posting(session, sme, need_record())
     session.close()  # the test's own session holds nothing open either
 
 

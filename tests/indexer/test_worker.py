@@ -149,7 +149,8 @@ def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, s
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     session.execute(update(SearchChange).values(done_at=LONG_AGO))
     session.commit()
-    recent = postings.create_posting(session, user, need_record())
+    sme = register(session, email="sme@example.com", organisation="武汉某药业有限公司", kind="enterprise")
+    recent = postings.create_posting(session, sme, need_record())
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     assert session.scalars(select(SearchChange.posting_id)).all() == [recent.id]
     assert index_versions(app) == {str(old.id): 1, str(recent.id): 1}
