@@ -25,8 +25,9 @@ def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embe
     """
     with session_factory() as session:
         replay_from = session.scalar(select(func.max(SearchChange.id))) or 0
-        count = session.scalar(select(func.count()).select_from(Posting)) or 0
-        postings = session.scalars(select(Posting).order_by(Posting.id).execution_options(yield_per=500))
+        count = session.scalar(select(func.count()).where(Posting.is_live)) or 0
+        postings = session.scalars(select(Posting).where(Posting.is_live).order_by(Posting.id)
+                                   .execution_options(yield_per=500))
         backend.rebuild(batched_upserts(postings, embedder, batch_size))
         session.rollback()
         replay = session.execute(
@@ -60,7 +61,7 @@ class Drift:
 
 
 def verify(session: Session, backend: SearchBackend) -> Drift:
-    database = dict(session.execute(select(Posting.id, Posting.version)).all())
+    database = dict(session.execute(select(Posting.id, Posting.version).where(Posting.is_live)).all())
     index = backend.versions()
     drift = Drift()
     for posting_id, version in database.items():

@@ -9,6 +9,7 @@ from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
     MODEL_BY_KIND,
+    DeletedPosting,
     DomesticProduct,
     Posting,
     SharedInstrument,
@@ -33,6 +34,7 @@ __all__ = [
     "MODEL_BY_KIND",
     "POSTING_KINDS",
     "DeadLetter",
+    "DeletedPosting",
     "DomesticProduct",
     "NeedStatus",
     "Organisation",

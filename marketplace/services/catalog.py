@@ -198,7 +198,7 @@ def import_records(session: Session, rows: Iterable[tuple[int, Any]],
 
 
 def export_records(session: Session, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
-    query = select(Posting).order_by(Posting.kind, Posting.id)
+    query = select(Posting).where(Posting.is_live).order_by(Posting.kind, Posting.id)
     if kinds:
         query = query.where(Posting.kind.in_(list(kinds)))
     for posting in session.scalars(query.execution_options(yield_per=500)):

@@ -34,3 +34,9 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class PreconditionFailed(ServiceError):
+    """The client changed a posting from a version someone else has changed since (HTTP If-Match)."""
+
+    status = 412

@@ -18,6 +18,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -128,6 +129,8 @@ class PostingForm(FlaskForm):
     """A posting kind's form; `posting_form` adds the kind's fields."""
 
     kind: Kind
+    # The version the form was filled in from: saving it over someone's later change is refused.
+    version = HiddenField()
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": self.kind.name}
@@ -139,7 +142,12 @@ class PostingForm(FlaskForm):
         record.setdefault("description", "")
         return record
 
-    def load(self, record: dict[str, Any]) -> None:
+    @property
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdecimal() else None
+
+    def load(self, record: dict[str, Any], version: int) -> None:
+        self.version.data = str(version)
         for field in self.kind.fields:
             if field.in_form and field.name in record:
                 self[form_name(field)].data = _form_value(field, record[field.name])
