@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
 from marketplace.models.accounts import Role, User
+from marketplace.models.api_tokens import ApiToken, TokenScope
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
@@ -18,6 +19,7 @@ from marketplace.models.postings import (
 )
 
 __all__ = [
+    "ApiToken",
     "Booking",
     "BookingStatus",
     "EmailMessage",
@@ -46,6 +48,7 @@ __all__ = [
     "SubsidyPolicy",
     "TechnologyTransfer",
     "TestNeed",
+    "TokenScope",
     "UsageRecord",
     "User",
 ]

@@ -79,7 +79,7 @@ class Posting(Base):
     category: Mapped[str | None] = column(kinds.CATEGORY)
     keywords: Mapped[list[str]] = column(kinds.KEYWORDS)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
     # Set by the application in UTC to the microsecond: harvesters of the feed ask for changes since a time.
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, onupdate=utcnow,
                                                  index=True)

@@ -122,7 +122,7 @@ def post_message(session: Session, actor: User, inquiry_id: int, body: str) -> I
     return inquiry
 
 
-def _quote(session: Session, actor: User, quote_id: int) -> Quote:
+def get_quote(session: Session, actor: User, quote_id: int) -> Quote:
     quote = session.get(Quote, quote_id)
     if quote is None:
         raise NotFound("No such quote.")
@@ -165,7 +165,7 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
 
 
 def withdraw_quote(session: Session, actor: User, quote_id: int) -> Quote:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.provider_id, "withdraw this quote")
     _transition(session, quote, QuoteStatus.WITHDRAWN)
     session.commit()
@@ -173,7 +173,7 @@ def withdraw_quote(session: Session, actor: User, quote_id: int) -> Quote:
 
 
 def decline_quote(session: Session, actor: User, quote_id: int) -> Quote:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.requester_id, "decline this quote")
     _transition(session, quote, QuoteStatus.DECLINED)
     session.commit()
@@ -181,7 +181,7 @@ def decline_quote(session: Session, actor: User, quote_id: int) -> Quote:
 
 
 def accept_quote(session: Session, actor: User, quote_id: int) -> Order:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.requester_id, "accept this quote")
     _transition(session, quote, QuoteStatus.ACCEPTED)
     order = Order(quote_id=quote.id)

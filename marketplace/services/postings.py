@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import exists, func, or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.clock import utcnow
+from marketplace.db import JsonArrayContains
 from marketplace.kinds import KINDS, Field
 from marketplace.messages import Phrase
 from marketplace.models import (
@@ -198,6 +200,59 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class Browse:
+    """Which postings of one kind a client pages through, newest first (the API's lists)."""
+
+    kind: str
+    owner_id: int | None = None
+    updated_since: datetime | None = None  # naive UTC
+    include_archived: bool = False
+    region: str | None = None  # a region and everything inside it
+    category: str | None = None  # a category and everything below it
+    origin: str | None = None
+    certifications: tuple[str, ...] = ()  # all of them
+    service_modes: tuple[str, ...] = ()  # any of them
+    before_id: int | None = None  # where the previous page ended
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    items: list[Posting] = field(default_factory=list)
+    next_before_id: int | None = None  # None on the last page
+
+
+def _within(column, path: str):
+    return or_(column == path, column.startswith(path.rstrip("/") + "/", autoescape=True))
+
+
+def browse_postings(session: Session, browse: Browse) -> BrowsePage:
+    """A page of postings, ordered by id (new first) so pages stay stable while postings change."""
+    model = MODEL_BY_KIND[browse.kind]
+    query = select(model)
+    conditions = [model.is_live] if not browse.include_archived else []
+    if browse.owner_id is not None:
+        conditions.append(model.organisation_id == browse.owner_id)
+    if browse.updated_since is not None:
+        conditions.append(model.updated_at >= browse.updated_since)
+    if browse.region:
+        conditions.append(_within(model.region, browse.region))
+    if browse.category:
+        conditions.append(_within(model.category, browse.category))
+    if browse.origin:
+        conditions.append(model.origin == browse.origin)
+    conditions += [JsonArrayContains(model.certifications, c.upper()) for c in browse.certifications]
+    if browse.service_modes:
+        conditions.append(or_(*(JsonArrayContains(model.service_modes, m) for m in browse.service_modes)))
+    if browse.before_id is not None:
+        conditions.append(model.id < browse.before_id)
+    rows = list(session.scalars(query.where(*conditions).order_by(model.id.desc()).limit(browse.limit + 1)))
+    more = len(rows) > browse.limit
+    items = rows[:browse.limit]
+    return BrowsePage(items, items[-1].id if more else None)
 
 
 def count_by_kind(session: Session) -> dict[str, int]:

@@ -231,3 +231,9 @@ class SubsidyPolicyForm(FlaskForm):
     listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[
         (name, lazy_localise(KINDS[name].plural)) for name in LISTING_KINDS])
     region = SelectField(_l("Region (empty = nationwide)"), choices=_region_choices, validate_choice=False)
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name (what uses it)"), validators=[DataRequired(), Length(max=100)])
+    scope = SelectField(_l("Scope"), choices=[("read", _l("read: listings, needs, inquiries")),
+                                              ("read_write", _l("read and write"))])

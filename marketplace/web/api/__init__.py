@@ -1,0 +1,72 @@
+"""REST API v1 (/api/v1) with its OpenAPI 3.1 document and rendered documentation (/api/docs).
+
+Handlers parse (spectree validates against the pydantic models), call one service, and build the reply
+through its model. Authentication is an organisation's bearer token (auth.py); errors are problem+json.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFProtect
+
+from marketplace.messages import Phrase
+from marketplace.services.errors import ServiceError, ValidationFailed
+from marketplace.web.api import deals, discovery, feed, postings
+from marketplace.web.api.auth import token_actor
+from marketplace.web.api.openapi import openapi_document
+from marketplace.web.api.problems import is_api_request
+
+docs = Blueprint("api_docs", __name__)
+
+
+@docs.get("/api/v1/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@docs.get("/api/docs")
+def documentation():
+    return render_template("api/docs.html")
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for key, item in value.items() for f in _nul_fields(item, f"{path}.{key}" if path else str(key))]
+    if isinstance(value, list):
+        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{path}.{index}" if path else str(index))]
+    return []
+
+
+def check_request() -> None:
+    """A token, when sent, is valid (public reads included); bodies are JSON; no text holds a NUL character
+    (PostgreSQL cannot store one)."""
+    if not is_api_request():
+        return
+    token_actor()
+    body: Any = None
+    if request.get_data(cache=True):
+        if not request.is_json:
+            raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        if body is None:
+            raise ServiceError("The body is not valid JSON.")
+    nul = _nul_fields(body) + [name for name, value in request.args.items(multi=True) if "\x00" in name + value]
+    if nul:
+        raise ValidationFailed({field: Phrase("must not contain NUL characters") for field in nul})
+
+
+def init_api(app: Flask, csrf: CSRFProtect) -> None:
+    app.before_request(check_request)
+    for blueprint in (discovery.bp, postings.bp, deals.bp, feed.bp, docs):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # authenticated by bearer tokens only, never by the session cookie
