@@ -5,19 +5,21 @@ through its model. Authentication is an organisation's bearer token (auth.py); e
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 
 from marketplace.messages import Phrase
-from marketplace.services.errors import ServiceError, ValidationFailed
+from marketplace.services.errors import NotFound, ServiceError, ValidationFailed
 from marketplace.web.api import deals, discovery, feed, postings
 from marketplace.web.api.auth import token_actor
 from marketplace.web.api.openapi import openapi_document
 from marketplace.web.api.problems import is_api_request
 
 docs = Blueprint("api_docs", __name__)
+MAX_ID = 2_147_483_647
 
 
 @docs.get("/api/v1/openapi.json")
@@ -49,17 +51,17 @@ def check_request() -> None:
     (PostgreSQL cannot store one)."""
     if not is_api_request():
         return
+    if any(isinstance(value, int) and value > MAX_ID for value in (request.view_args or {}).values()):
+        raise NotFound("No such resource.")  # ids are 32-bit; SQLite cannot even compare a larger number
     token_actor()
     body: Any = None
-    if request.get_data(cache=True):
+    if data := request.get_data(cache=True):
         if not request.is_json:
             raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
         try:
-            body = request.get_json(silent=True)
-        except RecursionError:
-            body = None
-        if body is None:
-            raise ServiceError("The body is not valid JSON.")
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            raise ServiceError("The body is not valid JSON.") from None
     nul = _nul_fields(body) + [name for name, value in request.args.items(multi=True) if "\x00" in name + value]
     if nul:
         raise ValidationFailed({field: Phrase("must not contain NUL characters") for field in nul})

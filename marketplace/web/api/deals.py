@@ -9,11 +9,11 @@ from marketplace.services.api_tokens import TokenActor
 from marketplace.web.api import representations as show
 from marketplace.web.api import schemas
 from marketplace.web.api.auth import reader, writer
-from marketplace.web.api.openapi import TOKEN, describe, responses, spec
+from marketplace.web.api.openapi import TOKEN, describe, follow, responses, spec
 from marketplace.web.context import db_session
 
 bp = Blueprint("api_deals", __name__, url_prefix="/api/v1")
-ID = "<int(min=1, max=2147483647):{}>"
+ID = "<int:{}>"
 TAGS = ["Inquiries and quotes"]
 
 
@@ -46,7 +46,11 @@ def list_inquiries():
 
 
 @bp.post("/inquiries")
-@spec.validate(operation_id=describe("create_inquiry", headers={201: ("Location",)}), json=schemas.InquiryCreate,
+@spec.validate(operation_id=describe("create_inquiry", headers={201: ("Location",)}, links={201: {
+    "read": follow("read_inquiry", inquiry_id="$response.body#/id"),
+    "messages": follow("list_messages", inquiry_id="$response.body#/id"),
+    "write": follow("create_message", inquiry_id="$response.body#/id"),
+    "quote": follow("create_quote", inquiry_id="$response.body#/id")}}), json=schemas.InquiryCreate,
                resp=responses(400, 403, 404, 409, 415, HTTP_201=schemas.InquiryOut), tags=TAGS, security=TOKEN)
 def create_inquiry():
     """Contact a provider about one of your needs\n\nAn existing thread of the same need and listing gets the
@@ -83,7 +87,10 @@ def create_message(inquiry_id: int):
 
 
 @bp.post(f"/inquiries/{ID.format('inquiry_id')}/quotes")
-@spec.validate(operation_id=describe("create_quote", headers={201: ("Location",)}), json=schemas.QuoteCreate,
+@spec.validate(operation_id=describe("create_quote", headers={201: ("Location",)}, links={201: {
+    "read": follow("read_quote", quote_id="$response.body#/id"),
+    "accept": follow("accept_quote", quote_id="$response.body#/id"),
+    "decide": follow("decide_quote", quote_id="$response.body#/id")}}), json=schemas.QuoteCreate,
                resp=responses(400, 403, 404, 415, HTTP_201=schemas.QuoteOut), tags=TAGS, security=TOKEN)
 def create_quote(inquiry_id: int):
     """Quote on an inquiry (the provider)\n\nIt replaces the quote on offer, if any."""
@@ -104,7 +111,8 @@ def read_quote(quote_id: int):
 
 
 @bp.post(f"/quotes/{ID.format('quote_id')}/accept")
-@spec.validate(operation_id=describe("accept_quote", headers={201: ("Location",)}),
+@spec.validate(operation_id=describe("accept_quote", headers={201: ("Location",)},
+                                     links={201: {"read": follow("read_order", order_id="$response.body#/id")}}),
                resp=responses(403, 404, 409, HTTP_201=schemas.OrderOut), tags=TAGS, security=TOKEN)
 def accept_quote(quote_id: int):
     """Accept a quote (the requester)\n\nIt becomes an order; 409 when it is no longer on offer."""

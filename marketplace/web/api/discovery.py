@@ -27,7 +27,7 @@ def search():
     )
 
 
-@bp.get("/needs/<int(min=1, max=2147483647):need_id>/matches")
+@bp.get("/needs/<int:need_id>/matches")
 @spec.validate(operation_id="need_matches", resp=responses(404, HTTP_200=schemas.Matches), tags=["Search"],
                security=PUBLIC)
 def need_matches(need_id: int):

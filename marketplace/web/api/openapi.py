@@ -82,6 +82,7 @@ def responses(*errors: int, **ok: Any) -> Response:
 class Extras:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status -> response header names
     media: dict[str, str] = field(default_factory=dict)  # status -> a body that is not JSON
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)  # status -> OpenAPI links
 
 
 EXTRAS: dict[str, Extras] = {}
@@ -94,11 +95,18 @@ HEADERS = {
 }
 
 
+def follow(operation_id: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: what to call next with values from this response (clients and schemathesis's
+    stateful tests follow them)."""
+    return {"operationId": operation_id, "parameters": parameters}
+
+
 def describe(operation_id: str, headers: dict[int, tuple[str, ...]] | None = None,
-             media: dict[int, str] | None = None) -> str:
+             media: dict[int, str] | None = None, links: dict[int, dict[str, Any]] | None = None) -> str:
     """Record what an operation's responses carry beyond spectree's JSON bodies; returns the id."""
     EXTRAS[operation_id] = Extras({str(k): v for k, v in (headers or {}).items()},
-                                  {str(k): v for k, v in (media or {}).items()})
+                                  {str(k): v for k, v in (media or {}).items()},
+                                  {str(k): v for k, v in (links or {}).items()})
     return operation_id
 
 
@@ -117,6 +125,8 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
                 names = extras.headers.get(status, ()) + (("WWW-Authenticate",) if status == "401" else ())
                 if names:
                     response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+                if status in extras.links:
+                    response["links"] = extras.links[status]
                 if int(status) >= 400:
                     response["content"] = {PROBLEM_JSON: problem}
                 elif status in extras.media:

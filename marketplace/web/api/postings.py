@@ -13,12 +13,12 @@ from marketplace.services import postings
 from marketplace.services.errors import PreconditionFailed, ServiceError
 from marketplace.web.api import representations as show
 from marketplace.web.api.auth import writer
-from marketplace.web.api.openapi import PUBLIC, TOKEN, describe, responses, spec
+from marketplace.web.api.openapi import PUBLIC, TOKEN, describe, follow, responses, spec
 from marketplace.web.api.schemas import POSTING_APIS, IfMatch, PostingApi
 from marketplace.web.context import db_session
 
 bp = Blueprint("api_postings", __name__, url_prefix="/api/v1")
-ITEM = "<int(min=1, max=2147483647):posting_id>"
+ITEM = "<int:posting_id>"
 STRONG_ETAG = re.compile(r'^"(\d+)-(\d+)"$')
 
 
@@ -112,7 +112,11 @@ def _register(kind: Kind, models: PostingApi) -> None:
     _route(f"{base}/{ITEM}", describe(f"read_{name}", headers={200: ("ETag",), 304: ("ETag",)}), ["GET"], read,
            f"Read one of the {plural}\n\nArchived ones too (archived_at is set). With If-None-Match: 304 when "
            "unchanged.", resp=responses(404, HTTP_200=models.output, HTTP_304=None), tags=tags, security=PUBLIC)
-    _route(base, describe(f"create_{name}", headers={201: ("ETag", "Location")}), ["POST"], create,
+    created = {"posting_id": "$response.body#/id"}
+    versioned = {**created, "header.If-Match": "$response.header.ETag"}
+    links = {201: {"read": follow(f"read_{name}", **created), "replace": follow(f"replace_{name}", **versioned),
+                   "archive": follow(f"archive_{name}", **versioned)}}
+    _route(base, describe(f"create_{name}", headers={201: ("ETag", "Location")}, links=links), ["POST"], create,
            f"Create one of the {plural}\n\nOwned by the token's organisation. `ref` is your own id for it, "
            "unique per kind.", json=models.create,
            resp=responses(400, 403, 415, HTTP_201=models.output), tags=tags, security=TOKEN)

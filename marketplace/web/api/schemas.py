@@ -100,6 +100,27 @@ def _class_name(kind: Kind) -> str:
     return kind.name.title()
 
 
+EXAMPLES: dict[FieldType, Any] = {
+    FieldType.TEXT: "Agilent 1260 Infinity II", FieldType.LONG_TEXT: "可开展药物有关物质检测。Sample submission welcome.",
+    FieldType.INTEGER: 7, FieldType.MONEY: 300.0, FieldType.DATE: "2027-06-30", FieldType.BOOLEAN: False,
+    FieldType.TEXT_LIST: ["HPLC"], FieldType.REGION: "湖北省/武汉市", FieldType.CATEGORY: "分析仪器/色谱仪器",
+    FieldType.SPECS: {"流速范围": "0.001-10 mL/min"},
+}
+
+
+def example_value(field: Field) -> Any:
+    """A valid value of the field, for the document's examples."""
+    if field.choices and field.type is FieldType.FEES:
+        return [{"item": "有关物质检测", "price_cny": 300.0, "unit": field.choice_values[0]}]
+    if field.type is FieldType.CHOICE:
+        return field.default or field.choice_values[0]
+    if field.type is FieldType.CHOICE_LIST:
+        return list(field.choice_values[:1])
+    if field.type is FieldType.INTEGER:
+        return int(max(field.minimum or 1, min(field.maximum or 7, 7)))
+    return EXAMPLES[field.type]
+
+
 def posting_input(kind: Kind, *, with_ref: bool) -> type[Request]:
     """What a client sends to create (with an optional ref) or replace a posting: the fields a person fills
     in. Replacing is whole: a field left out is cleared."""
@@ -119,7 +140,11 @@ def posting_input(kind: Kind, *, with_ref: bool) -> type[Request]:
         annotation = value_type(field) if field.required else value_type(field) | None
         properties[field.name] = (annotation, Property(default, description=_describe(field)))
     suffix = "Create" if with_ref else "Replace"
-    return create_model(f"{_class_name(kind)}{suffix}", __base__=Request, **properties)
+    model = create_model(f"{_class_name(kind)}{suffix}", __base__=Request, **properties)
+    example = {field.name: example_value(field) for field in kind.fields if field.fixed is None}
+    model.model_config["json_schema_extra"] = {"examples": [example]}
+    model.model_rebuild(force=True)
+    return model
 
 
 class Owner(Reply):
