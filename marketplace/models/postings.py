@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
@@ -86,6 +86,8 @@ class Posting(Base):
     # An archived posting leaves lists and search but stays readable, with the threads, quotes, orders and
     # bookings other organisations have on it (deleting it would destroy theirs).
     archived_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Columns of an imported feed (uniquip) that have no field of ours: kept to be exported back.
+    source_fields: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict, server_default=text("'{}'"))
 
     __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
 

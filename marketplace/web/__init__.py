@@ -11,7 +11,19 @@ from marketplace import kinds
 from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services.errors import ServiceError
-from marketplace.web import admin, api_tokens, auth, bookings, dashboard, deals, home, policy, postings, search
+from marketplace.web import (
+    admin,
+    api_tokens,
+    auth,
+    bookings,
+    dashboard,
+    deals,
+    exchange,
+    home,
+    policy,
+    postings,
+    search,
+)
 from marketplace.web.api import init_api
 from marketplace.web.api.problems import is_api_request, problem
 from marketplace.web.context import db_session
@@ -53,7 +65,7 @@ def init_web(app: Flask) -> None:
     htmx.init_app(app)
 
     for blueprint in (home.bp, auth.bp, postings.bp, search.bp, admin.bp, deals.bp, bookings.bp,
-                      dashboard.bp, policy.bp, api_tokens.bp):
+                      dashboard.bp, policy.bp, api_tokens.bp, exchange.bp):
         app.register_blueprint(blueprint)
     init_api(app, csrf)
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -237,3 +238,7 @@ class ApiTokenForm(FlaskForm):
     name = StringField(_l("Name (what uses it)"), validators=[DataRequired(), Length(max=100)])
     scope = SelectField(_l("Scope"), choices=[("read", _l("read: listings, needs, inquiries")),
                                               ("read_write", _l("read and write"))])
+
+
+class UniquipUploadForm(FlaskForm):
+    file = FileField(_l("uniquip CSV file"), validators=[FileRequired()])

@@ -169,6 +169,8 @@ def posting_output(kind: Kind) -> type[Reply]:
     }
     for field in kind.fields:
         properties[field.name] = (value_type(field) | None, Property(None, description=_describe(field)))
+    properties["source_fields"] = (dict[str, str] | None, Property(
+        None, description="columns of the feed it was imported from (uniquip) that have no field here"))
     return create_model(_class_name(kind), __base__=Reply, **properties)
 
 
