@@ -5,9 +5,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

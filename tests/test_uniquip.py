@@ -67,7 +67,8 @@ def test_the_current_columns_map_onto_our_fields_in_any_encoding(session, encodi
     stream = io.StringIO()
     uniquip.export_uniquip(session, stream)
     exported = {row["institutionID"]: row for row in csv.DictReader(io.StringIO(stream.getvalue()))}
-    assert exported["EQ-001"]["doi"] == "10.1234/eq1" and exported["EQ-001"]["measuredVariables"] == "有关物质; 含量测定"
+    assert exported["EQ-001"]["doi"] == "10.1234/eq1"
+    assert exported["EQ-001"]["measuredVariables"] == "有关物质; 含量测定"
 
 
 def test_windows_1252_text_keeps_its_accents_and_quotes(session):

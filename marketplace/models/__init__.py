@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
+from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.accounts import Role, User
 from marketplace.models.api_tokens import ApiToken, TokenScope
 from marketplace.models.bookings import Booking, BookingStatus
@@ -7,7 +8,6 @@ from marketplace.models.notifications import EmailMessage, Notification, SavedSe
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.outbox import DeadLetter, SearchChange
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
-from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
     MODEL_BY_KIND,
     DeletedPosting,

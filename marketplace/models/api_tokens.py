@@ -13,7 +13,7 @@ from marketplace.models.accounts import User
 from marketplace.models.organisations import Organisation
 
 
-class TokenScope(str, enum.Enum):
+class TokenScope(enum.StrEnum):
     READ = "read"
     READ_WRITE = "read_write"
 

@@ -4,8 +4,9 @@ deleted since then come as tombstones, so the copy can drop them."""
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session

@@ -17,8 +17,9 @@ import hashlib
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, TextIO
+from typing import Any, TextIO
 
 from charset_normalizer import from_bytes
 from sqlalchemy import select
@@ -222,7 +223,7 @@ def export_uniquip(session: Session, stream: TextIO, organisation_id: int | None
     writer = csv.DictWriter(stream, fieldnames=[column.name for column in COLUMNS] + kept)
     writer.writeheader()
     count = 0
-    for count, instrument in enumerate(session.scalars(_instruments(session, organisation_id)
-                                                       .execution_options(yield_per=500)), start=1):
+    for instrument in session.scalars(_instruments(session, organisation_id).execution_options(yield_per=500)):
         writer.writerow(_row(instrument))
+        count += 1
     return count

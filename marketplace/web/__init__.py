@@ -1,7 +1,7 @@
 """The web layer: thin blueprints over the services, htmx fragments, the JSON API."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect

@@ -6,9 +6,10 @@ fees and specifications in their own line syntax (`marketplace.text_formats`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

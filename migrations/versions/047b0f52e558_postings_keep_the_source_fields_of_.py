@@ -4,8 +4,8 @@ Revision ID: 047b0f52e558
 Revises: 5023da242754
 Create Date: 2026-12-02 18:38:32
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '047b0f52e558'

@@ -5,9 +5,8 @@ Revision ID: 1e74a39386ad
 Revises: d1800826ebaa
 Create Date: 2026-12-02 17:59:50
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '1e74a39386ad'
 down_revision = 'd1800826ebaa'

@@ -4,9 +4,8 @@ Revision ID: 5023da242754
 Revises: 1e74a39386ad
 Create Date: 2026-12-02 18:07:30
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5023da242754'
 down_revision = '1e74a39386ad'

@@ -2,8 +2,8 @@
 import pytest
 
 from marketplace.services import postings
-from tests.factories import instrument_record, need_record, register
 from tests.api.conftest import holder
+from tests.factories import instrument_record, need_record
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
     if isinstance(value, dict):
         return [f for key, item in value.items() for f in _nul_fields(item, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
-        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{path}.{index}" if path else str(index))]
+        return [f for index, item in enumerate(value)
+                for f in _nul_fields(item, f"{path}.{index}" if path else str(index))]
     return []
 
 

@@ -23,7 +23,8 @@ def search():
         total=page.total, mode=page.mode,
         results=[schemas.SearchResult(id=r.posting.id, ref=r.posting.ref, kind=r.posting.kind, title=r.posting.title,
                                       score=r.score, highlights=r.highlights) for r in page.results],
-        facets={name: [schemas.FacetCount(value=v, count=c) for v, c in counts] for name, counts in page.facets.items()},
+        facets={name: [schemas.FacetCount(value=v, count=c) for v, c in counts]
+                for name, counts in page.facets.items()},
     )
 
 

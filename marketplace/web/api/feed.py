@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from flask import Blueprint, Response, request, stream_with_context
@@ -30,7 +30,7 @@ class FeedQuery(BaseModel):
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/feed.jsonl")
@@ -47,9 +47,9 @@ def feed():
     kinds = tuple(query.kind or LISTING_KINDS)
     session = db_session()
     modified = harvest.last_modified(session, kinds)
-    headers = {"Last-Modified": http_date(modified.replace(tzinfo=timezone.utc))} if modified else {}
+    headers = {"Last-Modified": http_date(modified.replace(tzinfo=UTC))} if modified else {}
     since = request.if_modified_since
-    if modified and since and modified.replace(microsecond=0, tzinfo=timezone.utc) <= since:
+    if modified and since and modified.replace(microsecond=0, tzinfo=UTC) <= since:
         return Response(status=304, headers=headers)
     lines = (json.dumps(entry, ensure_ascii=False) + "\n"
              for entry in harvest.entries(session, kinds, _utc(query.updated_since)))

@@ -3,8 +3,9 @@ kind in the registry, each with that kind's models."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, request, url_for
 
@@ -29,7 +30,7 @@ class PreconditionRequired(ServiceError):
 def _naive_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def expected_version(posting_id: int) -> int | None:

@@ -2,8 +2,9 @@
 contract for programs. Field errors come as a list of {field, message}."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Response, current_app, request
 from pydantic import ValidationError
@@ -22,8 +23,8 @@ def is_api_request() -> bool:
 def problem(status: int, detail: str, errors: Mapping[str, Any] | None = None,
             headers: Mapping[str, str] | None = None) -> Response:
     body = Problem(type="about:blank", title=HTTPStatus(status).phrase, status=status, detail=str(detail),
-                   instance=request.path,
-                   errors=[FieldProblem(field=field, message=str(message)) for field, message in (errors or {}).items()])
+                   instance=request.path, errors=[FieldProblem(field=field, message=str(message))
+                                                  for field, message in (errors or {}).items()])
     response = current_app.response_class(body.model_dump_json(), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = CHALLENGE

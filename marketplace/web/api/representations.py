@@ -2,7 +2,7 @@
 which checks it against the document."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import url_for
 
@@ -15,7 +15,7 @@ from marketplace.web.api import schemas
 
 def aware(moment: datetime | None) -> datetime | None:
     """Stored times are naive UTC; the API says so (…Z)."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 def version_tag(posting: Posting) -> str:

@@ -101,7 +101,8 @@ def _class_name(kind: Kind) -> str:
 
 
 EXAMPLES: dict[FieldType, Any] = {
-    FieldType.TEXT: "Agilent 1260 Infinity II", FieldType.LONG_TEXT: "可开展药物有关物质检测。Sample submission welcome.",
+    FieldType.TEXT: "Agilent 1260 Infinity II",
+    FieldType.LONG_TEXT: "可开展药物有关物质检测。Sample submission welcome.",
     FieldType.INTEGER: 7, FieldType.MONEY: 300.0, FieldType.DATE: "2027-06-30", FieldType.BOOLEAN: False,
     FieldType.TEXT_LIST: ["HPLC"], FieldType.REGION: "湖北省/武汉市", FieldType.CATEGORY: "分析仪器/色谱仪器",
     FieldType.SPECS: {"流速范围": "0.001-10 mL/min"},
@@ -134,7 +135,8 @@ def posting_input(kind: Kind, *, with_ref: bool) -> type[Request]:
                                       Property(None, description=f"{_describe(field)}; unchanged when left out"))
             continue
         if field.fixed is not None:  # accepted as it is returned, so a read record can be sent back
-            properties[field.name] = (Literal[field.fixed] | None, Property(None, description=f"always {field.fixed}"))
+            properties[field.name] = (Literal[field.fixed] | None,
+                                      Property(None, description=f"always {field.fixed}"))
             continue
         default = ... if field.required else None
         annotation = value_type(field) if field.required else value_type(field) | None
