@@ -123,3 +123,5 @@ def test_a_member_uploads_the_feed_on_the_site_and_downloads_it_back(client, ses
     assert response.status_code == 200 and "gb18030" in page and "2 created" in page
     download = client.get("/exchange/uniquip.csv")
     assert download.mimetype == "text/csv" and "EQ-001" in download.get_data(as_text=True)
+    hplc = session.scalar(select(SharedInstrument).where(SharedInstrument.title == "高效液相色谱仪"))
+    assert "lab@example.ac.uk" in client.get(f"/instruments/{hplc.id}").get_data(as_text=True)  # kept, and shown

@@ -148,8 +148,10 @@ class PostingForm(FlaskForm):
     def expected_version(self) -> int | None:
         return int(self.version.data) if (self.version.data or "").isdecimal() else None
 
-    def load(self, record: dict[str, Any], version: int) -> None:
-        self.version.data = str(version)
+    def load(self, record: dict[str, Any], version: int | None = None) -> None:
+        """Fill the form from a record (and the version it was read at, for saving over it)."""
+        if version is not None:
+            self.version.data = str(version)
         for field in self.kind.fields:
             if field.in_form and field.name in record:
                 self[form_name(field)].data = _form_value(field, record[field.name])

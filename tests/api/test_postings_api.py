@@ -159,3 +159,11 @@ def test_the_api_never_acts_on_the_session_cookie(client, lab, session):
     response = client.post("/api/v1/instruments", json=body_of(instrument_record()))
     assert response.status_code == 401
     assert postings.list_postings(session, "instrument").items == []
+
+
+def test_a_server_error_under_the_api_is_a_problem_too(app, client, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error handler answers
+    monkeypatch.setattr(postings, "browse_postings", lambda *_: 1 / 0)
+    response = client.get("/api/v1/instruments")
+    assert response.status_code == 500 and response.content_type == PROBLEM
+    assert response.get_json()["instance"] == "/api/v1/instruments"
