@@ -8,8 +8,9 @@ from flask import Flask
 
 from indexer.cli import indexer_cli
 from marketplace.cli import register_commands
-from marketplace.config import default_settings, settings_from_environment
+from marketplace.config import known_settings, require_real_secret_key, settings_from_environment
 from marketplace.db import Database
+from marketplace.passwords import PasswordHasher
 from marketplace.search_gateway import SearchGateway
 from marketplace.services.change_tracking import install_change_tracking
 from marketplace.web import init_web
@@ -17,13 +18,15 @@ from marketplace.web import init_web
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    defaults = default_settings(app.instance_path)
+    defaults = known_settings(app.instance_path)
     app.config.update(defaults)
     app.config.update(settings_from_environment(defaults))
     if test_config:
         app.config.update(test_config)
+    require_real_secret_key(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    app.extensions["passwords"] = PasswordHasher(app.config["PASSWORD_HASH_METHOD"])
     install_change_tracking()
     database = Database(app.config["DATABASE_URL"])
     app.extensions["database"] = database

@@ -12,7 +12,8 @@ from typing import Iterator, Sequence
 
 from marketplace.demo.catalogue import generate_catalogue
 
-RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
 LISTINGS_PER_SCALE = 370  # listings (not needs) in one copy of the demo catalogue
 
 
@@ -59,7 +60,8 @@ def write_report(name: str, title: str, body: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m bench." + name + " " + " ".join(sys.argv[1:])
-    text = f"# {title}\n\nRun {stamp} on {machine_facts()}.\n\nCommand: `{command}`\n\n{body}\n"
+    text = (f"# {title}\n\nRun {stamp} at revision {git_revision()} on {machine_facts()}.\n\n"
+            f"Command: `{command}`\n\n{body}\n")
     path = RESULTS / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     return path
@@ -80,7 +82,15 @@ def machine_busy_seconds() -> float:
 
 
 def git_revision() -> str:
+    """The commit measured, and whether tracked files differed from it (reports written meanwhile aside)."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results").stdout
     except OSError:
-        return "?"
+        return "unknown (no git)"
+    if head.returncode:
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" with uncommitted changes" if changed.strip() else "")

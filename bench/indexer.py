@@ -61,8 +61,8 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
     records = listings(int(rate * seconds) + 10)
     try:
         with database.new_session() as session:
-            user = register(session, email=f"load-{uuid.uuid4().hex[:6]}@bench.local", password="bench-pass-1",
-                            display_name="load", organisation_name=f"负载测试机构 {uuid.uuid4().hex[:6]}",
+            user = register(session, app.extensions["passwords"], email=f"load-{uuid.uuid4().hex[:6]}@bench.local",
+                            password="bench-pass-1", display_name="load", organisation_name=f"负载测试机构 {uuid.uuid4().hex[:6]}",
                             organisation_kind="university")
             # One listing first, and wait for it: the measured lag starts once the worker is up and
             # its model loaded, which a fixed sleep did not guarantee (start-up showed up as p95 lag).

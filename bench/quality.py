@@ -1,7 +1,8 @@
 """Search quality on labelled sets, through the public search API, for keyword, vector and hybrid modes.
 
 A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
-development set (bench/data/dev) and every set under ../shared/eval/. Prints and writes
+development set (bench/data/dev), our own held-out and tuning sets (bench/data/heldout, bench/data/market-tune;
+bench/data/LABELLING.md) and every set under ../shared/eval/. Prints and writes
 bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2).
 
     python -m bench.quality [--set DIR ...] [--backend embedded|opensearch]
@@ -28,7 +29,7 @@ MODES = ("keyword", "vector", "hybrid")
 
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
-    found = [Path(__file__).parent / "data" / "dev"]
+    found = [Path(__file__).parent / "data" / name for name in ("dev", "heldout", "market-tune")]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
 
@@ -68,18 +69,30 @@ def load_set(path: Path, backend: str, workdir: Path):
     return app
 
 
-def evaluate(app, queries: list[dict]) -> dict[str, dict[str, float]]:
-    client = app.test_client()
-    scores = {mode: {"ndcg@10": 0.0, "recall@50": 0.0, "mrr": 0.0} for mode in MODES}
-    for query in queries:
-        filters = query.get("filters") or {}
-        for mode in MODES:
-            reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50, **filters})
-            ranked = [hit["ref"] for hit in reply.get_json()["results"]]
-            scores[mode]["ndcg@10"] += ndcg_at_10(ranked, query["relevant"])
-            scores[mode]["recall@50"] += recall_at_50(ranked, query["relevant"])
-            scores[mode]["mrr"] += reciprocal_rank(ranked, query["relevant"])
-    return {mode: {k: v / len(queries) for k, v in values.items()} for mode, values in scores.items()}
+def read_queries(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+def rankings(path: Path, backend: str, queries: list[dict]) -> dict[str, list[list[str]]]:
+    """Per mode, the top 50 refs the public search API returns for each query, over a scratch copy of the set."""
+    ranked: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
+    with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+        app = load_set(path, backend, Path(tmp))
+        client = app.test_client()
+        for query in queries:
+            for mode in MODES:
+                reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50,
+                                                                   **(query.get("filters") or {})})
+                ranked[mode].append([hit["ref"] for hit in reply.get_json()["results"]])
+        app.extensions["search"].searcher.backend.clear()
+        app.extensions["database"].dispose()
+    return ranked
+
+
+def mean_scores(ranked: list[list[str]], queries: list[dict]) -> dict[str, float]:
+    metrics = {"ndcg@10": ndcg_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
+    return {name: sum(metric(r, q["relevant"]) for r, q in zip(ranked, queries)) / len(queries)
+            for name, metric in metrics.items()}
 
 
 def main() -> None:
@@ -89,14 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for path in args.sets or default_sets():
-        queries = [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
-        with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
-            app = load_set(path, args.backend, Path(tmp))
-            results = evaluate(app, queries)
-            app.extensions["search"].searcher.backend.clear()
-            app.extensions["database"].dispose()
+        queries = read_queries(path)
+        ranked = rankings(path, args.backend, queries)
         for mode in MODES:
-            r = results[mode]
+            r = mean_scores(ranked[mode], queries)
             rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
             print(rows[-1], flush=True)
     body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32).\n\n"

@@ -1,8 +1,8 @@
 """Full rebuilds and drift checks between the database and the search index."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -5,9 +5,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from indexer import outbox
 from indexer.documents import doc_id, upserts
 from marketplace.models import Posting, SearchChange
-from search.backend import Delete, SearchBackend
+from search.backend import Delete, SearchBackend, Upsert
 from search.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,9 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            ops = upserts([p for p in postings if p.is_live], self.embedder)
             # An archived posting leaves the index: a tombstone at its version outranks the copy it has.
-            ops += [Delete(doc_id(p.id), p.version) for p in postings if not p.is_live]
+            ops: list[Upsert | Delete] = [*upserts([p for p in postings if p.is_live], self.embedder),
+                                          *(Delete(doc_id(p.id), p.version) for p in postings if not p.is_live)]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(doc_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}

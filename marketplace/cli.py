@@ -91,7 +91,7 @@ def demo_seed(scale: int) -> None:
     """Load the bilingual demo catalogue and demo accounts (idempotent)."""
     session = _database().new_session()
     with session:
-        report, logins = demo.seed(session, scale=scale)
+        report, logins = demo.seed(session, current_app.extensions["passwords"], scale=scale)
     click.echo(f"demo catalogue: created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for error in report.errors:
         click.echo(f"  {error}", err=True)

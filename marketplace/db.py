@@ -33,7 +33,8 @@ class JsonArrayContains(ColumnElement[bool]):
                            ("value", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, array: ColumnElement[Any], value: str) -> None:
-        self.array, self.value = array, bindparam(None, value, unique=True)
+        self.array: ColumnElement[Any] = array
+        self.value: ColumnElement[Any] = bindparam(None, value, unique=True)
 
 
 @compiles(JsonArrayContains, "postgresql")

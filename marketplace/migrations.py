@@ -8,12 +8,15 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# What autogenerate compares, and what tests/test_migrations.py holds the migrations to.
+COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
 
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic reads options with ConfigParser interpolation: a % (as in an encoded password) must be doubled.
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 

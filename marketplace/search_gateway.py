@@ -15,6 +15,7 @@ def search_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         "url": config["OPENSEARCH_URL"],
         "index": config["OPENSEARCH_INDEX"],
         "model": config["EMBEDDING_MODEL"],
+        "models_dir": config["EMBEDDING_MODELS_PATH"],
         "batch_size": config["EMBEDDING_BATCH_SIZE"],
         "precision": config["EMBEDDING_PRECISION"],
     }

@@ -115,7 +115,14 @@ def _message(error: ValidationError) -> str:
     return error.message
 
 
+def normalise_credit_code(code: str | None) -> str | None:
+    """The one stored spelling of a code: no spaces or dashes, upper case (None when blank)."""
+    return uscc.compact(code) or None if code else None
+
+
 def credit_code_error(code: str) -> str | None:
+    if uscc.compact(code) == "0" * 18:
+        return Phrase("is a placeholder (all zeros), not a real unified social credit code")
     try:
         uscc.validate(code)
     except uscc.InvalidLength:

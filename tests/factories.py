@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from sqlalchemy import select
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
 from marketplace.kinds import Field, FieldType, Kind
-from marketplace.models import Role
-from marketplace.services import accounts
+from marketplace.models import Role, User
+from marketplace.services import accounts, memberships
 
 PASSWORD = "correct-horse-9"
 
@@ -83,7 +85,8 @@ def full_record(kind: Kind) -> dict[str, Any]:
 
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
-    return accounts.register(session, email=email, password=PASSWORD, display_name="Test User",
+    """A user of the app whose context is active (the session fixture's), hashed as that app hashes."""
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
 
 
@@ -104,3 +107,11 @@ def index_all(app) -> None:
     searcher = app.extensions["search"].searcher
     Worker(app.extensions["database"].new_session, searcher.backend, searcher.embedder).run(
         until_idle=True, poll_interval=0.01)
+
+
+def invited_member(session, admin_email: str = "lab@example.com", email: str = "colleague@example.com"):
+    """A second member of an organisation, joined the only way there is: its administrator's invitation."""
+    admin = session.scalar(select(User).where(User.email == admin_email))
+    _, code = memberships.create_invitation(session, admin)
+    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD,
+                             display_name="Colleague", invitation=code)

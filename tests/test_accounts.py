@@ -1,17 +1,18 @@
 import pytest
 
 from app import create_app
+from marketplace.passwords import PasswordHasher
 from marketplace.services import accounts
 from tests.factories import PASSWORD, credit_code, login, register
 
 
-def test_registration_creates_the_organisation_and_makes_the_user_its_admin(client, session):
+def test_registration_creates_the_organisation_and_makes_the_user_its_admin(app, client, session):
     response = client.post("/register", data={
         "email": "Boss@Example.com", "display_name": "王经理", "password": PASSWORD,
         "organisation_name": "武汉测试科技有限公司", "organisation_kind": "enterprise",
         "credit_code": credit_code("91420100MA4K5678"), "region": "湖北省/武汉市"})
     assert response.status_code == 302
-    user = accounts.authenticate(session, "boss@example.com", PASSWORD)
+    user = accounts.authenticate(session, app.extensions["passwords"], "boss@example.com", PASSWORD)
     assert user.organisation.name == "武汉测试科技有限公司" and user.role.value == "org_admin"
 
 
@@ -46,3 +47,15 @@ def test_forms_without_a_csrf_token_are_refused(database_url, tmp_path):
     english = app.test_client().post("/login", data=form, headers={"Accept-Language": "en"})
     assert english.status_code == 400 and "reload the page" in english.get_data(as_text=True)
     app.extensions["database"].dispose()
+
+
+def test_passwords_are_hashed_strongly_by_default_and_old_hashes_verify_after_the_method_changes():
+    strong, fast = PasswordHasher(), PasswordHasher("pbkdf2:sha256:1")
+    assert strong.hash(PASSWORD).startswith("scrypt:")
+    stored = fast.hash(PASSWORD)
+    assert strong.verify(stored, PASSWORD) and not strong.verify(stored, "correct-horse-8")
+
+
+def test_a_misspelt_hashing_method_stops_the_app_at_start_up(tmp_path):
+    with pytest.raises(ValueError, match="PASSWORD_HASH_METHOD 'sha1024'"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "PASSWORD_HASH_METHOD": "sha1024"})

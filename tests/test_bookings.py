@@ -1,13 +1,15 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from marketplace.models import BookingStatus
-from marketplace.services import bookings, postings
+from marketplace.services import bookings, deals, postings, sharing
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
-from tests.factories import instrument_record, register
+from tests.factories import instrument_record, invited_member, login, register
 
-MONDAY = datetime(2030, 3, 4, 9, 0)
+# 9:00 on a Monday a few weeks ahead: bookings are for the coming year, never the past.
+_SOON = date.today() + timedelta(weeks=4)
+MONDAY = datetime.combine(_SOON - timedelta(days=_SOON.weekday()), time(9))
 
 
 @pytest.fixture
@@ -77,7 +79,36 @@ def test_a_completed_booking_can_be_reviewed_once(session, setup):
     owner, sme, _, instrument = setup
     booking = bookings.request_booking(session, sme, instrument.id, MONDAY, MONDAY + timedelta(hours=1))
     bookings.decide_booking(session, owner, booking.id, approve=True)
-    bookings.complete_booking(session, owner, booking.id)
+    bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=1))
     bookings.review_booking(session, sme, booking.id, 4, "好用")
     with pytest.raises(Conflict):
         bookings.review_booking(session, sme, booking.id, 5)
+
+
+def test_a_booking_cannot_be_completed_before_its_slot_ends(client, session, setup):
+    owner, sme, _, instrument = setup
+    booking = bookings.request_booking(session, sme, instrument.id, MONDAY, MONDAY + timedelta(hours=3))
+    bookings.decide_booking(session, owner, booking.id, approve=True)
+    with pytest.raises(Conflict) as refused:
+        bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=2))
+    assert "only after its slot ends" in str(refused.value)
+    login(client, "lab@example.com")
+    response = client.post(f"/bookings/{booking.id}/complete")
+    assert response.status_code == 409 and "only after its slot ends" in response.get_data(as_text=True)
+    assert "Completed" not in client.get(f"/instruments/{instrument.id}/calendar?week={MONDAY.date()}").get_data(
+        as_text=True)
+    assert sharing.yearly_report(session, owner.organisation_id, MONDAY.year)[0].effective_hours == 0
+    done = bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=3))
+    assert done.status is BookingStatus.COMPLETED
+
+
+def test_an_organisation_cannot_review_its_own_instrument(session, setup):
+    owner, _, _, instrument = setup
+    colleague = invited_member(session)
+    booking = bookings.request_booking(session, colleague, instrument.id, MONDAY, MONDAY + timedelta(hours=1))
+    bookings.decide_booking(session, owner, booking.id, approve=True)
+    bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=1))
+    with pytest.raises(Forbidden) as refused:
+        bookings.review_booking(session, colleague, booking.id, 5, "我们自己的仪器最好")
+    assert "cannot review its own listing" in str(refused.value)
+    assert deals.listing_rating(session, instrument.id) == (None, 0)

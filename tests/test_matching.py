@@ -1,63 +1,59 @@
-"""Matches for needs, leads for providers, saved searches and alerts, dashboards per role."""
-from werkzeug.datastructures import MultiDict
+"""Matches for needs, leads for providers, dashboards per role. These tests only read: the catalogue is
+loaded and indexed once per database (saved searches and alerts, which write, are in test_alerts.py)."""
+from types import SimpleNamespace
 
-from marketplace.models import EmailMessage, Notification
-from marketplace.services import alerts, matching, postings
+import pytest
+
+from marketplace.models import TestNeed
+from marketplace.services import matching, postings
 from tests.factories import index_all, instrument_record, login, need_record, register
 
 
-def test_matches_rank_the_right_listings_and_respect_domestic_only(app, session):
-    lab = register(session)
-    vendor = register(session, email="v@example.com", organisation="国产仪器公司", kind="vendor")
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
-    imported = postings.create_posting(session, lab, instrument_record())
-    domestic = postings.create_posting(session, vendor, {
-        "kind": "product", "ref": "lc", "title": "国产液相色谱仪", "description": "HPLC 杂质分析", "origin": "domestic"})
-    need = postings.create_posting(session, sme, need_record(owner=None))
-    strict = postings.create_posting(session, sme, need_record(owner=None, ref="need-2", domestic_only=True))
+@pytest.fixture(scope="module")
+def app(shared_app):
+    return shared_app
+
+
+@pytest.fixture(scope="module")
+def catalogue(app):
+    """A university's imported HPLC, a vendor's domestic one, and an SME's needs: capsules (twice, once
+    domestic-only) and soil."""
+    with app.app_context():
+        session = app.extensions["database"].session
+        lab = register(session)
+        vendor = register(session, email="v@example.com", organisation="国产仪器公司", kind="vendor")
+        sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
+        ids = SimpleNamespace(
+            lab=lab.organisation_id,
+            imported=postings.create_posting(session, lab, instrument_record()).id,
+            domestic=postings.create_posting(session, vendor, {
+                "kind": "product", "ref": "lc", "title": "国产液相色谱仪", "description": "HPLC 杂质分析",
+                "origin": "domestic"}).id,
+            need=postings.create_posting(session, sme, need_record(owner=None)).id,
+            strict=postings.create_posting(session, sme, need_record(owner=None, ref="need-2", domestic_only=True)).id,
+            soil=postings.create_posting(session, sme, need_record(owner=None, ref="n2", title="土壤重金属检测",
+                                                                   description="铅镉汞", sample_type="土壤")).id)
     index_all(app)
+    return ids
+
+
+def test_matches_rank_the_right_listings_and_respect_domestic_only(app, session, catalogue):
     searcher = app.extensions["search"].searcher
-    found = matching.matches_for_need(session, searcher, need)
-    assert found[0].posting.id == imported.id
+    found = matching.matches_for_need(session, searcher, session.get(TestNeed, catalogue.need))
+    assert found[0].posting.id == catalogue.imported
     reasons = " ".join(found[0].reasons)
     assert "same city" in reasons and "CMA" in reasons and "within budget" in reasons
-    assert {m.posting.id for m in matching.matches_for_need(session, searcher, strict)} == {domestic.id}
+    strict = session.get(TestNeed, catalogue.strict)
+    assert {m.posting.id for m in matching.matches_for_need(session, searcher, strict)} == {catalogue.domestic}
 
 
-def test_providers_see_the_open_needs_that_match_their_listings(app, session):
-    lab = register(session)
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
-    postings.create_posting(session, lab, instrument_record())
-    need = postings.create_posting(session, sme, need_record(owner=None))
-    postings.create_posting(session, sme, need_record(owner=None, ref="n2", title="土壤重金属检测",
-                                                      description="铅镉汞", sample_type="土壤"))
-    index_all(app)
-    leads = matching.leads_for_organisation(session, app.extensions["search"].searcher, lab.organisation_id)
-    assert [lead.need.id for lead in leads][:1] == [need.id]
+def test_providers_see_the_open_needs_that_match_their_listings(app, session, catalogue):
+    leads = matching.leads_for_organisation(session, app.extensions["search"].searcher, catalogue.lab)
+    ranked = [lead.need.id for lead in leads]
+    assert set(ranked[:2]) == {catalogue.need, catalogue.strict}  # both capsule needs before the soil one
 
 
-def test_a_new_listing_alerts_saved_searches_and_matching_needs_in_app_and_by_mail(app, session):
-    lab = register(session)
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
-    postings.create_posting(session, sme, need_record(owner=None))
-    alerts.save_search(session, sme, "液相", MultiDict({"q": "液相色谱"}))
-    index_all(app)
-    listing = postings.create_posting(session, lab, instrument_record())
-    index_all(app)
-    sent = alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=0)
-    assert sent == 2
-    messages = [n.message for n in session.query(Notification).filter_by(user_id=sme.id)]
-    assert any("液相" in m for m in messages) and any("New listing for your need" in m for m in messages)
-    assert session.query(EmailMessage).filter_by(to_address="sme@example.com").count() == 2
-    assert alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=5000) == 0
-
-
-def test_dashboards_show_each_role_its_work(app, client, session):
-    lab = register(session)
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
-    postings.create_posting(session, lab, instrument_record())
-    postings.create_posting(session, sme, need_record(owner=None))
-    index_all(app)
+def test_dashboards_show_each_role_its_work(client, catalogue):
     login(client, "sme@example.com")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "My needs" in page and "胶囊剂有关物质检测" in page
@@ -65,10 +61,3 @@ def test_dashboards_show_each_role_its_work(app, client, session):
     login(client, "lab@example.com")
     page = client.get("/dashboard").get_data(as_text=True)
     assert "My listings" in page and "Leads" in page and "胶囊剂有关物质检测" in page
-
-
-def test_a_saved_search_needs_a_valid_query(client, session):
-    register(session)
-    login(client)
-    assert client.post("/saved-searches", data={"q": "hplc", "limit": "9999", "name": "x"}).status_code == 422
-    assert client.post("/saved-searches", data={"q": "hplc", "name": "HPLC"}).status_code == 302

@@ -36,7 +36,7 @@ def test_completed_bookings_and_orders_feed_the_yearly_sharing_report(app, clien
     start = datetime.combine(date.today() + timedelta(days=1), datetime.min.time()).replace(hour=9)
     booking = bookings.request_booking(session, sme, instrument.id, start, start + timedelta(hours=3), sample_count=10)
     bookings.decide_booking(session, lab, booking.id, approve=True)
-    bookings.complete_booking(session, lab, booking.id)
+    bookings.complete_booking(session, lab, booking.id, now=start + timedelta(hours=3))
     need = postings.create_posting(session, sme, need_record(owner=None))
     inquiry = deals.open_inquiry(session, sme, need.id, instrument.id, "报价？")
     order = deals.accept_quote(session, sme, deals.offer_quote(session, lab, inquiry.id, 6000, 7).id)

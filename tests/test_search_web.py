@@ -5,8 +5,20 @@ from marketplace.services import postings
 from tests.factories import index_all, instrument_record, need_record, register
 
 
-@pytest.fixture
-def catalogue(app, session):
+@pytest.fixture(scope="module")
+def app(shared_app):
+    """Every test here only reads: the catalogue below is loaded and indexed once per database."""
+    return shared_app
+
+
+@pytest.fixture(scope="module")
+def catalogue(app):
+    with app.app_context():
+        _load_catalogue(app.extensions["database"].session)
+    index_all(app)
+
+
+def _load_catalogue(session):
     lab = register(session)
     vendor = register(session, email="vendor@example.com", organisation="北京某仪器有限公司", kind="vendor")
     postings.create_posting(session, lab, instrument_record())
@@ -24,7 +36,6 @@ def catalogue(app, session):
         ref="xss", title="<script>alert(1)</script> 液相色谱", description="测试"))
     postings.create_posting(session, register(session, email="sme@example.com", organisation="某药企",
                                               kind="enterprise"), need_record())
-    index_all(app)
 
 
 def test_the_api_finds_english_listings_for_a_chinese_query_and_returns_the_contract_shape(client, catalogue):

@@ -4,6 +4,7 @@ from marketplace.models.accounts import Role, User
 from marketplace.models.api_tokens import ApiToken, TokenScope
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
+from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.outbox import DeadLetter, SearchChange
@@ -17,6 +18,7 @@ from marketplace.models.postings import (
     TechnologyTransfer,
     TestNeed,
 )
+from marketplace.models.rate_limits import RateLimitCounter
 
 __all__ = [
     "ApiToken",
@@ -24,6 +26,9 @@ __all__ = [
     "BookingStatus",
     "EmailMessage",
     "Inquiry",
+    "Invitation",
+    "JoinRequest",
+    "JoinRequestStatus",
     "Message",
     "Notification",
     "Order",
@@ -42,6 +47,7 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Posting",
+    "RateLimitCounter",
     "Role",
     "SearchChange",
     "SharedInstrument",

@@ -23,6 +23,13 @@ def require_organisation(actor: User) -> int:
     return actor.organisation_id
 
 
+def require_organisation_admin(actor: User) -> int:
+    """The organisation the actor administers; invitations, join requests and members are its business."""
+    if not (actor and actor.is_authenticated and actor.is_organisation_admin):
+        raise Forbidden("Only an administrator of your organisation can do this.")
+    return actor.organisation_id
+
+
 def is_platform_admin(actor: User | None) -> bool:
     return bool(actor and actor.is_authenticated and actor.is_platform_admin)
 

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.kinds import posting_path
 from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, TestNeed, User
-from marketplace.services.discovery import SearchParams, parse_params, search_postings
+from marketplace.services.discovery import QUERY_ARGUMENTS, SearchParams, parse_params, search_postings
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.matching import listing_query
 from marketplace.services.notifications import notify_organisation, notify_users
@@ -29,7 +29,8 @@ def save_search(session: Session, actor: User, name: str, arguments: MultiDict) 
     name = (name or "").strip() or (arguments.get("q") or "saved search")
     if len(name) > 200:
         raise ValidationFailed({"name": Phrase("is too long (at most 200 characters)")})
-    saved = SavedSearch(user_id=actor.id, name=name, arguments=arguments.to_dict(flat=False))
+    saved = SavedSearch(user_id=actor.id, name=name, arguments={
+        key: values for key, values in arguments.to_dict(flat=False).items() if key in QUERY_ARGUMENTS})
     session.add(saved)
     session.commit()
     return saved

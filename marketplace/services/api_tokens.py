@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from marketplace.clock import utcnow
 from marketplace.messages import Phrase
-from marketplace.models import ApiToken, Role, TokenScope, User
-from marketplace.services.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from marketplace.models import ApiToken, TokenScope, User
+from marketplace.services.access import require_organisation_admin
+from marketplace.services.errors import NotFound, Unauthorized, ValidationFailed
 
 SECRET_START = "yq_"
 PREFIX_LENGTH = len(SECRET_START) + 8
@@ -56,10 +57,7 @@ class IssuedToken:
 def require_token_manager(actor: User | None) -> int:
     """The one rule for who manages an organisation's API tokens: its administrators. Returns the
     organisation's id."""
-    if not (actor and actor.is_authenticated and actor.organisation_id is not None
-            and actor.role in (Role.ORGANISATION_ADMIN, Role.PLATFORM_ADMIN)):
-        raise Forbidden("Only an administrator of your organisation can manage its API tokens.")
-    return actor.organisation_id
+    return require_organisation_admin(actor)
 
 
 def _digest(secret: str) -> str:

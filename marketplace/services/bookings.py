@@ -22,7 +22,9 @@ from marketplace.services.notifications import notify_organisation
 from marketplace.services.sharing import record_booking_use
 
 MAX_BOOKING = timedelta(days=14)
+MAX_ADVANCE = timedelta(days=366)
 ACTIVE = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+FIRST_WEEK, LAST_WEEK = date(2000, 1, 3), date(2100, 12, 27)  # Mondays; a calendar pages a week either way
 
 
 def calendar_path(instrument_id: int) -> str:
@@ -60,6 +62,8 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
         errors["end_at"] = Phrase("a booking can last at most 14 days")
     if start_at < now:
         errors["start_at"] = Phrase("must be in the future")
+    elif start_at > now + MAX_ADVANCE:
+        errors["start_at"] = Phrase("can be at most a year ahead")
     if len(purpose or "") > 2000:
         errors["purpose"] = Phrase("is too long (at most 2000 characters)")
     if sample_count is not None and not 0 < sample_count <= 1_000_000:
@@ -124,10 +128,14 @@ def cancel_booking(session: Session, actor: User, booking_id: int) -> Booking:
     return booking
 
 
-def complete_booking(session: Session, actor: User, booking_id: int) -> Booking:
-    """The owner confirms the time was used; completed bookings count in the sharing statistics."""
+def complete_booking(session: Session, actor: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The owner confirms the time was used; completed bookings count in the sharing statistics, so only
+    once the slot is over."""
     booking = _booking(session, booking_id)
     require_member(actor, booking.instrument.organisation_id, "complete bookings of this instrument")
+    if booking.end_at > (now or utcnow()):
+        raise Conflict("A booking can be marked completed only after its slot ends (%(end)s).",
+                       end=booking.end_at.strftime("%Y-%m-%d %H:%M"))
     changed = session.execute(update(Booking).where(Booking.id == booking.id,
                                                     Booking.status == BookingStatus.APPROVED)
                               .values(status=BookingStatus.COMPLETED, decided_at=utcnow()))
@@ -188,6 +196,10 @@ class Calendar:
     def next_week(self) -> date:
         return self.week + timedelta(days=7)
 
+    def completable(self, booking: Booking) -> bool:
+        """Approved and over: only then can the owner mark it completed."""
+        return booking.status is BookingStatus.APPROVED and booking.end_at <= utcnow()
+
 
 def calendar(session: Session, actor: User | None, instrument_id: int, week: str | None) -> Calendar:
     """The instrument's week that holds the day `week` names (ISO date; default today)."""
@@ -197,6 +209,8 @@ def calendar(session: Session, actor: User | None, instrument_id: int, week: str
     except ValueError:
         raise ValidationFailed({"week": Phrase("must be a date like 2026-12-07")}) from None
     monday = day - timedelta(days=day.weekday())
+    if not FIRST_WEEK <= monday <= LAST_WEEK:
+        raise ValidationFailed({"week": Phrase("must be a date from 2000 to 2100")})
     return Calendar(instrument, monday, week_calendar(session, instrument_id, monday),
                     is_member(actor, instrument.organisation_id))
 

@@ -226,6 +226,10 @@ def review_order(session: Session, actor: User, order_id: int, rating: int, comm
 
 def add_review(session: Session, actor: User, listing_id: int, rating: int, comment: str, *,
                 reviewable: bool, order_id: int | None = None, booking_id: int | None = None) -> Review:
+    listing = session.get(Posting, listing_id)
+    if listing is not None and is_member(actor, listing.organisation_id):
+        # e.g. a lab booking its own instrument: its rating would only flatter it.
+        raise Forbidden("An organisation cannot review its own listing.")
     if not reviewable:
         raise Conflict("Only completed work can be reviewed.")
     errors = {}

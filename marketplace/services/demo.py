@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from marketplace.models import Organisation, OrganisationKind, Role, User
+from marketplace.passwords import PasswordHasher
 from marketplace.services.catalog import ImportReport, import_records
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -17,7 +17,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed(session: Session, scale: int = 1) -> tuple[ImportReport, list[str]]:
+def seed(session: Session, passwords: PasswordHasher, scale: int = 1) -> tuple[ImportReport, list[str]]:
     from marketplace.demo.catalogue import generate_catalogue
 
     report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1))
@@ -30,7 +30,7 @@ def seed(session: Session, scale: int = 1) -> tuple[ImportReport, list[str]]:
         if kind is not None:
             organisation = session.scalar(select(Organisation).where(Organisation.kind == kind)
                                           .order_by(Organisation.id).limit(1))
-        session.add(User(email=email, display_name=name, password_hash=generate_password_hash(DEMO_PASSWORD),
+        session.add(User(email=email, display_name=name, password_hash=passwords.hash(DEMO_PASSWORD),
                          role=role, organisation=organisation))
     session.commit()
     return report, logins

@@ -1,6 +1,7 @@
 """Search over postings: the search backend ranks ids, SQL supplies the rows in that order."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -16,6 +17,9 @@ from search.service import SearchFilters, SearchRequest, Searcher
 MODES = ("hybrid", "keyword", "vector")
 ORIGINS = ORIGIN.choice_values
 SERVICE_MODES = INSTRUMENT.field("service_modes").choice_values
+# The query-string arguments parse_params reads: the only ones carried into links and saved searches.
+QUERY_ARGUMENTS = ("q", "kind", "region", "category", "origin", "certification", "service_mode", "price_min",
+                   "price_max", "mode", "limit", "offset")
 MAX_LIMIT = 100
 MAX_QUERY = 500
 
@@ -61,6 +65,8 @@ def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
     try:
         value = float(raw)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
         errors[name] = Phrase("must be a number")
         return None
     if value < 0:
@@ -72,7 +78,8 @@ def _whole(args: Any, name: str, default: int, low: int, high: int, errors: dict
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # Only ASCII digits, and not too many: str.isdigit() accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 9) or not low <= int(raw) <= high:
         errors[name] = Phrase("must be a whole number from %(low)s to %(high)s", low=low, high=high)
         return default
     return int(raw)

@@ -10,7 +10,7 @@ from marketplace.kinds import KINDS
 from marketplace.messages import Phrase
 from marketplace.models import Organisation, OrganisationKind
 from marketplace.services.errors import ValidationFailed
-from marketplace.validation import credit_code_error
+from marketplace.validation import credit_code_error, normalise_credit_code
 
 
 def organisation_errors(name: str, kind: str, credit_code: str | None, region: str | None) -> dict[str, str]:
@@ -33,7 +33,7 @@ def find_or_create_owner(session: Session, owner: Mapping[str, Any] | None, post
     """Resolve a record's owner by credit code, then by name; create it if new. Caller commits."""
     owner = owner or {}
     name = (owner.get("name") or "").strip()
-    code = owner.get("credit_code")
+    code = normalise_credit_code(owner.get("credit_code"))
     if code:
         found = session.scalar(select(Organisation).where(Organisation.credit_code == code))
         if found:

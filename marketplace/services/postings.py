@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ColumnElement
 
 from marketplace.clock import utcnow
 from marketplace.db import JsonArrayContains
@@ -38,6 +39,8 @@ from marketplace.services.errors import Conflict, Forbidden, NotFound, Precondit
 from marketplace.services.quality import Completeness, completeness
 from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
+
+MAX_PAGE = 100_000
 
 
 def can_edit(actor: User | None, posting: Posting) -> bool:
@@ -197,7 +200,7 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
     else:
         query = query.where(model.is_live)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)  # a page past the end is empty; one past any SQL offset would fail
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)
@@ -232,9 +235,9 @@ def _within(column, path: str):
 
 def browse_postings(session: Session, browse: Browse) -> BrowsePage:
     """A page of postings, ordered by id (new first) so pages stay stable while postings change."""
-    model = MODEL_BY_KIND[browse.kind]
+    model: Any = MODEL_BY_KIND[browse.kind]  # a kind's columns, which only some kinds have
     query = select(model)
-    conditions = [model.is_live] if not browse.include_archived else []
+    conditions: list[ColumnElement[bool]] = [model.is_live] if not browse.include_archived else []
     if browse.owner_id is not None:
         conditions.append(model.organisation_id == browse.owner_id)
     if browse.updated_since is not None:

@@ -1,7 +1,7 @@
 """The web layer: thin blueprints over the services, htmx fragments, the JSON API."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from marketplace import kinds
 from marketplace.messages import Phrase
 from marketplace.models import User
+from marketplace.services import accounts, discovery
 from marketplace.services.errors import ServiceError
 from marketplace.web import (
     admin,
@@ -20,6 +21,7 @@ from marketplace.web import (
     deals,
     exchange,
     home,
+    organisation,
     policy,
     postings,
     search,
@@ -28,6 +30,9 @@ from marketplace.web.api import init_api
 from marketplace.web.api.problems import is_api_request, problem
 from marketplace.web.context import db_session
 from marketplace.web.i18n import init_i18n, localise, localise_errors
+from marketplace.web.rate_limits import init_rate_limits
+from marketplace.web.security import init_security
+from marketplace.web.urls import url_with_arguments
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -36,14 +41,15 @@ htmx = HTMX()
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db_session().get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(db_session(), session_id)
 
 
 MESSAGES = {
     404: Phrase("Page not found."),
     405: Phrase("This address does not accept that kind of request."),
     413: Phrase("The upload is too large."),
+    429: Phrase("Too many attempts in a short time. Wait a few minutes, then try again."),
 }
 
 
@@ -57,6 +63,7 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 
 def init_web(app: Flask) -> None:
+    init_security(app)
     init_i18n(app)
     app.jinja_env.globals.update(posting_kinds=kinds.KINDS, posting_path=kinds.posting_path,
                                  listing_kinds=[kinds.KINDS[name] for name in kinds.LISTING_KINDS])
@@ -65,9 +72,12 @@ def init_web(app: Flask) -> None:
     htmx.init_app(app)
 
     for blueprint in (home.bp, auth.bp, postings.bp, search.bp, admin.bp, deals.bp, bookings.bp,
-                      dashboard.bp, policy.bp, api_tokens.bp, exchange.bp):
+                      dashboard.bp, policy.bp, organisation.bp, api_tokens.bp, exchange.bp):
         app.register_blueprint(blueprint)
     init_api(app, csrf)
+    init_rate_limits(app)
+    app.jinja_env.globals.update(url_with_arguments=url_with_arguments, search_arguments=discovery.QUERY_ARGUMENTS,
+                                 comparison_arguments=policy.COMPARISON_ARGUMENTS)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
@@ -80,7 +90,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return _error_response(error.code or 500, MESSAGES.get(error.code, error.description))
+        response = make_response(_error_response(error.code or 500, MESSAGES.get(error.code, error.description)))
+        if retry_after := dict(error.get_headers()).get("Retry-After"):  # 429 and 503 say when to come back
+            response.headers["Retry-After"] = retry_after
+        return response
 
     @app.after_request
     def _vary_on_htmx(response):

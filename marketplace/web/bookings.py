@@ -5,6 +5,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.clock import utcnow
+from marketplace.messages import Phrase
 from marketplace.services import bookings
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session, render_page

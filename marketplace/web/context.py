@@ -4,9 +4,15 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from sqlalchemy.orm import Session
 
+from marketplace.passwords import PasswordHasher
+
 
 def db_session() -> Session:
     return current_app.extensions["database"].session
+
+
+def passwords() -> PasswordHasher:
+    return current_app.extensions["passwords"]
 
 
 def searcher():

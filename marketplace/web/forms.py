@@ -18,7 +18,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -37,6 +36,7 @@ from marketplace.kinds import KINDS, LISTING_KINDS, Field, FieldType, Kind
 from marketplace.messages import Phrase
 from marketplace.models import OrganisationKind
 from marketplace.text_formats import TextFormatError, format_fees, format_specs, parse_fees, parse_lines, parse_specs
+from marketplace.web.fields import FiniteDecimalField
 from marketplace.web.i18n import lazy_localise, localise
 
 
@@ -97,7 +97,7 @@ def _input(field: Field) -> UnboundField:
         case FieldType.CHOICE_LIST:
             return CheckboxList(label, choices=choices)
         case FieldType.MONEY:
-            return DecimalField(label, validators=numbers)
+            return FiniteDecimalField(label, validators=numbers)
         case FieldType.INTEGER:
             return IntegerField(label, validators=numbers)
         case FieldType.DATE:
@@ -179,14 +179,22 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
+
+
 class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
-    organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
-    organisation_kind = SelectField(_l("Organisation type"), choices=ORGANISATION_KINDS)
-    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=18)])
+    organisation_name = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    # Checked by the service, and absent when an invitation names the organisation.
+    organisation_kind = SelectField(_l("Organisation type"), choices=ORGANISATION_KINDS, validate_choice=False)
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), Length(max=30)])
     region = SelectField(_l("Region"), choices=_region_choices, validate_choice=False)
+    invitation = StringField(_l("Invitation code (to join an organisation that invited you)"),
+                             validators=[Optional(), Length(max=100)])
 
 
 class MessageForm(FlaskForm):
@@ -194,7 +202,7 @@ class MessageForm(FlaskForm):
 
 
 class QuoteForm(FlaskForm):
-    price_cny = DecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
+    price_cny = FiniteDecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
     turnaround_days = IntegerField(_l("Turnaround (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
     conditions = TextAreaField(_l("Conditions"), validators=[Length(max=5000)])
 
@@ -219,17 +227,17 @@ class DecisionForm(FlaskForm):
 class UsageForm(FlaskForm):
     instrument_id = SelectField(_l("Instrument"), coerce=int, validate_choice=True)
     used_on = DateField(_l("Date"), validators=[DataRequired()])
-    hours = DecimalField(_l("Hours"), validators=[Optional(), NumberRange(min=0, max=8784)])
+    hours = FiniteDecimalField(_l("Hours"), validators=[Optional(), NumberRange(min=0, max=8784)])
     samples = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     external = BooleanField(_l("External user"))
-    income_cny = DecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
+    income_cny = FiniteDecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
     note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class SubsidyPolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    rate = DecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
-    cap_cny = DecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    rate = FiniteDecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
+    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
     organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=ORGANISATION_KINDS,
                                       default=[OrganisationKind.ENTERPRISE.value])
     listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[

@@ -1,11 +1,12 @@
 """Chinese and English interface with Flask-Babel: the user's choice, else the browser's, else Chinese."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session
 from flask_babel import Babel, LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.messages import translate
+from marketplace.web.urls import next_or_home
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 # The states of quotes, orders and bookings as people read them (the `status` template filter).
@@ -30,8 +31,7 @@ def switch(code: str):
     if code not in LANGUAGES:
         abort(404)
     session["language"] = code
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("home.index"))
+    return redirect(next_or_home(request.args.get("next")))
 
 
 def localise(message: str) -> str:
@@ -50,6 +50,12 @@ def status_label(value: str) -> str:
 
 def localise_errors(errors: dict[str, str]) -> dict[str, str]:
     return {field: localise(message) for field, message in errors.items()}
+
+
+def attach_errors(form, errors: dict[str, str]) -> None:
+    """A service's field errors shown on the form's fields of those names (else above the form)."""
+    for field, message in localise_errors(errors).items():
+        (form[field].errors if field in form else form.form_errors).append(message)
 
 
 def init_i18n(app: Flask) -> None:

@@ -5,13 +5,17 @@ from datetime import date
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import ServiceUnavailable
 
+from marketplace.messages import Phrase
 from marketplace.services import alternatives, sharing, vouchers
 from marketplace.services.access import require_platform_admin
 from marketplace.web.context import db_session, searcher
 from marketplace.web.forms import SubsidyPolicyForm, UsageForm
+from marketplace.web.rate_limits import one_at_a_time
 
 bp = Blueprint("policy", __name__)
+COMPARISON_ARGUMENTS = ("imported", "specs")  # all a comparison's links carry over
 
 
 def _comparison():
@@ -31,7 +35,11 @@ def alternatives_pdf():
     from weasyprint import HTML  # heavy; only loaded when a PDF is asked for
 
     html = render_template("policy/comparison_print.html", comparison=_comparison(), today=date.today())
-    pdf = HTML(string=html, base_url=request.host_url).write_pdf()
+    with one_at_a_time("comparison-pdf") as mine:
+        if not mine:  # about 2 s of CPU: one render per host at a time keeps the other workers for searches
+            raise ServiceUnavailable(Phrase("Another comparison PDF is being made; try again in a few seconds."),
+                                     retry_after=5)
+        pdf = HTML(string=html, base_url=request.host_url).write_pdf()
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": "attachment; filename=domestic-alternatives.pdf"})
 

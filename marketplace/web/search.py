@@ -1,4 +1,4 @@
-from flask import Blueprint, request, url_for
+from flask import Blueprint, request
 from flask_login import current_user
 
 from marketplace import taxonomy
@@ -6,14 +6,13 @@ from marketplace.services import discovery, vouchers
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session, render_page, searcher
 from marketplace.web.i18n import localise_errors
+from marketplace.web.urls import url_with_arguments
 
 bp = Blueprint("search", __name__)
 
 
 def _page_url(offset: int) -> str:
-    args = request.args.copy()
-    args["offset"] = str(offset)
-    return url_for("search.search_page", **args.to_dict(flat=False))
+    return url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS, offset=str(offset))
 
 
 def _pager(page: discovery.ResultPage) -> dict[str, str | None]:

@@ -2,14 +2,14 @@
 what is left of deleted postings (the feed's tombstones)
 
 Revision ID: 1e74a39386ad
-Revises: d1800826ebaa
+Revises: c0ca74aebc63
 Create Date: 2026-12-02 17:59:50
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '1e74a39386ad'
-down_revision = 'd1800826ebaa'
+down_revision = 'c0ca74aebc63'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from marketplace.models import ApiToken
-from tests.factories import PASSWORD, login, register
+from tests.factories import PASSWORD, invited_member, login, register
 
 
 def test_an_administrator_creates_a_token_that_is_shown_once_and_stored_hashed(client, session):
@@ -35,8 +35,8 @@ def test_a_revoked_token_is_refused(client, session):
 
 def test_members_who_are_not_administrators_cannot_manage_tokens(client, session):
     register(session)
-    register(session, email="member@example.com")  # joins the existing organisation as a member
-    login(client, "member@example.com")
+    member = invited_member(session)
+    login(client, member.email)
     assert client.get("/api-tokens/").status_code == 403
     assert client.post("/api-tokens/", data={"name": "x", "scope": "read"}).status_code == 403
 

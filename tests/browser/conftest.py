@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests import servers
+
 SCREENSHOTS = Path(os.environ.get("MARKETPLACE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"))
 # Flags that keep Chromium quiet on a machine without internet (no background fetches, no sandbox as root).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,12 +27,11 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (scripts/test.sh installs Debian's chromium)")
+    executable = servers.chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 

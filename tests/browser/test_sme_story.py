@@ -41,9 +41,16 @@ def sign_in(page, base: str, email: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def watch_for_policy_violations(page, violations: list[str]):
+    """The Content Security Policy blocks anything inline or foreign; the browser reports it on the console."""
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    return page
+
+
 def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser, marketplace, screenshot):
     base, hplc = live_server, marketplace
-    sme = browser.new_context(locale="en-US").new_page()
+    violations: list[str] = []
+    sme = watch_for_policy_violations(browser.new_context(locale="en-US").new_page(), violations)
     sign_in(sme, base, "sme@example.com")
 
     # 1. Post the need.
@@ -79,7 +86,7 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     screenshot(sme, "inquiry-sent")
 
     # 4. The lab quotes.
-    lab = browser.new_context(locale="en-US").new_page()
+    lab = watch_for_policy_violations(browser.new_context(locale="en-US").new_page(), violations)
     sign_in(lab, base, "lab@example.com")
     lab.goto(thread_url)
     lab.click("summary:has-text('Make a quote')")
@@ -123,3 +130,4 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     sme.goto(f"{base}/instruments/{hplc.id}")
     assert "5.0 / 5" in sme.locator("p.rating").inner_text()
     screenshot(sme, "listing-reviewed")
+    assert violations == []

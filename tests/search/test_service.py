@@ -1,12 +1,12 @@
 """The searcher on top of a backend: modes, the keyword-only fallback while the model loads,
-browsing and totals."""
+browsing and totals. These tests only read: each backend indexes the catalogue once for the module."""
 import threading
 
 import pytest
 
 from search.embeddings import HashingEmbedder
-from search.service import SearchRequest, Searcher
-from tests.search.test_backend_contract import ALL
+from search.service import Searcher, SearchRequest
+from tests.search.catalogue import ALL
 
 
 class LoadingEmbedder:
@@ -34,12 +34,12 @@ class RefusingEmbedder(HashingEmbedder):
         raise AssertionError("keyword search must not embed the query")
 
 
-@pytest.fixture
-def catalogue(put):
-    put(*ALL)
+@pytest.fixture(scope="module")
+def backend(catalogue_backend):
+    return catalogue_backend  # every test here only reads
 
 
-def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend, catalogue):
+def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend):
     embedder = LoadingEmbedder()
     searcher = Searcher(backend, embedder)
     response = searcher.search(SearchRequest("液相色谱"))
@@ -49,23 +49,23 @@ def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend, catalo
     assert searcher.search(SearchRequest("液相色谱")).mode == "hybrid"
 
 
-def test_keyword_mode_never_embeds_the_query(backend, catalogue):
+def test_keyword_mode_never_embeds_the_query(backend):
     response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("扫描电镜", mode="keyword"))
     assert [hit.ref for hit in response.hits] == ["sem"] and response.mode == "keyword"
 
 
-def test_browsing_never_embeds_and_keeps_the_backend_order(backend, catalogue):
+def test_browsing_never_embeds_and_keeps_the_backend_order(backend):
     response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("", limit=100))
     assert response.total == len(ALL) and len(response.hits) == len(ALL)
     assert all(hit.highlights == {} and hit.matched_terms == () for hit in response.hits)
 
 
-def test_a_query_of_stop_words_only_matches_nothing_instead_of_listing_everything(backend, catalogue):
+def test_a_query_of_stop_words_only_matches_nothing_instead_of_listing_everything(backend):
     response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("the of 的", mode="keyword"))
     assert response.total == 0 and response.hits == []
 
 
-def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, embedder, catalogue):
+def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, embedder):
     searcher = Searcher(backend, embedder, min_similarity=-1.0)
     keyword_total = searcher.search(SearchRequest("扫描电镜", mode="keyword")).total
     hybrid = searcher.search(SearchRequest("扫描电镜", limit=100))

@@ -48,28 +48,37 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
 
 
 def check_request() -> None:
-    """A token, when sent, is valid (public reads included); bodies are JSON; no text holds a NUL character
-    (PostgreSQL cannot store one)."""
+    """A token, when sent, is valid (public reads included: its holder's rate limit applies); bodies are JSON;
+    no text in them holds a NUL character (PostgreSQL cannot store one)."""
     if not is_api_request():
         return
     if any(isinstance(value, int) and value > MAX_ID for value in (request.view_args or {}).values()):
         raise NotFound("No such resource.")  # ids are 32-bit; SQLite cannot even compare a larger number
     token_actor()
     body: Any = None
-    if data := request.get_data(cache=True):
+    if request.content_length or request.get_data(cache=True):  # (a form body was read into request.form)
         if not request.is_json:
             raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
         try:
-            body = json.loads(data)
+            body = json.loads(request.get_data(cache=True))
         except (ValueError, RecursionError):
             raise ServiceError("The body is not valid JSON.") from None
-    nul = _nul_fields(body) + [name for name, value in request.args.items(multi=True) if "\x00" in name + value]
+    nul = _nul_fields(body)  # the query string's are refused for the whole site (web/security.py)
     if nul:
         raise ValidationFailed({field: Phrase("must not contain NUL characters") for field in nul})
 
 
+OPERATIONS = (discovery.bp, postings.bp, deals.bp, feed.bp)
+
+
+def api_endpoints(app: Flask) -> list[str]:
+    """The endpoints of the API's operations (what its rate limit counts)."""
+    names = {blueprint.name for blueprint in OPERATIONS}
+    return [endpoint for endpoint in app.view_functions if endpoint.split(".")[0] in names]
+
+
 def init_api(app: Flask, csrf: CSRFProtect) -> None:
     app.before_request(check_request)
-    for blueprint in (discovery.bp, postings.bp, deals.bp, feed.bp, docs):
+    for blueprint in (*OPERATIONS, docs):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # authenticated by bearer tokens only, never by the session cookie

@@ -18,8 +18,8 @@ from marketplace.web.api.schemas import Problem
 
 PUBLIC = [{}, {"bearer": []}]  # no token needed; a token, when sent, must be valid
 TOKEN = {"bearer": []}
-# Every operation may answer these: a bad token, and a request its models reject.
-ALWAYS = (401, 422)
+# Every operation may answer these: a bad token, a request its models reject, too many requests.
+ALWAYS = (401, 422, 429)
 
 DESCRIPTION = """The REST API of Yiqi Match: shared instruments, domestic products, technology transfers
 and test needs; inquiries and quotes between the organisations in them; search, matches and a feed.
@@ -92,6 +92,8 @@ HEADERS = {
     "Link": {"description": 'the next page: <url>; rel="next"', "schema": {"type": "string"}},
     "Last-Modified": {"description": "the newest change the body holds", "schema": {"type": "string"}},
     "WWW-Authenticate": {"description": "the bearer challenge (RFC 6750)", "schema": {"type": "string"}},
+    "Retry-After": {"description": "seconds until the rate limit lets requests through again",
+                    "schema": {"type": "string"}},
 }
 
 
@@ -122,7 +124,8 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
                     del parameter["schema"]["default"]  # an absent parameter is absent, not null
             extras = EXTRAS.get(operation["operationId"], Extras())
             for status, response in operation["responses"].items():
-                names = extras.headers.get(status, ()) + (("WWW-Authenticate",) if status == "401" else ())
+                names = extras.headers.get(status, ()) + {"401": ("WWW-Authenticate",),
+                                                          "429": ("Retry-After",)}.get(status, ())
                 if names:
                     response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in names}
                 if status in extras.links:

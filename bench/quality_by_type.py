@@ -1,0 +1,80 @@
+"""Search quality of labelled sets broken down by query type (the "type" list of each query), per mode.
+
+Also reports recall@10 of grade >= 2, and splits cross-lingual queries by the query's language; the
+"zh->en, English listings" rows count only the relevant listings written in English, the figure issue 17
+quotes for Chinese queries. The rankings and metrics are bench.quality's, so the "all" rows agree with
+`python -m bench.quality`.
+
+    python -m bench.quality_by_type --set bench/data/heldout [--set ...] [--backend embedded|opensearch]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from bench.common import table, write_report
+from bench.quality import MODES, mean_scores, rankings, read_queries
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def recall_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
+    wanted = {ref for ref, g in relevant.items() if g >= 2}
+    return len(wanted & set(ranked[:10])) / len(wanted) if wanted else 0.0
+
+
+def groups_of(query: dict) -> list[str]:
+    types = query.get("type") or []
+    names = ["all"] + [t for t in types if t not in ("zh", "en")]
+    if "cross_lingual" in types:
+        names.append("cross_lingual:" + ("zh->en" if "zh" in types else "en->zh"))
+    return names
+
+
+def english_refs(path: Path) -> set[str]:
+    """Listings written in English: fewer than four Chinese characters in the title and the description's start."""
+    records = [json.loads(line) for line in (path / "catalogue.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return {r["ref"] for r in records if len(CJK.findall(r["title"] + r["description"][:60])) < 4}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="sets", type=Path, action="append", required=True)
+    parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
+    args = parser.parse_args()
+    rows = []
+    for path in args.sets:
+        queries = read_queries(path)
+        ranked = rankings(path, args.backend, queries)
+        members: dict[str, list[int]] = defaultdict(list)
+        for i, query in enumerate(queries):
+            for name in groups_of(query):
+                members[name].append(i)
+        english = english_refs(path)
+        for i in members.get("cross_lingual:zh->en", []):  # the same queries, judged on their English listings only
+            only = dict(queries[i], relevant={r: g for r, g in queries[i]["relevant"].items() if r in english})
+            members["cross_lingual:zh->en, English listings"].append(len(queries))
+            queries.append(only)
+            for mode in MODES:
+                ranked[mode].append(ranked[mode][i])
+        for name in sorted(members, key=lambda n: (n != "all", n)):
+            picked = [queries[i] for i in members[name]]
+            for mode in MODES:
+                runs = [ranked[mode][i] for i in members[name]]
+                r = mean_scores(runs, picked)
+                r10 = sum(recall_at_10(run, q["relevant"]) for run, q in zip(runs, picked)) / len(picked)
+                rows.append([path.name, name, len(picked), mode, f"{r['ndcg@10']:.3f}", f"{r10:.3f}",
+                             f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+                print(rows[-1], flush=True)
+    body = (f"Backend: {args.backend}. Nonsense queries have no relevant listing, so they score 0 on every metric "
+            "(and pull the \"all\" rows down by their share); whether a search returns nothing for them is not "
+            "measured here.\n\n"
+            + table(["set", "query type", "queries", "mode", "nDCG@10", "recall@10", "recall@50", "MRR"], rows))
+    print(write_report("quality_by_type", "Search quality by query type", body))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Form fields that refuse what the standard ones let through."""
+from __future__ import annotations
+
+from wtforms import DecimalField
+from wtforms.validators import StopValidation
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that is a number: Decimal("sNaN"), "NaN" and "Infinity" parse, then break comparisons
+    (NumberRange raises InvalidOperation, a 500) or the database; they get a field error instead."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # keep "not a valid decimal", rather than DataRequired's "required"

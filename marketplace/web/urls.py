@@ -1,0 +1,48 @@
+"""Building and following URLs from what a request carries, without letting it choose where they lead."""
+from __future__ import annotations
+
+from typing import Iterable
+from urllib.parse import unquote, urlsplit
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+
+def _is_same_site_path(target: str) -> bool:
+    # Browsers drop tabs and newlines from URLs and read "\" as "/", so "/\t/evil.com" and "/\evil.com"
+    # lead to another host: refuse any control character or backslash, then anything but "/path".
+    if any(ord(c) < 0x20 or c in "\x7f\\" for c in target):
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def same_site_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (checked as sent and after each percent-decoding, since
+    some clients and proxies decode once more), else None."""
+    if not target or len(target) > 2000:
+        return None
+    decoded, seen = target, set()
+    while decoded not in seen:
+        if not _is_same_site_path(decoded):
+            return None
+        seen.add(decoded)
+        decoded = unquote(decoded)
+    return target
+
+
+def next_or_home(target: str | None) -> str:
+    """Where to send someone after signing in or switching language: `next` when it stays on this site."""
+    return same_site_path(target) or url_for("home.index")
+
+
+def url_with_arguments(endpoint: str, arguments: MultiDict | dict, allowed: Iterable[str], **values) -> str:
+    """url_for with only the named query arguments carried over: never a key of url_for's own
+    (endpoint, _external, _scheme, _anchor, _method) or of the route, taken from a request."""
+    if not isinstance(arguments, MultiDict):
+        arguments = MultiDict([(key, v) for key, value in arguments.items()
+                               for v in (value if isinstance(value, list) else [value])])
+    carried = {key: arguments.getlist(key) for key in allowed if key in arguments and key not in values}
+    return url_for(endpoint, **carried, **values)

@@ -1,0 +1,42 @@
+"""Every selectable embedding model serves the searcher end to end on the embedded backend: listings
+embedded with the document prompt, queries with the query prompt."""
+import pytest
+
+from search.factory import create_backend, create_embedder
+from search.service import SearchRequest, Searcher
+from tests.search.conftest import upserts
+from tests.search.catalogue import ALL, HPLC_LISTINGS
+
+MULTILINGUAL = ["multilingual-e5-small", "use-multilingual-v3"]
+
+
+@pytest.fixture
+def searcher_with(tmp_path, models_dir, one_torch_thread):
+    backends = []
+
+    def build(model: str) -> Searcher:
+        embedder = create_embedder({"model": model, "models_dir": str(models_dir)})
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / f"index-{model}")})
+        backend.ensure_ready()
+        backend.write(upserts(embedder, ALL))
+        backends.append(backend)
+        return Searcher(backend, embedder)
+
+    yield build
+    for backend in backends:
+        backend.close()
+
+
+@pytest.mark.parametrize("model", [*MULTILINGUAL, "all-MiniLM-L6-v2"])
+def test_each_model_serves_vector_and_hybrid_search(searcher_with, model):
+    searcher = searcher_with(model)
+    english = searcher.search(SearchRequest("tensile test of plastics", mode="vector"))
+    assert english.mode == "vector" and english.hits[0].ref == "utm" and english.hits[0].vector_similarity > 0.2
+    hybrid = searcher.search(SearchRequest("液相色谱 有关物质"))
+    assert hybrid.mode == "hybrid" and hybrid.hits[0].ref in HPLC_LISTINGS
+
+
+@pytest.mark.parametrize("model", MULTILINGUAL)
+def test_a_multilingual_model_finds_the_listing_written_only_in_english_for_a_chinese_need(searcher_with, model):
+    response = searcher_with(model).search(SearchRequest("晶体的物相鉴定和结晶度测试", mode="vector"))
+    assert response.hits[0].ref == "xrd"

@@ -1,0 +1,29 @@
+"""Saved searches and the alerts a new listing sends, in the app and by mail."""
+from werkzeug.datastructures import MultiDict
+
+from marketplace.models import EmailMessage, Notification
+from marketplace.services import alerts, postings
+from tests.factories import index_all, instrument_record, login, need_record, register
+
+
+def test_a_new_listing_alerts_saved_searches_and_matching_needs_in_app_and_by_mail(app, session):
+    lab = register(session)
+    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
+    postings.create_posting(session, sme, need_record(owner=None))
+    alerts.save_search(session, sme, "液相", MultiDict({"q": "液相色谱"}))
+    index_all(app)
+    listing = postings.create_posting(session, lab, instrument_record())
+    index_all(app)
+    sent = alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=0)
+    assert sent == 2
+    messages = [n.message for n in session.query(Notification).filter_by(user_id=sme.id)]
+    assert any("液相" in m for m in messages) and any("New listing for your need" in m for m in messages)
+    assert session.query(EmailMessage).filter_by(to_address="sme@example.com").count() == 2
+    assert alerts.announce_new_listings(session, app.extensions["search"].searcher, [listing.id], backlog=5000) == 0
+
+
+def test_a_saved_search_needs_a_valid_query(client, session):
+    register(session)
+    login(client)
+    assert client.post("/saved-searches", data={"q": "hplc", "limit": "9999", "name": "x"}).status_code == 422
+    assert client.post("/saved-searches", data={"q": "hplc", "name": "HPLC"}).status_code == 302
