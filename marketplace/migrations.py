@@ -9,7 +9,17 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # What autogenerate compares, and what tests/test_migrations.py holds the migrations to.
-COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
+
+
+def _compare_server_default(_context, _inspected_column, _metadata_column, inspected_default, _metadata_default,
+                            rendered_metadata_default) -> bool | None:
+    """An empty-string default reflects from SQLite as ('') and renders from the model as ''; that pair is
+    equal. Anything else: Alembic's own comparison (None)."""
+    empty = [d is not None and d.strip("()'\"") == "" for d in (inspected_default, rendered_metadata_default)]
+    return False if all(empty) else None
+
+
+COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": _compare_server_default}
 
 
 def alembic_config(engine: Engine) -> Config:

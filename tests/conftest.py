@@ -18,6 +18,7 @@ from app import create_app
 from marketplace import migrations
 from marketplace.db import Base, make_engine
 from tests import servers
+from tests.factories import FAST_HASH
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
@@ -113,7 +114,7 @@ def app_settings(database_url: str, tmp_path: Path, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATABASE_URL": database_url,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
         "WTF_CSRF_ENABLED": False,
         "SEARCH_BACKEND": "embedded",
         "SEARCH_PATH": str(tmp_path / f"search-{uuid.uuid4().hex}"),

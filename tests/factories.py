@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from stdnum.cn import uscc
 
 from indexer.worker import Worker
 from marketplace.kinds import Field, FieldType, Kind
 from marketplace.models import Role, User
+from marketplace.passwords import PasswordHasher
 from marketplace.services import accounts, memberships
 
 PASSWORD = "correct-horse-9"
+# The method tests configure (tests/conftest.py): one iteration, since hashing strength is not under test here.
+FAST_HASH = "pbkdf2:sha256:1"
+TEST_PASSWORDS = PasswordHasher(FAST_HASH)
 
 
 def credit_code(body: str = "91420100MA4K1234") -> str:
@@ -85,8 +88,8 @@ def full_record(kind: Kind) -> dict[str, Any]:
 
 def register(session, email: str = "lab@example.com", organisation: str = "武汉大学分析测试中心",
              kind: str = "university", **extra: Any):
-    """A user of the app whose context is active (the session fixture's), hashed as that app hashes."""
-    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD, display_name="Test User",
+    """A user with a fast password hash (tests sign in with PASSWORD)."""
+    return accounts.register(session, TEST_PASSWORDS, email=email, password=PASSWORD, display_name="Test User",
                              organisation_name=organisation, organisation_kind=kind, **extra)
 
 
@@ -113,5 +116,5 @@ def invited_member(session, admin_email: str = "lab@example.com", email: str = "
     """A second member of an organisation, joined the only way there is: its administrator's invitation."""
     admin = session.scalar(select(User).where(User.email == admin_email))
     _, code = memberships.create_invitation(session, admin)
-    return accounts.register(session, current_app.extensions["passwords"], email=email, password=PASSWORD,
+    return accounts.register(session, TEST_PASSWORDS, email=email, password=PASSWORD,
                              display_name="Colleague", invitation=code)

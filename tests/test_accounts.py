@@ -58,4 +58,5 @@ def test_passwords_are_hashed_strongly_by_default_and_old_hashes_verify_after_th
 
 def test_a_misspelt_hashing_method_stops_the_app_at_start_up(tmp_path):
     with pytest.raises(ValueError, match="PASSWORD_HASH_METHOD 'sha1024'"):
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "PASSWORD_HASH_METHOD": "sha1024"})
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "PASSWORD_HASH_METHOD": "sha1024",
+                    "SECRET_KEY": "a-real-key-so-the-hash-setting-is-what-fails"})

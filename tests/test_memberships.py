@@ -9,7 +9,7 @@ from marketplace.models import JoinRequestStatus, Organisation, Role, User
 from marketplace.services import accounts, deals, memberships, postings
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.notifications import unread
-from tests.factories import PASSWORD, credit_code, instrument_record, invited_member, login, need_record, register
+from tests.factories import PASSWORD, TEST_PASSWORDS, credit_code, instrument_record, invited_member, login, need_record, register
 
 LAB = "武汉大学分析测试中心"
 
@@ -92,7 +92,7 @@ def test_an_invitation_admits_one_person_once(client, db, lab):
     assert response.status_code == 302
     assert invited.get(f"/inquiries/{inquiry.id}").status_code == 200
     with pytest.raises(ValidationFailed) as failure:
-        accounts.register(db, email="second@example.com", password=PASSWORD, display_name="Second",
+        accounts.register(db, TEST_PASSWORDS, email="second@example.com", password=PASSWORD, display_name="Second",
                           invitation=code)
     assert "already used" in failure.value.errors["invitation"]
     assert db.scalar(select(User.id).where(User.email == "second@example.com")) is None
@@ -105,7 +105,7 @@ def test_expired_and_revoked_invitations_admit_nobody(db, lab):
     memberships.revoke_invitation(db, admin, revoked_invitation.id)
     for code in (expired, revoked, "made-up-code"):
         with pytest.raises(ValidationFailed):
-            accounts.register(db, email="x@example.com", password=PASSWORD, display_name="X", invitation=code)
+            accounts.register(db, TEST_PASSWORDS, email="x@example.com", password=PASSWORD, display_name="X", invitation=code)
     member = invited_member(db)
     with pytest.raises(Forbidden):
         memberships.create_invitation(db, member)  # only administrators invite

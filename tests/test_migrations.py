@@ -4,16 +4,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 import marketplace.models  # noqa: F401  (every table on the metadata, as migrations/env.py registers them)
-
 from marketplace import migrations
 from marketplace.db import Base, make_engine
+from marketplace.models import Notification
 from tests.conftest import DATABASES
 from tests.factories import credit_code
 
+BEFORE_TEMPLATES = "31d2b9a22482"
 BEFORE_MEMBERSHIPS = "d1800826ebaa"
 
 
@@ -55,6 +57,21 @@ def test_credit_codes_that_differ_only_in_spelling_are_settled_without_breaking_
         tokens = [t for (t,) in connection.execute(text("SELECT session_token FROM users"))]
     assert codes == {1: code, 2: None, 3: None, 4: None}  # the oldest keeps the code; duplicates are logged
     assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)
+
+
+def test_notifications_written_before_templates_read_as_they_were_after_the_upgrade(engine_at):
+    engine = engine_at(BEFORE_TEMPLATES)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO organisations (id, name, kind, verified, created_at) "
+                                "VALUES (1, '某药企', 'enterprise', false, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash, role, organisation_id, "
+                                "created_at) VALUES (1, 'a@example.com', 'A', 'x', 'member', 1, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO notifications (user_id, message, link, created_at) VALUES "
+                                "(1, 'New quote 新报价: ¥48,000 (100% paid)', '/inquiries/1', CURRENT_TIMESTAMP)"))
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        old = session.scalar(select(Notification))
+        assert (old.message, old.values, old.link) == ("New quote 新报价: ¥48,000 (100% paid)", {}, "/inquiries/1")
 
 
 def test_a_freshly_migrated_database_matches_the_models_exactly(database_url):

@@ -1,20 +1,13 @@
-"""Notifications keep their message's template and values and are shown in the reader's language; rows
-written before templates stay readable; e-mail carries both languages."""
+"""Notifications keep their template and values and are shown in the reader's language; e-mail carries both
+languages."""
 import flask_babel
-import pytest
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from marketplace import migrations
-from marketplace.db import make_engine
 from marketplace.messages import Phrase
 from marketplace.models import EmailMessage, Notification
 from marketplace.services import deals, postings
 from marketplace.services.notifications import notify_users
-from tests.conftest import POSTGRES_URL
 from tests.factories import index_all, instrument_record, login, need_record, register
-
-BEFORE_TEMPLATES = "31d2b9a22482"
 
 
 def test_a_notification_is_stored_as_template_and_values_and_read_in_each_language(client, session):
@@ -51,35 +44,3 @@ def test_match_reasons_are_shown_in_the_readers_language(app, client, session):
     client.get("/language/zh")
     page = client.get(f"/needs/{need.id}/matches").get_data(as_text=True)
     assert "同城" in page and "资质：CMA" in page and "在预算内" in page and "same city" not in page
-
-
-def _engine_at(kind: str, tmp_path):
-    if kind == "sqlite":
-        return make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    if not POSTGRES_URL:
-        pytest.skip("MARKETPLACE_TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL and sets it)")
-    with make_engine(POSTGRES_URL).begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS notification_upgrade CASCADE; "
-                                "CREATE SCHEMA notification_upgrade"))
-    return make_engine(POSTGRES_URL, connect_args={"options": "-csearch_path=notification_upgrade"})
-
-
-@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def test_notifications_written_before_templates_read_as_they_were_after_the_upgrade(kind, tmp_path):
-    engine = _engine_at(kind, tmp_path)
-    migrations.upgrade(engine, BEFORE_TEMPLATES)
-    with engine.begin() as connection:
-        connection.execute(text("INSERT INTO organisations (id, name, kind, verified, created_at) "
-                                "VALUES (1, '某药企', 'enterprise', false, CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO users (id, email, display_name, password_hash, role, organisation_id, "
-                                "created_at) VALUES (1, 'a@example.com', 'A', 'x', 'member', 1, CURRENT_TIMESTAMP)"))
-        connection.execute(text("INSERT INTO notifications (user_id, message, link, created_at) VALUES "
-                                "(1, 'New quote 新报价: ¥48,000 (100% paid)', '/inquiries/1', CURRENT_TIMESTAMP)"))
-    migrations.upgrade(engine)
-    with Session(engine) as session:
-        old = session.scalar(select(Notification))
-        assert (old.message, old.values, old.link) == ("New quote 新报价: ¥48,000 (100% paid)", {}, "/inquiries/1")
-    engine.dispose()
-    if kind == "postgresql":
-        with make_engine(POSTGRES_URL).begin() as connection:
-            connection.execute(text("DROP SCHEMA notification_upgrade CASCADE"))
