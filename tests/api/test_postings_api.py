@@ -167,3 +167,14 @@ def test_a_server_error_under_the_api_is_a_problem_too(app, client, monkeypatch)
     response = client.get("/api/v1/instruments")
     assert response.status_code == 500 and response.content_type == PROBLEM
     assert response.get_json()["instance"] == "/api/v1/instruments"
+
+
+def test_the_api_rate_limit_counts_per_token_or_per_address_across_operations(app, client, lab):
+    app.config.update(API_LIMIT_ANONYMOUS="3 per minute", API_LIMIT_PER_TOKEN="4 per minute")
+    for url in ("/api/v1/instruments", "/api/v1/needs", "/api/v1/search"):
+        assert client.get(url).status_code == 200
+    refused = client.get("/api/v1/products")  # another operation draws on the same allowance
+    assert refused.status_code == 429 and refused.content_type == PROBLEM and refused.headers["Retry-After"]
+    for _ in range(4):
+        assert client.get("/api/v1/instruments", headers=lab.read).status_code == 200
+    assert client.get("/api/v1/instruments", headers=lab.read).status_code == 429
