@@ -69,7 +69,7 @@ def get_for_edit(session: Session, actor: User | None, posting_id: int, kind: st
     return posting
 
 
-def _commit_versioned(session: Session, posting: Posting) -> None:
+def _commit_versioned(session: Session) -> None:
     """Commit a change made from the version read: the UPDATE matches only that version, so an edit that
     raced with another since the read fails instead of overwriting it."""
     try:
@@ -136,7 +136,7 @@ def update_posting(session: Session, actor: User, posting_id: int, record: Mappi
     posting = get_for_edit(session, actor, posting_id, expected_version=expected_version)
     record = _validated({**record, "kind": posting.kind, "ref": posting.ref})
     apply_record(posting, record)
-    _commit_versioned(session, posting)
+    _commit_versioned(session)
     return posting
 
 
@@ -150,11 +150,14 @@ def is_relied_on(session: Session, posting_id: int) -> bool:
     ))))
 
 
-def archive_posting(session: Session, actor: User, posting_id: int, expected_version: int | None = None) -> Posting:
-    posting = get_for_edit(session, actor, posting_id, expected_version=expected_version)
+def _archive(session: Session, posting: Posting) -> Posting:
     posting.archived_at = utcnow()
-    _commit_versioned(session, posting)
+    _commit_versioned(session)
     return posting
+
+
+def archive_posting(session: Session, actor: User, posting_id: int, expected_version: int | None = None) -> Posting:
+    return _archive(session, get_for_edit(session, actor, posting_id, expected_version=expected_version))
 
 
 class Removal(enum.Enum):
@@ -166,8 +169,7 @@ def remove_posting(session: Session, actor: User, posting_id: int) -> Removal:
     """The web's delete: archive what others rely on, delete the rest."""
     posting = get_for_edit(session, actor, posting_id)
     if is_relied_on(session, posting.id):
-        posting.archived_at = utcnow()
-        _commit_versioned(session, posting)
+        _archive(session, posting)
         return Removal.ARCHIVED
     session.add(DeletedPosting(posting_id=posting.id, kind=posting.kind, ref=posting.ref,
                                organisation_id=posting.organisation_id))

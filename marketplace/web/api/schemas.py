@@ -92,7 +92,7 @@ def value_type(field: Field) -> Any:
 def _describe(field: Field) -> str:
     hint = {FieldType.REGION: " (a path in the region list: 湖北省/武汉市)",
             FieldType.CATEGORY: " (a path in the national instrument classification: 分析仪器/色谱仪器)",
-            FieldType.TEXT_LIST: "", FieldType.FEES: ""}.get(field.type, "")
+            }.get(field.type, "")
     return f"{field.display_label}{hint}"
 
 
