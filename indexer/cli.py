@@ -82,7 +82,7 @@ def reindex(batch_size: int) -> None:
     """Rebuild the whole index aside and swap it in with no downtime."""
     database, backend, embedder = _parts()
     with database.new_session() as session:
-        total = session.scalar(select(func.count()).where(Posting.is_visible))
+        total = session.scalar(select(func.count()).where(Posting.is_live, Posting.is_visible))
     progress = Progress("postings reindexed", _to_stderr, total=total)
     try:
         count = maintenance.reindex(database.new_session, backend, embedder, batch_size, on_page=progress.advance)

@@ -94,10 +94,11 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            built = documents([p for p in postings if p.is_visible])
-            # A hidden posting leaves the index: a tombstone at its version outranks the copy it has.
-            hidden = [Delete(document_id(p.id), p.version) for p in postings if not p.is_visible]
-        ops: list[WriteOp] = [*with_vectors(built, self.embedder), *hidden]
+            searchable = [p for p in postings if p.is_live and p.is_visible]
+            built = documents(searchable)
+            # An archived or hidden posting leaves the index: a tombstone at its version outranks its copy.
+            gone = [Delete(document_id(p.id), p.version) for p in postings if p not in searchable]
+        ops: list[WriteOp] = [*with_vectors(built, self.embedder), *gone]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
