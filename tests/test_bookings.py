@@ -97,7 +97,7 @@ def test_a_booking_cannot_be_completed_before_its_slot_ends(client, session, set
     assert response.status_code == 409 and "only after its slot ends" in response.get_data(as_text=True)
     assert "Completed" not in client.get(f"/instruments/{instrument.id}/calendar?week={MONDAY.date()}").get_data(
         as_text=True)
-    assert sharing.yearly_report(session, owner.organisation_id, MONDAY.year)[0].effective_hours == 0
+    assert sharing.sharing_report(session, owner, MONDAY.year).totals.effective_hours == 0
     done = bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=3))
     assert done.status is BookingStatus.COMPLETED
 

@@ -1,12 +1,12 @@
 """Every link a notification carries leads its reader to a page that exists."""
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from marketplace.models import Notification, User
 from marketplace.services import alerts, bookings, deals, memberships, postings
-from tests.factories import index_all, instrument_record, login, need_record, register
+from tests.factories import index_all, instrument_record, login, need_record, one_line, register, weekday_ahead
 
 
 def test_every_notification_link_opens_a_page_for_its_reader(app, db):
@@ -19,10 +19,10 @@ def test_every_notification_link_opens_a_page_for_its_reader(app, db):
     # Inquiries, quotes and orders.
     inquiry = deals.open_inquiry(db, sme, need.id, instrument.id, "报价？")
     deals.post_message(db, lab, inquiry.id, "可以")
-    order = deals.accept_quote(db, sme, deals.offer_quote(db, lab, inquiry.id, 5000, 5).id)
+    order = deals.accept_quote(db, sme, deals.offer_quote(db, lab, inquiry.id, one_line(5000), 5).id)
     deals.complete_order(db, lab, order.id)
     # Bookings: a request, then both decisions.
-    day = date.today() + timedelta(days=10)
+    day = weekday_ahead(10)
     for hour in (9, 13):
         start = datetime.combine(day, time(hour))
         booking = bookings.request_booking(db, sme, instrument.id, start, start + timedelta(hours=2))
