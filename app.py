@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
+from indexer.change_tracking import install_change_tracking
 from indexer.cli import indexer_cli
+from indexer.status import current_index_status
 from marketplace.cli import register_commands
 from marketplace.config import known_settings, require_real_secret_key, settings_from_environment
 from marketplace.db import Database
 from marketplace.passwords import PasswordHasher
 from marketplace.search_gateway import SearchGateway
-from marketplace.services.change_tracking import install_change_tracking
 from marketplace.web import init_web
 
 
@@ -27,11 +29,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     app.extensions["passwords"] = PasswordHasher(app.config["PASSWORD_HASH_METHOD"])
-    install_change_tracking()
     database = Database(app.config["DATABASE_URL"])
+    install_change_tracking(database.sessionmaker)
     app.extensions["database"] = database
     app.teardown_appcontext(lambda _exc: database.sessions.remove())
-    app.extensions["search"] = SearchGateway(app.config)
+    gateway = app.extensions["search"] = SearchGateway(app.config)
+    # The admin page shows the outbox's state without marketplace importing the indexer.
+    app.extensions["index_status"] = lambda: current_index_status(database.new_session, gateway.searcher.backend)
 
     init_web(app)
     register_commands(app)

@@ -6,11 +6,17 @@ import platform
 import statistics
 import subprocess
 import sys
-from datetime import datetime, timezone
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
+
+import numpy as np
 
 from marketplace.demo.catalogue import generate_catalogue
+from search import analysis
+from search.backend import BackendQuery, SearchBackend, SearchFilters
+from search.factory import create_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -46,7 +52,8 @@ def machine_facts() -> str:
                 if line.startswith("model name")), platform.processor())
     memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, Python {platform.python_version()}, "
+    return (f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024 // 1024} GiB RAM, "
+            f"Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
 
 
@@ -56,10 +63,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def write_report(name: str, title: str, body: str) -> Path:
+def write_report(name: str, title: str, body: str, module: str | None = None) -> Path:
+    """bench/results/<name>.md, written by `python -m bench.<module>` (the name unless given)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python -m bench." + name + " " + " ".join(sys.argv[1:])
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"python -m bench.{module or name} " + " ".join(sys.argv[1:])
     text = (f"# {title}\n\nRun {stamp} at revision {git_revision()} on {machine_facts()}.\n\n"
             f"Command: `{command}`\n\n{body}\n")
     path = RESULTS / f"{name}.md"
@@ -94,3 +102,34 @@ def git_revision() -> str:
     if head.returncode:
         return "unknown (not a git checkout)"
     return head.stdout.strip() + (" with uncommitted changes" if changed.strip() else "")
+
+
+
+def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
+    """The queries' vectors as the searcher embeds them (all-MiniLM-L6-v2)."""
+    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
+    return [embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text))) for text in queries]
+
+
+def vector_legs(exact: SearchBackend, approximate: SearchBackend, vectors: Sequence[np.ndarray], depth: int,
+                filters: SearchFilters | None = None) -> tuple[float, float, float]:
+    """The vector leg alone on two embedded backends over one index, one exact and one approximate:
+    median ms per query of each (one thread) and the approximate one's mean recall of the exact top `depth`."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    timings: dict[str, list[float]] = {"exact": [], "approximate": []}
+    recalls = []
+    for vector in vectors:
+        query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
+                             vector_depth=depth, filters=filters or SearchFilters())
+        found = {}
+        for name, backend in (("exact", exact), ("approximate", approximate)):
+            backend.search(query)  # the first search loads the index (and trains the approximate one)
+            started = time.perf_counter()
+            found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
+            timings[name].append((time.perf_counter() - started) * 1000)
+        recalls.append(len(found["exact"] & found["approximate"]) / max(len(found["exact"]), 1))
+    torch.set_num_threads(threads)
+    return median(timings["exact"]), median(timings["approximate"]), float(np.mean(recalls))

@@ -18,6 +18,7 @@ from pathlib import Path
 from bench.common import table, write_report
 from bench.search import (
     QUERIES,
+    RANKING,
     ROOT,
     app_environment,
     backend_settings,
@@ -61,7 +62,7 @@ def run(revisions: list[str], size: int, backend: str, clients: int, requests_to
             for checkout in checkouts.values():  # also those never added: removing one then just fails
                 subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, capture_output=True)
             if backend == "opensearch":
-                create_backend(settings).clear()
+                create_backend(settings, RANKING).clear()
     rows = [[commit, git("log", "-1", "--format=%s", commit), *(f"{results[commit][k]:.1f}" for k in STATISTICS)]
             for commit in commits]
     first, last = (results[commit] for commit in (commits[0], commits[-1]))

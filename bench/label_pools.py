@@ -142,7 +142,8 @@ def main() -> None:
     records = load_catalogue()
     refs = [r["ref"] for r in records]
     texts = [listing_text(r) for r in records]
-    tags = {ref: {t.lstrip("~") for t in value.split()} for ref, value in json.loads((MARKET / "tags.json").read_text()).items()}
+    tags = {ref: {t.lstrip("~") for t in value.split()} for ref,
+            value in json.loads((MARKET / "tags.json").read_text()).items()}
     rankers = {"bm25-jieba": bm25_ranker(texts, jieba_tokens), "bm25-bigram": bm25_ranker(texts, bigram_tokens),
                "use-m3": use_m3(texts), "e5-small": e5_small(texts)}
     product = product_keyword(QUERIES)
@@ -152,14 +153,16 @@ def main() -> None:
         systems = {}
         for name, rank in rankers.items():
             scores = np.where(allowed, rank(query.text), -np.inf)
-            order = [i for i in np.argsort(-scores, kind="stable")[:TOP] if scores[i] > 0 or name.startswith(("use", "e5"))]
+            order = [i for i in np.argsort(-scores,
+                                           kind="stable")[:TOP] if scores[i] > 0 or name.startswith(("use", "e5"))]
             systems[name] = [refs[i] for i in order if allowed[i]]
         systems["product"] = product[number]
         systems["category"] = category_scan(query, records, tags)
         pools.append({"text": query.text, "systems": systems})
     (MARKET / "pools.json").write_text(json.dumps(pools, ensure_ascii=False, indent=0), encoding="utf-8")
     sizes = [len({ref for refs_ in p["systems"].values() for ref in refs_}) for p in pools]
-    print(f"{len(pools)} queries; pool size min {min(sizes)}, median {sorted(sizes)[len(sizes) // 2]}, max {max(sizes)}")
+    median = sorted(sizes)[len(sizes) // 2]
+    print(f"{len(pools)} queries; pool size min {min(sizes)}, median {median}, max {max(sizes)}")
 
 
 if __name__ == "__main__":

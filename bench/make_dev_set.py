@@ -23,8 +23,10 @@ CATEGORY = {f["key"]: f["category"] for f in FAMILIES}
 # Technology transfers serve a family's need when their topic is that measurement.
 TRANSFER_FAMILIES = {"高效液相色谱手性色谱柱填料制备技术": ["hplc", "uplc"], "药物基因毒性杂质痕量检测方法": ["lcms"],
                      "国产化扫描电镜场发射电子枪": ["sem"], "小型化质谱离子源技术": ["gcms", "lcms"],
-                     "中药材重金属及农残一体化前处理装置": ["icpms", "gcms"], "Nanoparticle size reference materials": ["particle"],
-                     "Machine-vision gauge for precision machined parts": ["cmm"], "EMC pre-compliance test fixture": ["emc"],
+                     "中药材重金属及农残一体化前处理装置": ["icpms", "gcms"],
+                     "Nanoparticle size reference materials": ["particle"],
+                     "Machine-vision gauge for precision machined parts": ["cmm"],
+                     "EMC pre-compliance test fixture": ["emc"],
                      "Rapid qPCR assay for foodborne pathogens": ["qpcr"], "食品中真菌毒素快速检测试纸条": ["lcms"]}
 
 # (id, text, families asked for, close substitutes, kinds accepted or None, filters)

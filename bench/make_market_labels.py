@@ -83,7 +83,8 @@ def graded(pools: list[dict], records: dict[str, dict], tags: dict[str, set[str]
     for number, (query, pool) in enumerate(zip(QUERIES, pools)):
         assert pool["text"] == query.text, f"pools.json is stale at {query.text!r}: run python -m bench.label_pools"
         candidates = {ref for refs in pool["systems"].values() for ref in refs}
-        grades = {ref: rule_grade(query, records[ref], tags[ref]) for ref in candidates} if "nonsense" not in query.types else {}
+        grades = {ref: rule_grade(query, records[ref],
+                                  tags[ref]) for ref in candidates} if "nonsense" not in query.types else {}
         for ref, grade in OVERRIDES.get(query.text, {}).items():
             if ref not in records:
                 raise SystemExit(f"override for unknown ref {ref} in {query.text!r}")
@@ -114,7 +115,7 @@ def split(lines: list[dict]) -> tuple[list[dict], list[dict]]:
         members = groups[name][:]
         rng.shuffle(members)
         tune_ids |= {m["id"] for m in members[:round(len(members) * TUNE_SIZE / len(lines))]}
-    return [l for l in lines if l["id"] in tune_ids], [l for l in lines if l["id"] not in tune_ids]
+    return [q for q in lines if q["id"] in tune_ids], [q for q in lines if q["id"] not in tune_ids]
 
 
 def review_sheet(lines: list[dict], pools: list[dict], records: dict[str, dict]) -> str:
@@ -148,7 +149,7 @@ def main() -> None:
     lines = graded(pools, records, tags)
     tune, heldout = split(lines)
     for folder, subset in ((HERE / "data" / "market-tune", tune), (HERE / "data" / "heldout", heldout)):
-        (folder / "queries.jsonl").write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in subset),
+        (folder / "queries.jsonl").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in subset),
                                               encoding="utf-8")
     if args.review:
         args.review.write_text(review_sheet(lines, pools, records), encoding="utf-8")

@@ -21,8 +21,16 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from bench.common import machine_busy_seconds, median, percentile, table, write_report
-from bench.search import QUERIES, app_environment, backend_settings, build_database, documents_and_vectors, get
-from bench.search import load_backend, serve
+from bench.search import (
+    QUERIES,
+    app_environment,
+    backend_settings,
+    build_database,
+    documents_and_vectors,
+    get,
+    load_backend,
+    serve,
+)
 from marketplace.db import Database
 from marketplace.models import RateLimitCounter
 

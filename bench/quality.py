@@ -3,9 +3,14 @@
 A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.md). By default: our
 development set (bench/data/dev), our own held-out and tuning sets (bench/data/heldout, bench/data/market-tune;
 bench/data/LABELLING.md) and every set under ../shared/eval/. Prints and writes
-bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2).
+bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first grade >= 2), ranked with
+the app's RankingSettings (search/ranking.py).
 
-    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch]
+--sweep measures instead what each ranking setting is worth: every RankingSettings value in SWEEP is
+varied alone around the app's settings on the sets ranking may be tuned on (dev and market-tune, never
+heldout), and bench/results/ranking.md gets hybrid and keyword quality for each.
+
+    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch] [--sweep]
 """
 from __future__ import annotations
 
@@ -15,16 +20,36 @@ import math
 import os
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
+
+from flask import Flask
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from bench.common import table, write_report
 from indexer.worker import Worker
 from marketplace import migrations
-from marketplace.services import catalog
+from marketplace.services import catalog, discovery
+from search.factory import create_backend
+from search.ranking import RankingSettings
+from search.service import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("keyword", "vector", "hybrid")
+DATA = Path(__file__).parent / "data"
+# The labelled sets ranking settings may be chosen on (bench/data/LABELLING.md): never heldout.
+TUNING_SETS = (DATA / "dev", DATA / "market-tune")
+# RankingSettings field -> the values tried besides the app's own (--sweep).
+SWEEP = {
+    "rrf_k": (5, 20, 60),
+    "vector_weight": (0.0, 0.02, 0.1, 0.3, 1.0),
+    "fusion_depth": (20, 100),
+    "min_similarity": (0.0, 0.1, 0.3),
+    "completeness_floor": (0.5, 1.0),
+    "title_weight": (1.0, 2.0, 5.0),
+    "enough_matches": (5, 10, 50),
+}
 
 
 def default_sets() -> list[Path]:
@@ -91,24 +116,78 @@ def rankings(path: Path, backend: str, queries: list[dict]) -> dict[str, list[li
 
 def mean_scores(ranked: list[list[str]], queries: list[dict]) -> dict[str, float]:
     metrics = {"ndcg@10": ndcg_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
-    return {name: sum(metric(r, q["relevant"]) for r, q in zip(ranked, queries)) / len(queries)
+    return {name: sum(metric(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)) / len(queries)
             for name, metric in metrics.items()}
+
+
+def ranked_by(app: Flask, searcher: Searcher, queries: list[dict], mode: str) -> list[list[str]]:
+    """The top 50 refs of each query, searched by the service the API calls but with `searcher`."""
+    ranked = []
+    with app.extensions["database"].new_session() as session:
+        for query in queries:
+            filters = {name: str(value) for name, value in (query.get("filters") or {}).items()}  # as in a URL
+            args = MultiDict({"q": query["text"], "mode": mode, "limit": "50", **filters})
+            page = discovery.search_summaries(session, searcher, discovery.parse_params(args))
+            ranked.append([result.posting.ref for result in page.results])
+    return ranked
+
+
+def sweep(app: Flask, name: str, queries: list[dict]) -> list[list[object]]:
+    """One row per setting and value: hybrid nDCG@10, recall@50 and MRR, and keyword nDCG@10."""
+    gateway = app.extensions["search"]
+    base, embedder = gateway.searcher.ranking, gateway.searcher.embedder
+    rows: list[list[object]] = []
+    for setting, values in SWEEP.items():
+        default = getattr(base, setting)
+        for value in sorted({default, *values}):
+            ranking = replace(base, **{setting: value})
+            backend = create_backend(gateway.settings, ranking)
+            searcher = Searcher(backend, embedder, ranking)
+            hybrid = mean_scores(ranked_by(app, searcher, queries, "hybrid"), queries)
+            keyword = mean_scores(ranked_by(app, searcher, queries, "keyword"), queries)
+            backend.close()
+            rows.append([name, setting, f"**{value}** (app)" if value == default else value, f"{hybrid['ndcg@10']:.3f}",
+                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{keyword['ndcg@10']:.3f}"])
+            print(rows[-1], flush=True)
+    return rows
+
+
+def run_sweep(backend: str) -> None:
+    rows = []
+    for path in TUNING_SETS:
+        with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+            app = load_set(path, backend, Path(tmp))
+            rows += sweep(app, path.name, read_queries(path))
+            app.extensions["search"].searcher.backend.clear()
+            app.extensions["database"].dispose()
+    body = ("Each RankingSettings value varied alone, the others as the app has them (search/ranking.py), on "
+            f"the sets ranking may be tuned on ({', '.join(p.name for p in TUNING_SETS)}); backend {backend}; "
+            "model all-MiniLM-L6-v2 (fp32). nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and "
+            "nDCG@10 of keyword search.\n\n"
+            + table(["set", "setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10"],
+                    rows))
+    print(write_report("ranking", "What each ranking setting is worth", body, module="quality"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="sets", type=Path, action="append")
     parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
+    parser.add_argument("--sweep", action="store_true", help="vary each ranking setting on the tuning sets")
     args = parser.parse_args()
+    if args.sweep:
+        run_sweep(args.backend)
+        return
     rows = []
     for path in args.sets or default_sets():
         queries = read_queries(path)
         ranked = rankings(path, args.backend, queries)
         for mode in MODES:
             r = mean_scores(ranked[mode], queries)
-            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}",
+                         f"{r['mrr']:.3f}"])
             print(rows[-1], flush=True)
-    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32).\n\n"
+    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32); {RankingSettings()}.\n\n"
             + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))
     print(write_report("quality", "Search quality", body))
 

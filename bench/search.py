@@ -22,25 +22,35 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-from bench.common import listings, machine_busy_seconds, median, percentile, rss_mib, table, write_report
+from bench.common import (
+    listings,
+    machine_busy_seconds,
+    median,
+    percentile,
+    query_vectors,
+    rss_mib,
+    table,
+    vector_legs,
+    write_report,
+)
 from indexer.documents import posting_document
 from marketplace import migrations
 from marketplace.db import Database
 from marketplace.models import Posting
 from marketplace.services import catalog
-from search import analysis
-from search.backend import BackendQuery, Upsert
-from search.embedded import ANN_MIN_ROWS
+from search.backend import Upsert
 from search.factory import create_backend, create_embedder
-from search.service import FUSION_DEPTH
+from search.ranking import RankingSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(__file__).parent / ".cache"
+RANKING = RankingSettings()  # what the app ranks with
 QUERIES = [
     "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
     "X射线衍射 晶型", "XRD phase identification", "核磁共振 结构解析", "NMR 1H 13C", "ICP-MS 重金属 大米",
@@ -48,7 +58,8 @@ QUERIES = [
     "比表面积 催化剂", "BET surface area", "万能试验机 拉伸", "tensile testing plastics", "三坐标 尺寸检测",
     "电磁兼容 辐射发射", "EMC radiated emission", "盐雾试验 涂层", "salt spray coating", "工业CT 电池",
     "流式细胞 凋亡", "qPCR 转基因", "拉曼 石墨烯", "Raman graphene", "热重 差示扫描量热", "TGA DSC polymer",
-    "国产 液相色谱仪 替代 Agilent 1260", "domestic alternative to Waters e2695", "原子吸收 铅 镉", "红外光谱 高分子 鉴别",
+    "国产 液相色谱仪 替代 Agilent 1260", "domestic alternative to Waters e2695", "原子吸收 铅 镉",
+    "红外光谱 高分子 鉴别",
     "透射电镜 纳米颗粒", "AFM surface roughness", "紫外可见 分光光度计", "XRF RoHS screening", "基因毒性杂质 LC-MS/MS",
     "手性色谱柱 技术转让",
 ]
@@ -108,7 +119,7 @@ def app_environment(database_url: str, settings: dict) -> dict:
 
 def load_backend(settings: dict, documents, vectors) -> float:
     """Load the index the way a deployment fills a new one: a rebuild (bulk load, then merge)."""
-    backend = create_backend(settings)
+    backend = create_backend(settings, RANKING)
     backend.clear()
     started = time.perf_counter()
     backend.rebuild(Upsert(d, v) for d, v in zip(documents, vectors))
@@ -132,7 +143,8 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
     """gunicorn serving the code in `root` (bench.compare serves other revisions' checkouts)."""
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], cwd=root,
-                               env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -211,33 +223,15 @@ def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds
 def vector_leg(settings: dict, size: int) -> list[str]:
     """The embedded backend's vector leg alone, exact scan against the approximate index: median ms
     per query (one thread) and the approximate index's recall of the exact neighbours, at the depth the
-    searcher fuses (FUSION_DEPTH)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
-    exact = create_backend({**settings, "ann_min_rows": 10**9})
-    approximate = create_backend(settings)
-    timings: dict[str, list[float]] = {"exact": [], "approximate": []}
-    recalls = []
-    for text in QUERIES:
-        vector = embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text)))
-        found = {}
-        for name, backend in (("exact", exact), ("approximate", approximate)):
-            query = BackendQuery(keywords=analysis.analyse_query(""), vector=vector, legs=frozenset({"vector"}),
-                                 vector_depth=FUSION_DEPTH)
-            backend.search(query)  # the first search loads the index (and trains the approximate one)
-            started = time.perf_counter()
-            found[name] = {doc_id for doc_id, _ in backend.search(query).vector}
-            timings[name].append((time.perf_counter() - started) * 1000)
-        recalls.append(len(found["exact"] & found["approximate"]) / max(len(found["exact"]), 1))
+    searcher fuses (RankingSettings.fusion_depth)."""
+    exact = create_backend(settings, replace(RANKING, ann_min_rows=10**9))
+    approximate = create_backend(settings, RANKING)
+    exact_ms, approximate_ms, recall = vector_legs(exact, approximate, query_vectors(QUERIES), RANKING.fusion_depth)
     exact.close()
     approximate.close()
-    torch.set_num_threads(threads)
-    if size < ANN_MIN_ROWS:
-        return [f"{median(timings['exact']):.1f}", f"not built below {ANN_MIN_ROWS:,} listings", ""]
-    return [f"{median(timings['exact']):.1f}", f"{median(timings['approximate']):.1f}", f"{np.mean(recalls):.3f}"]
+    if size < RANKING.ann_min_rows:
+        return [f"{exact_ms:.1f}", f"not built below {RANKING.ann_min_rows:,} listings", ""]
+    return [f"{exact_ms:.1f}", f"{approximate_ms:.1f}", f"{recall:.3f}"]
 
 
 def run(sizes: list[int], backends: list[str], clients: int, requests_total: int, rounds: int, precision: str) -> str:
@@ -269,21 +263,23 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                     process.terminate()
                     process.wait(10)
                 if "opensearch" in backends:
-                    create_backend(backend_settings("opensearch", directory, f"bench-{size}")).clear()
+                    create_backend(backend_settings("opensearch", directory, f"bench-{size}"), RANKING).clear()
     body = (
         f"Query embedding (all-MiniLM-L6-v2, fp32, uncached, median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
         f"{requests_total} requests a round, medians of {rounds} rounds; latency in ms)\n\n"
         + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s", "app RSS MiB"], rows)
-        + f"\n\n### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, without embedding)\n\n"
+        + f"\n\n### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
+          "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s", "indexer peak RSS MiB"],
                 ingest_rows)
         + "\n\nWarm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "
           "come from the cache; the cold column pays the embedding once per query. The backends' servers run "
           "side by side and their rounds take turns. Timings on a shared 2-core machine are noisy: compare "
           "ratios.\n\n"
-        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {FUSION_DEPTH}, one thread, ms)\n\n"
-        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{FUSION_DEPTH} of the approximate"],
+        + f"### Vector leg of the embedded backend ({len(QUERIES)} queries, top {RANKING.fusion_depth}, "
+          "one thread, ms)\n\n"
+        + table(["listings", "exact scan", "approximate (IVF)", f"recall@{RANKING.fusion_depth} of the approximate"],
                 vector_rows))
     return body
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import click
@@ -10,20 +11,25 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from indexer import maintenance, outbox
+from indexer.locks import ReindexRunning
+from indexer.status import sync_status
 from indexer.worker import Worker
+from marketplace.db import Database
 from marketplace.services import alerts
-from marketplace.services.search_sync import sync_status
+from search.backend import SearchBackend
+from search.embeddings import Embedder
+from search.service import Searcher
 
 indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
 
 
-def _parts():
+def _parts() -> tuple[Database, SearchBackend, Embedder]:
     database = current_app.extensions["database"]
     searcher = current_app.extensions["search"].searcher
     return database, searcher.backend, searcher.embedder
 
 
-def _alerts(database, searcher):
+def _alerts(database: Database, searcher: Searcher) -> Callable[[list[int]], None]:
     def announce(created: list[int]) -> None:
         with database.new_session() as session:
             alerts.announce_new_listings(session, searcher, created, sync_status(session).pending)
@@ -61,7 +67,10 @@ def reindex(batch_size: int) -> None:
     """Rebuild the whole index aside and swap it in with no downtime."""
     database, backend, embedder = _parts()
     started = time.monotonic()
-    count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+    try:
+        count = maintenance.reindex(database.new_session, backend, embedder, batch_size)
+    except ReindexRunning as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"rebuilt index with {count} postings in {time.monotonic() - started:.1f}s")
 
 
@@ -80,7 +89,10 @@ def verify(repair: bool) -> None:
         if not repair:
             raise SystemExit(1)
         if drift.dictionaries:  # every document's terms are stale: rebuild rather than patch
-            done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
+            try:
+                done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
+            except ReindexRunning as error:
+                raise click.ClickException(str(error)) from None
         else:
             done = f"repaired {maintenance.repair(session, drift)} differences"
     Worker(database.new_session, backend, embedder).run(until_idle=True, poll_interval=0.2)

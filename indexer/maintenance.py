@@ -1,41 +1,66 @@
 """Full rebuilds and drift checks between the database and the search index."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from indexer import outbox
-from indexer.documents import batched_upserts, doc_id
-from marketplace.models import Posting, SearchChange
+from indexer.documents import documents, with_vectors
+from indexer.locks import reindex_lock
+from indexer.models import SearchChange
+from marketplace.models import Posting
+from marketplace.search_gateway import document_id, posting_id
 from search import analysis
-from search.backend import SearchBackend
+from search.backend import SearchBackend, Upsert
 from search.embeddings import Embedder
 
 
 def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embedder: Embedder,
             batch_size: int = 64) -> int:
     """Build a new index from every posting and swap it in atomically; searches keep working meanwhile.
+    Returns the number of postings indexed; raises locks.ReindexRunning when another reindex of the
+    database is running.
 
-    Changes committed while the new index is being built were applied (by the worker) to the old one,
-    so afterwards they are replayed from the outbox into the new one; external versions make the
-    replay idempotent.
+    Postings are read a page at a time, each page in a short transaction of its own, and embedded
+    after it ended: a reindex of a large catalogue holds no transaction open (no PostgreSQL snapshot,
+    no SQLite WAL pinned) while it runs. Changes committed meanwhile were applied (by the worker) to the
+    old index, so afterwards they are replayed from the outbox into the new one; external versions
+    make the replay idempotent, and a posting paged after it changed is simply written twice.
     """
     with session_factory() as session:
-        replay_from = session.scalar(select(func.max(SearchChange.id))) or 0
-        count = session.scalar(select(func.count()).select_from(Posting)) or 0
-        postings = session.scalars(select(Posting).order_by(Posting.id).execution_options(yield_per=500))
-        backend.rebuild(batched_upserts(postings, embedder, batch_size))
-        session.rollback()
-        replay = session.execute(
-            select(SearchChange.posting_id, SearchChange.kind, SearchChange.operation, SearchChange.version)
-            .where(SearchChange.id > replay_from)
-        ).all()
-        session.rollback()
-        outbox.enqueue(session, [dict(posting_id=p, kind=k, operation=o, version=v) for p, k, o, v in replay])
-    return count
+        engine = session.get_bind().engine
+    with reindex_lock(engine):
+        with session_factory() as session, session.begin():
+            replay_from = session.scalar(select(func.max(SearchChange.id))) or 0
+        indexed = [0]
+        backend.rebuild(_all_postings(session_factory, embedder, batch_size, indexed))
+        with session_factory() as session:
+            with session.begin():
+                replay = session.execute(
+                    select(SearchChange.posting_id, SearchChange.kind, SearchChange.operation, SearchChange.version)
+                    .where(SearchChange.id > replay_from)
+                ).all()
+            outbox.enqueue(session, [dict(posting_id=p, kind=k, operation=o, version=v) for p, k, o, v in replay])
+    return indexed[0]
+
+
+def _all_postings(session_factory: Callable[[], Session], embedder: Embedder, batch_size: int,
+                  indexed: list[int]) -> Iterator[Upsert]:
+    """Every posting's upsert, paged by id; counts them in indexed[0]."""
+    after = 0
+    while True:
+        with session_factory() as session, session.begin():
+            page = session.scalars(select(Posting).where(Posting.id > after).order_by(Posting.id)
+                                   .limit(batch_size)).all()
+            built = documents(page)
+        if not page:
+            return
+        after = page[-1].id
+        indexed[0] += len(page)
+        yield from with_vectors(built, embedder)
 
 
 @dataclass
@@ -63,12 +88,12 @@ def verify(session: Session, backend: SearchBackend) -> Drift:
     database = dict(session.execute(select(Posting.id, Posting.version)).all())
     index = backend.versions()
     drift = Drift()
-    for posting_id, version in database.items():
-        held = index.pop(doc_id(posting_id), None)
+    for posting, version in database.items():
+        held = index.pop(document_id(posting), None)
         if held is None:
-            drift.missing.append(posting_id)
+            drift.missing.append(posting)
         elif held < version:
-            drift.outdated.append(posting_id)
+            drift.outdated.append(posting)
     drift.unexpected = index
     session.rollback()
     drift.dictionaries = stale_dictionaries(backend)
@@ -87,7 +112,7 @@ def repair(session: Session, drift: Drift) -> int:
                                  .where(Posting.id.in_(drift.missing + drift.outdated))).all())
     session.rollback()
     rows = [dict(posting_id=i, kind=kinds[i], operation="upsert", version=0) for i in drift.missing + drift.outdated]
-    rows += [dict(posting_id=int(d), kind="unknown", operation="delete", version=v + 1)
+    rows += [dict(posting_id=posting_id(d), kind="unknown", operation="delete", version=v + 1)
              for d, v in drift.unexpected.items()]
     outbox.enqueue(session, rows)
     return len(rows)

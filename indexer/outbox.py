@@ -7,15 +7,16 @@ acknowledged them. A worker that dies leaves a lease that expires; the rows are 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Sequence
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import CursorResult, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from indexer.models import DeadLetter, SearchChange
 from marketplace.clock import utcnow
-from marketplace.models import DeadLetter, SearchChange
 
 LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
@@ -115,7 +116,7 @@ def retry_dead_letters(session: Session) -> int:
     return len(letters)
 
 
-def enqueue(session: Session, rows: Sequence[dict]) -> None:
+def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add changes directly (repairs, replays); each dict has posting_id, kind, operation, version."""
     if rows:
         now = utcnow()
@@ -124,6 +125,8 @@ def enqueue(session: Session, rows: Sequence[dict]) -> None:
 
 
 def purge_done(session: Session) -> int:
+    """Delete changes done more than DONE_RETENTION ago (kept until then for `indexer status`'s
+    throughput and for inspection); returns how many."""
     with session.begin():
         result = session.execute(delete(SearchChange).where(SearchChange.done_at < utcnow() - DONE_RETENTION))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -1,24 +1,34 @@
-"""The indexing worker: drains the outbox into the search backend."""
+"""The indexing worker: drains the outbox into the search backend.
+
+Each batch is three short transactions (claim; read the postings and build their documents; mark
+done), with the embedding and the backend write between them, outside any transaction: embedding a
+batch takes far longer than reading it, and an open transaction would hold a PostgreSQL snapshot or
+pin SQLite's WAL all that time.
+"""
 from __future__ import annotations
 
 import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer import outbox
-from indexer.documents import doc_id, upserts
-from marketplace.models import Posting, SearchChange
-from search.backend import Delete, SearchBackend
+from indexer.documents import documents, with_vectors
+from indexer.models import SearchChange
+from marketplace.models import Posting
+from marketplace.search_gateway import document_id, posting_id
+from search.backend import Delete, SearchBackend, WriteOp
 from search.embeddings import Embedder
 
 log = logging.getLogger(__name__)
+# How often an idle worker deletes done changes older than outbox.DONE_RETENTION.
+PURGE_INTERVAL_S = 3600
 
 
 @dataclass
@@ -39,6 +49,7 @@ class Worker:
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     # Called with the ids of postings created in an acknowledged batch (e.g. to send match alerts).
     on_created: Callable[[list[int]], None] | None = None
+    _next_purge: float = field(default=0.0, init=False, repr=False)  # time.monotonic(); 0: at the first idle poll
 
     def run_batch(self) -> BatchOutcome:
         with self.session_factory() as session:
@@ -64,16 +75,17 @@ class Worker:
             created = [c.posting_id for c in latest.values()
                        if c.operation == "upsert" and c.version == 1 and c.posting_id not in failed_postings]
             if created and self.on_created:
-                self._announce(created)
+                self._announce(self.on_created, created)
             for posting_id, message in failed_postings.items():
                 failing = [c for c in changes if c.posting_id == posting_id]
                 outcome.dead += outbox.fail(session, self.name, failing, message)
                 outcome.retried += len(failing)
             return outcome
 
-    def _announce(self, created: list[int]) -> None:
+    @staticmethod
+    def _announce(on_created: Callable[[list[int]], None], created: list[int]) -> None:
         try:
-            self.on_created(created)
+            on_created(created)
         except Exception:  # alerts are a courtesy: they must never block or undo indexing
             log.exception("match alerts failed for postings %s", created)
 
@@ -82,16 +94,18 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            ops = upserts(postings, self.embedder)
+            built = documents(postings)
+        ops: list[WriteOp] = list(with_vectors(built, self.embedder))
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
-        ops += [Delete(doc_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
+        ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
         for result in self.backend.write(ops) if ops else []:
             if result.status == "error":
-                outcome[int(result.doc_id)] = result.error or "unknown backend error"
+                outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"
         return outcome
 
-    def run(self, until_idle: bool = False, poll_interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:
+    def run(self, until_idle: bool = False, poll_interval: float = 1.0,
+            stop: Callable[[], bool] = lambda: False) -> int:
         """Process batches until idle (if asked) or stopped; backs off while the backend is down."""
         processed, pause = 0, poll_interval
         while not stop():
@@ -100,12 +114,24 @@ class Worker:
             if outcome.claimed and outcome.retried < outcome.claimed:
                 pause = poll_interval
                 continue
-            if outcome.claimed == 0 and until_idle and not self._has_pending_later():
-                return processed
+            if outcome.claimed == 0:
+                self._purge_when_due()
+                if until_idle and not self._has_pending_later():
+                    return processed
             if outcome.retried:
                 pause = min(pause * 2, outbox.MAX_BACKOFF_S)
             time.sleep(pause if outcome.retried else poll_interval)
         return processed
+
+    def _purge_when_due(self) -> None:
+        """Delete done changes past their retention, at most every PURGE_INTERVAL_S and only when idle."""
+        if time.monotonic() < self._next_purge:
+            return
+        with self.session_factory() as session:
+            purged = outbox.purge_done(session)
+        if purged:
+            log.info("purged %d done changes", purged)
+        self._next_purge = time.monotonic() + PURGE_INTERVAL_S
 
     def _has_pending_later(self) -> bool:
         """--until-idle still waits for rows that are only backing off, so nothing is left behind."""

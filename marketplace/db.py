@@ -48,11 +48,13 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 class Database:
-    """One engine and one scoped session registry per application."""
+    """One engine per application, and one sessionmaker behind both its request-scoped sessions and
+    new_session(), so that session events attached to it (the search outbox's) see every write."""
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.engine = make_engine(url, **engine_options)
-        self.sessions = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = scoped_session(self.sessionmaker)
 
     @property
     def session(self) -> Session:
@@ -60,7 +62,7 @@ class Database:
 
     def new_session(self) -> Session:
         """A session outside the request scope, for workers and commands."""
-        return Session(self.engine, expire_on_commit=False)
+        return self.sessionmaker()
 
     def dispose(self) -> None:
         self.sessions.remove()

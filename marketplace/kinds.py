@@ -157,7 +157,7 @@ CERTIFICATIONS = _list("certifications", Phrase("Certifications"), 30, 50, upper
 STANDARDS = _list("standards", Phrase("Standards"))
 
 
-class NeedStatus(str, enum.Enum):
+class NeedStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
 

@@ -9,9 +9,10 @@ catalogue. A value that is itself a Phrase ("withdraw this quote") is translated
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.support import Translations
 
@@ -22,7 +23,7 @@ class Phrase(str):
     template: str
     values: dict[str, Any]
 
-    def __new__(cls, template: str, **values: Any) -> "Phrase":
+    def __new__(cls, template: str, **values: Any) -> Phrase:
         message = super().__new__(cls, template % values if values else template)
         message.template, message.values = template, values
         return message

@@ -39,6 +39,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def autogenerate(engine: Engine, message: str) -> None:
     config = alembic_config(engine)
+    # CI runs ruff over migrations too: tidy what autogenerate wrote (import order, whitespace).
+    config.set_section_option("post_write_hooks", "hooks", "ruff")
+    config.set_section_option("post_write_hooks", "ruff.type", "module")
+    config.set_section_option("post_write_hooks", "ruff.module", "ruff")
+    config.set_section_option("post_write_hooks", "ruff.options", "check --fix --quiet REVISION_SCRIPT_FILENAME")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)

@@ -20,7 +20,8 @@ class PasswordHasher:
         try:  # a misspelt setting fails at start-up, not at the first registration
             generate_password_hash("", method=self.method)
         except ValueError as error:
-            raise ValueError(f"PASSWORD_HASH_METHOD {self.method!r} is not a werkzeug hashing method: {error}") from error
+            raise ValueError(
+                f"PASSWORD_HASH_METHOD {self.method!r} is not a werkzeug hashing method: {error}") from error
 
     def hash(self, password: str) -> str:
         return generate_password_hash(password, method=self.method)

@@ -1,11 +1,24 @@
-"""The marketplace's single door to search/: builds the backend, embedder and searcher lazily from config."""
+"""The marketplace's single door to search/: builds the backend, embedder and searcher lazily from config,
+and names postings in the index (the indexer imports these too, so marketplace never imports indexer)."""
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.factory import create_backend, create_embedder
+from search.ranking import RankingSettings
 from search.service import Searcher
+
+
+def document_id(posting_id: int) -> str:
+    """The search document id of a posting."""
+    return str(posting_id)
+
+
+def posting_id(document_id: str) -> int:
+    """The posting a search document id names."""
+    return int(document_id)
 
 
 def search_settings(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,8 +44,9 @@ class SearchGateway:
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                backend = create_backend(self.settings)
-                self._searcher = Searcher(backend, create_embedder(self.settings))
+                ranking = RankingSettings()
+                backend = create_backend(self.settings, ranking)
+                self._searcher = Searcher(backend, create_embedder(self.settings), ranking)
             return self._searcher
 
     def preload(self) -> None:

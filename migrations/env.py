@@ -5,6 +5,7 @@ import os
 
 from alembic import context
 
+import indexer.models  # noqa: F401  (the search outbox's tables)
 import marketplace.models  # noqa: F401  (registers every table on the metadata)
 from marketplace.db import Base, make_engine
 from marketplace.migrations import COMPARE_OPTIONS

@@ -3,7 +3,7 @@ tokens made here.
 
 Why neither engine analyses text itself: Chinese needs jieba with our domain dictionary, which
 OpenSearch does not ship. So documents are indexed as pre-analysed token strings (`index_text`), which
-the embedded engine (search.inverted) and an OpenSearch whitespace analyzer split on spaces only.
+the embedded engine (search.embedded.inverted) and an OpenSearch whitespace analyzer split on spaces only.
 
 Why synonyms are expanded at query time, client-side, for both backends (and not by an index-time
 concept token or an OpenSearch synonym_graph filter): both backends get the very same expansion from
@@ -14,9 +14,10 @@ concept token per group measured nDCG@10 0.937 -> 0.898 on the labelled set).
 A synonym made of several words ("scanning electron microscope") is also indexed as one joined
 token ("scanning.electron.microscope") wherever it occurs, so that every alternative of a query is a
 single term: no phrase query has to read the positions of common words (measured with SQLite FTS5,
-the embedded engine then: its keyword stage about 30% faster at 100k listings, same matches). Index terms therefore depend on the dictionaries in `data/` (they did
-already, through jieba's word list): after editing them, rebuild the index; `fingerprint()` names the
-dictionaries an index was built with, and `indexer verify` reports a mismatch.
+the embedded engine then: its keyword stage about 30% faster at 100k listings, same matches). Index
+terms therefore depend on the dictionaries in `data/` (they did already, through jieba's word list):
+after editing them, rebuild the index; `fingerprint()` names the dictionaries an index was built
+with, and `indexer verify` reports a mismatch.
 
 Tokens:
 - precise words: jieba's segmentation of Chinese runs (synonym words are added to its dictionary so
@@ -36,6 +37,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
@@ -99,7 +101,7 @@ _lexicon_lock = threading.Lock()
 
 
 def _lexicon_once() -> _Lexicon:
-    """Load the dictionaries on first use (jieba takes about a second), once per process."""
+    """Load the dictionaries on first use, once per process (jieba's dictionary is the slow part)."""
     global _lexicon
     if _lexicon is None:
         with _lexicon_lock:
@@ -131,7 +133,7 @@ def _load_lexicon() -> _Lexicon:
                     tokenizer.add_word(run, freq=SYNONYM_WORD_FREQUENCY)
     groups: list[SynonymGroup] = []
     for members in member_lines:
-        alternatives = {}
+        alternatives: dict[tuple[str, ...], Alternative] = {}
         for member in members:
             phrase = tuple(_precise(member, tokenizer, stopwords))
             if phrase:
@@ -140,8 +142,8 @@ def _load_lexicon() -> _Lexicon:
             groups.append(SynonymGroup(tuple(alternatives.values())))
     phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for index, group in enumerate(groups):
-        for member in group.members:
-            phrases.setdefault(member.phrase[0], []).append((member.phrase, index))
+        for alternative in group.members:
+            phrases.setdefault(alternative.phrase[0], []).append((alternative.phrase, index))
     for entries in phrases.values():
         entries.sort(key=lambda entry: -len(entry[0]))
     return _Lexicon(tokenizer, stopwords, tuple(groups), phrases)
@@ -157,7 +159,7 @@ def fingerprint() -> str:
 
 
 def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
-    tokens = []
+    tokens: list[str] = []
     for match in RUN.finditer(normalise(text)):
         pieces = tokenizer.cut(match.group()) if match.lastgroup == "cjk" else (match.group(),)
         tokens.extend(p for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
@@ -203,11 +205,6 @@ def index_text(text: str) -> str:
 
 def stopwords() -> frozenset[str]:
     return _lexicon_once().stopwords
-
-
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """The usable synonym groups, each as its member surfaces (normalised)."""
-    return tuple(tuple(m.surface for m in group.members) for group in _lexicon_once().groups)
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,17 @@ highlighting and match explanations happen once, in search.service, for every ba
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, NamedTuple, Protocol, Sequence
+from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
 
 from search.analysis import AnalysedQuery, QueryGroup
 from search.documents import SearchDocument
+from search.ranking import RankingSettings
 
 Leg = Literal["keyword", "vector"]
-TITLE_WEIGHT = 3.0  # BM25 weight of a match in the title against one in the body, in both backends
-# The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it relaxes.
-ENOUGH_MATCHES = 20
-# A word is too common to OR in when it is in more than half of the listings and in this many: below
-# that, scoring its matches is cheap and dropping it would lose the only word a small catalogue shares.
-COMMON_WORD_MATCHES = 1000
 # Facet name -> what is counted: region counts provinces and category counts top-level categories,
 # the levels a person narrows by first.
 FACETS = ("kind", "region", "category", "origin", "certification", "service_mode")
@@ -103,19 +99,21 @@ class KeywordStage:
     operator: Literal["AND", "OR"]
 
 
-def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], listings: int) -> list[KeywordStage]:
+def relaxed_stages(groups: Sequence[QueryGroup], frequencies: Sequence[int], listings: int,
+                   common_word_matches: int) -> list[KeywordStage]:
     """What the keyword leg tries, in order, after the AND of all groups found too few listings.
 
     First the AND of the groups some listing has: a word no listing has narrows nothing. Then the OR of
-    those groups, leaving out the ones in more than half of a large catalogue's listings: BM25 gives
-    such a word almost no weight, so alone it would only add thousands of weak matches (and scoring them
-    is what makes an OR slow in OpenSearch). `frequencies` are the groups' document counts (unfiltered).
+    those groups, leaving out the ones in more than half of a large catalogue's listings and in at least
+    `common_word_matches` (RankingSettings): BM25 gives such a word almost no weight, so alone it would
+    only add thousands of weak matches (and scoring them is what makes an OR slow in OpenSearch).
+    `frequencies` are the groups' document counts (unfiltered).
     """
     if len(groups) < 2:
         return []
-    present = tuple(g for g, n in zip(groups, frequencies) if n)
-    common = max(listings / 2, COMMON_WORD_MATCHES)
-    informative = tuple(g for g, n in zip(groups, frequencies) if 0 < n <= common) or present
+    present = tuple(g for g, n in zip(groups, frequencies, strict=True) if n)
+    common = max(listings / 2, common_word_matches)
+    informative = tuple(g for g, n in zip(groups, frequencies, strict=True) if 0 < n <= common) or present
     stages = [KeywordStage(present, "AND")] if 1 < len(present) < len(groups) else []
     if informative:
         stages.append(KeywordStage(informative, "OR"))
@@ -155,6 +153,7 @@ class DocText:
 
 class SearchBackend(Protocol):
     name: str
+    ranking: RankingSettings  # what its legs rank with; a Searcher over it fuses with the same settings
 
     def ensure_ready(self) -> None:
         """Fail fast (BackendUnavailable) when the store cannot be opened or reached."""

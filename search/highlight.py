@@ -7,8 +7,8 @@ listing's own words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 SNIPPET_CHARS = 160
 MAX_SNIPPETS = 2
@@ -23,7 +23,7 @@ def _surface_pattern(surface: str) -> str:
     return start + body + end
 
 
-def _marked(text: str, pattern: re.Pattern) -> str:
+def _marked(text: str, pattern: re.Pattern[str]) -> str:
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(escape(text[last:match.start()]))
@@ -39,7 +39,7 @@ class Highlighter:
     def __init__(self, surfaces: Sequence[str]) -> None:
         surfaces = sorted({s for s in surfaces if s.strip()}, key=len, reverse=True)  # longest wins
         # Python's re tries every alternative at every position; a lookahead for the surfaces' first
-        # characters rejects most positions at once: 5 times faster on listing bodies (74 -> 15 us a hit).
+        # characters rejects most positions at once: 5 times faster on listing bodies.
         first_characters = "".join(sorted({re.escape(s.split()[0][0]) for s in surfaces}))
         self._pattern = (re.compile(f"(?=[{first_characters}])(?:{'|'.join(_surface_pattern(s) for s in surfaces)})",
                                     re.IGNORECASE) if surfaces else None)

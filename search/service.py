@@ -12,19 +12,15 @@ from typing import Literal
 import numpy as np
 
 from search import analysis
-from search.backend import FACETS, BackendQuery, BackendResult, DocInfo, Leg, SearchBackend, SearchFilters
+from search.backend import FACETS, BackendQuery, BackendResult, Leg, SearchBackend, SearchFilters
 from search.embeddings import Embedder
 from search.fusion import reciprocal_rank_fusion
 from search.highlight import Highlighter
+from search.ranking import RankingSettings
 
 __all__ = ["Hit", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
 
 Mode = Literal["hybrid", "keyword", "vector"]
-# Incomplete listings rank lower but are never hidden: the factor ranges from 0.7 to 1.
-COMPLETENESS_FLOOR = 0.7
-# How many of each leg's best candidates are fused: 50 ranked as well as 100 on the labelled set and
-# halved OpenSearch's work per search (k-NN's k and the hits fetched).
-FUSION_DEPTH = 50
 
 
 @dataclass(frozen=True)
@@ -58,17 +54,13 @@ class SearchResponse:
 
 
 class Searcher:
-    # Fusion settings tuned on the labelled development set (bench/data/dev, python -m bench.quality).
-    # Keyword matching with the synonym dictionary is the stronger leg there, so the vector leg mostly
-    # adds what no word matched (recall) and breaks near-ties; a heavier vector weight lowered nDCG@10.
-    def __init__(self, backend: SearchBackend, embedder: Embedder, rrf_k: int = 10, depth: int = FUSION_DEPTH,
-                 min_similarity: float = 0.2, vector_weight: float = 0.05) -> None:
+    """Fuses, pages and explains with `ranking` (search.ranking); the backend must have been built with
+    the same settings, which marketplace/search_gateway.py does."""
+
+    def __init__(self, backend: SearchBackend, embedder: Embedder, ranking: RankingSettings) -> None:
         self.backend = backend
         self.embedder = embedder
-        self.rrf_k = rrf_k
-        self.depth = depth
-        self.min_similarity = min_similarity
-        self.vector_weight = vector_weight
+        self.ranking = ranking
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
 
@@ -82,10 +74,10 @@ class Searcher:
             legs.add("keyword")
         if vector is not None:
             legs.add("vector")
-        depth = max(self.depth, request.offset + request.limit)
+        depth = max(self.ranking.fusion_depth, request.offset + request.limit)
         result = self.backend.search(BackendQuery(
             keywords=keywords, vector=vector, filters=request.filters, legs=frozenset(legs), keyword_depth=depth,
-            vector_depth=depth, min_similarity=self.min_similarity, facets=FACETS))
+            vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS))
         ranked = self._rank(result, text)
         page = ranked[request.offset:request.offset + request.limit]
         return SearchResponse(
@@ -112,10 +104,12 @@ class Searcher:
     def _rank(self, result: BackendResult, text: str) -> list[tuple[str, float]]:
         if not text:
             return result.keyword  # browsing: the backend's completeness-then-recency order
+        ranking = self.ranking
         fused = reciprocal_rank_fusion([[d for d, _ in result.keyword], [d for d, _ in result.vector]],
-                                       k=self.rrf_k, weights=[1.0, self.vector_weight])
-        return sorted(((doc_id, score * _completeness_factor(result.info[doc_id])) for doc_id, score in fused),
-                      key=lambda item: (-item[1], item[0]))
+                                       k=ranking.rrf_k, weights=[ranking.keyword_weight, ranking.vector_weight])
+        floor = ranking.completeness_floor
+        return sorted(((doc_id, score * (floor + (1 - floor) * result.info[doc_id].completeness))
+                       for doc_id, score in fused), key=lambda item: (-item[1], item[0]))
 
     def _hits(self, page: list[tuple[str, float]], result: BackendResult,
               keywords: analysis.AnalysedQuery) -> list[Hit]:
@@ -135,6 +129,3 @@ class Searcher:
                 matched_terms=tuple(analysis.matched_terms(keywords, text.terms)) if text else ()))
         return hits
 
-
-def _completeness_factor(info: DocInfo) -> float:
-    return COMPLETENESS_FLOOR + (1 - COMPLETENESS_FLOOR) * info.completeness

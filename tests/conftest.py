@@ -90,7 +90,8 @@ def postgres_schema(url: str) -> Iterator[str]:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    own_url = make_url(url).update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+    own_url = (make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
+               .render_as_string(hide_password=False))
     try:
         own_engine = make_engine(own_url)
         migrations.upgrade(own_engine)

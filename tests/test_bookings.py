@@ -35,7 +35,8 @@ def test_overlapping_an_approved_booking_is_rejected(session, setup):
     first = bookings.request_booking(session, sme, instrument.id, MONDAY, MONDAY + timedelta(hours=3))
     bookings.decide_booking(session, owner, first.id, approve=True)
     with pytest.raises(Conflict):
-        bookings.request_booking(session, other, instrument.id, MONDAY + timedelta(hours=2), MONDAY + timedelta(hours=4))
+        bookings.request_booking(session, other, instrument.id, MONDAY + timedelta(hours=2),
+                                 MONDAY + timedelta(hours=4))
     adjacent = bookings.request_booking(session, other, instrument.id, MONDAY + timedelta(hours=3),
                                         MONDAY + timedelta(hours=4))
     assert adjacent.status is BookingStatus.REQUESTED
@@ -44,7 +45,8 @@ def test_overlapping_an_approved_booking_is_rejected(session, setup):
 def test_two_overlapping_requests_cannot_both_be_approved(session, setup):
     owner, sme, other, instrument = setup
     a = bookings.request_booking(session, sme, instrument.id, MONDAY, MONDAY + timedelta(hours=3))
-    b = bookings.request_booking(session, other, instrument.id, MONDAY + timedelta(hours=1), MONDAY + timedelta(hours=2))
+    b = bookings.request_booking(session, other, instrument.id, MONDAY + timedelta(hours=1),
+                                 MONDAY + timedelta(hours=2))
     bookings.decide_booking(session, owner, a.id, approve=True)
     with pytest.raises(Conflict):
         bookings.decide_booking(session, owner, b.id, approve=True)

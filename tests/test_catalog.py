@@ -37,7 +37,8 @@ def test_bad_rows_are_reported_by_line_and_good_rows_are_kept(session):
     stream = io.StringIO(
         json.dumps(instrument_record()) + "\n"
         + "{not json\n"
-        + json.dumps(instrument_record(ref="bad-code", owner={"name": "某公司", "credit_code": "91420100MA4K12345X"})) + "\n"
+        + json.dumps(instrument_record(ref="bad-code",
+                                       owner={"name": "某公司", "credit_code": "91420100MA4K12345X"})) + "\n"
         + json.dumps(need_record(sample_count="many")) + "\n"
         + json.dumps(instrument_record(ref="big", title="x" * 301)) + "\n"
     )
@@ -54,7 +55,8 @@ def test_bad_rows_are_reported_by_line_and_good_rows_are_kept(session):
 def test_csv_with_the_same_columns_imports_lists_numbers_and_owners(session):
     stream = io.StringIO(
         "kind,ref,title,description,owner.name,owner.kind,owner.credit_code,region,keywords,fees,certifications,original_value_cny\n"
-        f'instrument,csv-1,X射线衍射仪 XRD,粉末衍射,华中科技大学,university,{credit_code("12100000441")},湖北省/武汉市,XRD; 物相分析,"[{{""item"": ""物相"", ""price_cny"": 200, ""unit"": ""sample""}}]",cma,1200000\n'
+        f'instrument,csv-1,X射线衍射仪 XRD,粉末衍射,华中科技大学,university,{credit_code("12100000441")},'
+        '湖北省/武汉市,XRD; 物相分析,"[{""item"": ""物相"", ""price_cny"": 200, ""unit"": ""sample""}]",cma,1200000\n'
         "instrument,csv-2,Bad row,,华中科技大学,university,,湖北省/武汉市,,,,lots\n"
     )
     report = import_text(session, stream, "csv")

@@ -61,7 +61,8 @@ def test_service_errors_and_their_values_are_shown_in_the_readers_language(clien
     assert forbidden.status_code == 403 and "只有发布机构的成员才能修改这条信息。" in forbidden.get_data(as_text=True)
     client.get("/language/en")
     flask_babel.refresh()  # the session fixture's app context spans requests, and Flask-Babel caches the locale on it
-    assert "Only members of the owning organisation" in client.post(f"/instruments/{posting.id}/delete").get_data(as_text=True)
+    page = client.post(f"/instruments/{posting.id}/delete").get_data(as_text=True)
+    assert "Only members of the owning organisation" in page
 
 
 def test_validation_messages_from_services_are_translated_with_their_numbers(client):

@@ -9,7 +9,16 @@ from marketplace.models import JoinRequestStatus, Organisation, Role, User
 from marketplace.services import accounts, deals, memberships, postings
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.notifications import unread
-from tests.factories import PASSWORD, TEST_PASSWORDS, credit_code, instrument_record, invited_member, login, need_record, register
+from tests.factories import (
+    PASSWORD,
+    TEST_PASSWORDS,
+    credit_code,
+    instrument_record,
+    invited_member,
+    login,
+    need_record,
+    register,
+)
 
 LAB = "武汉大学分析测试中心"
 
@@ -105,7 +114,8 @@ def test_expired_and_revoked_invitations_admit_nobody(db, lab):
     memberships.revoke_invitation(db, admin, revoked_invitation.id)
     for code in (expired, revoked, "made-up-code"):
         with pytest.raises(ValidationFailed):
-            accounts.register(db, TEST_PASSWORDS, email="x@example.com", password=PASSWORD, display_name="X", invitation=code)
+            accounts.register(db, TEST_PASSWORDS, email="x@example.com", password=PASSWORD, display_name="X",
+                              invitation=code)
     member = invited_member(db)
     with pytest.raises(Forbidden):
         memberships.create_invitation(db, member)  # only administrators invite

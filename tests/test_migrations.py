@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+import indexer.models  # noqa: F401  (the search outbox's tables: the metadata as migrations/env.py builds it)
 import marketplace.models  # noqa: F401  (every table on the metadata, as migrations/env.py registers them)
 from marketplace import migrations
 from marketplace.db import Base, make_engine

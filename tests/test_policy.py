@@ -82,7 +82,7 @@ def test_subsidies_give_smes_a_net_price_with_a_cap(session):
 
 def test_search_results_and_quotes_show_the_net_price_to_eligible_smes(app, client, session):
     lab = register(session)
-    sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise", region="湖北省/武汉市")
+    register(session, email="sme@example.com", organisation="某药企", kind="enterprise", region="湖北省/武汉市")
     postings.create_posting(session, lab, instrument_record())
     vouchers.create_policy(session, platform_admin(session), "创新券", 0.3, None, ["enterprise"], ["instrument"])
     index_all(app)

@@ -1,7 +1,8 @@
 import pytest
 from sqlalchemy import select
 
-from marketplace.models import Posting, SearchChange, SharedInstrument
+from indexer.models import SearchChange
+from marketplace.models import Posting, SharedInstrument
 from marketplace.services import postings
 from marketplace.services.errors import Forbidden, ValidationFailed
 from tests.factories import instrument_record, register

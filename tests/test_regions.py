@@ -29,7 +29,8 @@ def test_every_prefecture_level_division_is_listed():
     """333 in the national table: 293 cities, 30 autonomous prefectures, 7 prefectures, 3 leagues."""
     prefectures = [c["name"] for p in taxonomy.regions() for c in p["cities"]
                    if re.fullmatch(r"\d{2}(?!00)\d{2}00", c["code"]) and p["code"][:2] not in ("71", "81", "82")]
-    by_suffix = {suffix: sum(name.endswith(suffix) for name in prefectures) for suffix in ("市", "自治州", "地区", "盟")}
+    by_suffix = {suffix: sum(name.endswith(suffix) for name in prefectures) for suffix in ("市", "自治州", "地区",
+                                                                                           "盟")}
     assert by_suffix == {"市": 293, "自治州": 30, "地区": 7, "盟": 3}
     assert {"恩施土家族苗族自治州", "锡林郭勒盟", "阿里地区", "那曲市", "日喀则市"} <= set(prefectures)
 

@@ -4,8 +4,7 @@ from marketplace.search_gateway import SearchGateway
 from search.analysis import analyse_query
 from search.backend import BackendQuery
 from search.embeddings import HashingEmbedder
-from tests.search.catalogue import ALL, HPLC_LISTINGS
-from tests.search.conftest import upserts
+from tests.search.catalogue import ALL, HPLC_LISTINGS, upserts
 
 
 def embedded_gateway(directory, model: str) -> SearchGateway:
@@ -21,7 +20,7 @@ def test_preload_leaves_the_index_in_memory_and_no_connection_open(tmp_path):
     backend.write(upserts(HashingEmbedder(), ALL))
     backend.close()
     gateway.preload()
-    assert backend._columns is not None and backend._connections == []
+    assert backend._columns is not None and backend.store.open_connections == 0
     loaded = backend._columns
     result = backend.search(BackendQuery(keywords=analyse_query("液相色谱"), vector=None, legs=frozenset({"keyword"})))
     assert {result.info[doc_id].ref for doc_id, _ in result.keyword} == HPLC_LISTINGS

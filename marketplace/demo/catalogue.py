@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from stdnum.cn import uscc
 
@@ -68,8 +69,10 @@ def _instrument(rng: random.Random, provider: tuple, family: dict, suffix: str, 
     caps_zh = [c for c in caps if not c.isascii()] or family["capabilities"][:1]
     caps_en = [c for c in caps if c.isascii()] or ["routine analysis"]
     fields_zh, fields_en = _fields(family)
-    values = dict(caps="、".join(caps_zh), caps_en=", ".join(caps_en), cert="、".join(certifications) or "实验室内部质控",
-                  days=rng.choice([1, 2, 3, 5]), extra=rng.choice(["自动进样器", "专用软件工作站", "恒温样品室", "多种附件"]),
+    values = dict(caps="、".join(caps_zh), caps_en=", ".join(caps_en),
+                  cert="、".join(certifications) or "实验室内部质控",
+                  days=rng.choice([1, 2, 3, 5]),
+                  extra=rng.choice(["自动进样器", "专用软件工作站", "恒温样品室", "多种附件"]),
                   fields=fields_zh, fields_en=fields_en, hours=rng.choice([800, 1200, 1500, 2000]))
     zh = [s.format(**values) for s in rng.sample(INSTRUMENT_ZH, k=rng.randint(3, 5))]
     en = [s.format(**values) for s in rng.sample(INSTRUMENT_EN, k=rng.randint(2, 4))]
@@ -109,8 +112,10 @@ def _products(rng: random.Random, suffix: str) -> Iterator[dict[str, Any]]:
                 full, region, division = vendor
                 replaces = [f"{b} {m}" for b, m in rng.sample(family["imported"], k=min(2, len(family["imported"])))]
                 price = rng.randrange(*family["value"], 10_000) * rng.choice([0.5, 0.6, 0.7])
-                values = dict(name=f"{family['zh']} {model}{variant}", name_en=f"{family['en'].lower()} {model}{variant}",
-                              replaces="、".join(replaces), hours=rng.choice([24, 48]), ratio=rng.choice(["50%", "60%", "70%"]),
+                values = dict(name=f"{family['zh']} {model}{variant}",
+                              name_en=f"{family['en'].lower()} {model}{variant}",
+                              replaces="、".join(replaces), hours=rng.choice([24, 48]),
+                              ratio=rng.choice(["50%", "60%", "70%"]),
                               lead=rng.choice([30, 45, 60, 90]))
                 english = rng.random() < 0.25
                 pool = PRODUCT_EN if english else PRODUCT_ZH
@@ -142,13 +147,15 @@ def _transfers(rng: random.Random, suffix: str) -> Iterator[dict[str, Any]]:
                                               else " Available for licensing or co-development."),
                 "owner": _owner(name, kind, division), "region": region, "keywords": keywords, "field": field,
                 "patents": [f"ZL{year}1{rng.randrange(10**7, 10**8)}.{rng.randrange(10)}"],
-                "trl": rng.randint(3, 8), "transfer_modes": rng.sample(["license", "assignment", "co_development", "equity"], k=2),
+                "trl": rng.randint(3, 8),
+                "transfer_modes": rng.sample(["license", "assignment", "co_development", "equity"], k=2),
                 "asking_price_cny": float(rng.choice([200_000, 500_000, 800_000, 1_500_000, 3_000_000])),
             }
 
 
 def _needs(rng: random.Random, suffix: str) -> Iterator[dict[str, Any]]:
-    for number, (template, family_key, sample, standard, keywords, (low, high), per_sample) in enumerate(NEED_TEMPLATES):
+    for number, (template, family_key, sample, standard, keywords, (low, high),
+                 per_sample) in enumerate(NEED_TEMPLATES):
         family = FAMILY[family_key]
         for enterprise in rng.sample(ENTERPRISES, k=2):
             name, region, division = enterprise
@@ -162,7 +169,8 @@ def _needs(rng: random.Random, suffix: str) -> Iterator[dict[str, Any]]:
                            f"我司需要对{count}个{sample}样品按照{standard}进行检测，预计使用{family['zh']}（{family['abbr']}），"
                            f"希望{weeks}周内出具报告，优先考虑{city}及周边具备 CMA 资质的实验室。")
             yield {
-                "kind": "need", "ref": f"need-{number:02d}-{ENTERPRISES.index(enterprise):02d}{suffix}", "title": title, "description": description,
+                "kind": "need", "ref": f"need-{number:02d}-{ENTERPRISES.index(enterprise):02d}{suffix}", "title": title,
+                "description": description,
                 "owner": _owner(name, "enterprise", division), "region": region, "category": family["category"],
                 "keywords": keywords, "sample_type": sample, "sample_count": count, "standards": [standard],
                 "deadline": (BASE_DEADLINE + timedelta(days=7 * weeks + number)).isoformat(),

@@ -1,13 +1,12 @@
 """Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
+from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.accounts import Role, User
 from marketplace.models.bookings import Booking, BookingStatus, OpeningDate, OpeningHours
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteLine, QuoteStatus, Review
 from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
 from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
 from marketplace.models.organisations import Organisation, OrganisationKind
-from marketplace.models.outbox import DeadLetter, SearchChange
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
-from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.postings import (
     MODEL_BY_KIND,
     DomesticProduct,
@@ -40,7 +39,6 @@ __all__ = [
     "LISTING_KINDS",
     "MODEL_BY_KIND",
     "POSTING_KINDS",
-    "DeadLetter",
     "DomesticProduct",
     "NeedStatus",
     "Organisation",
@@ -48,7 +46,6 @@ __all__ = [
     "Posting",
     "RateLimitCounter",
     "Role",
-    "SearchChange",
     "SharedInstrument",
     "SubsidyPolicy",
     "TechnologyTransfer",

@@ -12,7 +12,7 @@ from marketplace.db import Base
 from marketplace.models.organisations import Organisation
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     MEMBER = "member"
     ORGANISATION_ADMIN = "org_admin"
     PLATFORM_ADMIN = "platform_admin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,8 +15,11 @@ from marketplace.models.accounts import User
 from marketplace.models.organisations import Organisation
 from marketplace.models.postings import Money, SharedInstrument
 
+if TYPE_CHECKING:  # the mapper resolves the name from the registry at run time
+    from marketplace.models.deals import Review
 
-class BookingStatus(str, enum.Enum):
+
+class BookingStatus(enum.StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     DECLINED = "declined"
@@ -48,7 +52,7 @@ class Booking(Base):
     estimate_cny: Mapped[float | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
-    review: Mapped["Review | None"] = relationship(viewonly=True)
+    review: Mapped[Review | None] = relationship(viewonly=True)
 
     @property
     def hours(self) -> float:

@@ -18,14 +18,14 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda values: [v.value for v in values])
 
 
-class QuoteStatus(str, enum.Enum):
+class QuoteStatus(enum.StrEnum):
     OFFERED = "offered"
     WITHDRAWN = "withdrawn"
     ACCEPTED = "accepted"
     DECLINED = "declined"
 
 
-class OrderStatus(str, enum.Enum):
+class OrderStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"

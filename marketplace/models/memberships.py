@@ -33,7 +33,7 @@ class Invitation(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class JoinRequestStatus(str, enum.Enum):
+class JoinRequestStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.db import Base
 
 
-class OrganisationKind(str, enum.Enum):
+class OrganisationKind(enum.StrEnum):
     UNIVERSITY = "university"
     INSTITUTE = "institute"
     VENDOR = "vendor"

@@ -25,7 +25,8 @@ def _password_error(password: str) -> str | None:
     return None
 
 
-def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str, organisation_name: str = "",
+def register(session: Session, passwords: PasswordHasher, *, email: str, password: str, display_name: str,
+             organisation_name: str = "",
              organisation_kind: str = "", credit_code: str | None = None, region: str | None = None,
              invitation: str | None = None) -> User:
     """Create an account and settle where it belongs: with an invitation code, a member of the inviting

@@ -5,7 +5,7 @@ Bulk imports (a large outbox backlog) do not alert, to avoid flooding users with
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -228,13 +229,14 @@ def record_to_csv_row(record: Mapping[str, Any]) -> dict[str, str]:
 
 def write_catalogue(records: Iterable[Mapping[str, Any]], stream: TextIO, fmt: str) -> int:
     count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS) if fmt == "csv" else None
+    if writer:
         writer.writeheader()
-        for count, record in enumerate(records, start=1):
+    for record in records:
+        if writer:
             writer.writerow(record_to_csv_row(record))
-        return count
-    for count, record in enumerate(records, start=1):
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
     return count
 

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from marketplace.kinds import INSTRUMENT, ORIGIN
 from marketplace.messages import Phrase
 from marketplace.models import LISTING_KINDS, POSTING_KINDS, Posting
+from marketplace.search_gateway import posting_id
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
-from search.service import SearchFilters, SearchRequest, Searcher
+from search.service import Searcher, SearchFilters, SearchRequest
 
 MODES = ("hybrid", "keyword", "vector")
 ORIGINS = ORIGIN.choice_values
@@ -141,7 +143,7 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
                               price_max=params.price_max),
         mode=params.mode, limit=params.limit, offset=params.offset,
     ))
-    hits = {int(hit.doc_id): hit for hit in response.hits}
+    hits = {posting_id(hit.doc_id): hit for hit in response.hits}
     # The database has the last word: a posting deleted since the index last heard of it is dropped.
     rows = rows_in_order(session, list(hits))
     results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,

@@ -5,8 +5,9 @@ a hint (`marketplace.kinds`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from marketplace.kinds import KINDS, Field
 from marketplace.messages import Phrase

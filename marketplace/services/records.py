@@ -2,9 +2,10 @@
 field as `marketplace.kinds` describes each kind."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from marketplace.kinds import KINDS, Field, FieldType
 from marketplace.models import Posting

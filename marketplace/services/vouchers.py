@@ -1,8 +1,8 @@
 """Innovation-voucher subsidies: which policy applies to an SME and a listing, and the net price."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,7 +101,8 @@ def create_policy(session: Session, actor: User, name: str, rate: float, cap_cny
         errors["listing_kinds"] = Phrase("choose from: %(choices)s", choices=", ".join(LISTING_KINDS))
     if errors:
         raise ValidationFailed(errors)
-    policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny, eligible_organisation_kinds=organisation_kinds,
+    policy = SubsidyPolicy(name=name.strip(), rate=rate, cap_cny=cap_cny,
+                           eligible_organisation_kinds=organisation_kinds,
                            listing_kinds=listing_kinds, region=region.strip())
     session.add(policy)
     session.commit()

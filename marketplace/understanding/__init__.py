@@ -16,8 +16,18 @@ from datetime import date
 from marketplace.understanding import deadlines, intent, quantities, vocabulary
 from marketplace.understanding.places import gazetteer
 from marketplace.understanding.segmentation import words
-from marketplace.understanding.values import (Budget, Certification, Deadline, Intent, Region, SampleCount,
-                                              SampleType, Span, Standard, Understanding)
+from marketplace.understanding.values import (
+    Budget,
+    Certification,
+    Deadline,
+    Intent,
+    Region,
+    SampleCount,
+    SampleType,
+    Span,
+    Standard,
+    Understanding,
+)
 
 __all__ = ["understand", "Understanding", "Region", "Certification", "SampleType", "SampleCount", "Deadline",
            "Budget", "Standard", "Intent", "Span"]

@@ -30,7 +30,8 @@ PATTERNS = {
     "zh_period": r"(?P<which>本|这|这个|下|下个)?(?P<period>周|星期|月|年)(?:底|末)?\s*(?:之内|以内|内|前|之前)"
                  r"|(?P<which2>本|这个|下个?)?(?P<period2>月|年)(?:底|末)\s*(?:前|之前)?",
     # 2026年3月31日前 / 3月31日 / 3月底前 / 4月中旬
-    "zh_date": r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月\s*(?:(?P<day>\d{1,2})\s*[日号]|(?P<part>底|末|上旬|中旬|下旬|初))"
+    "zh_date": r"(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月\s*"
+               r"(?:(?P<day>\d{1,2})\s*[日号]|(?P<part>底|末|上旬|中旬|下旬|初))"
                + BEFORE_ZH,
     # 2026-03-31 / 2026/3/31 / 2026.3.31
     "iso_date": r"(?<![\w/.-])(?P<year>20\d{2})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?![\w/.-])" + BEFORE_ZH,
@@ -43,7 +44,8 @@ PATTERNS = {
     "en_end": rf"\b{BY_EN}end\s+of\s+(?:the\s+)?(?P<what>{MONTH}|this month|next month|month|this year|year|this week|"
               rf"next week|week)\b",
     # by March 31 / by 31 March 2026 / before April 5th, 2026
-    "en_date": rf"\b{BY_EN}(?:(?P<month>{MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?"
+    "en_date": rf"\b{BY_EN}(?:(?P<month>{MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+               rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?"
                rf"\s+(?:of\s+)?(?P<month2>{MONTH})\.?)(?:,?\s+(?P<year>20\d{{2}}))?\b",
     # by Friday / by next Friday
     "en_weekday": rf"\b{BY_EN}(?P<next>next\s+)?(?P<weekday>{'|'.join(WEEKDAYS_EN)})\b",

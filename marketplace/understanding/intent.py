@@ -15,8 +15,10 @@ from marketplace.understanding.values import Intent, Span
 
 _INSTRUMENT_AFTER = r"(?![仪器机]|设备|系统)"
 _TESTING = r"(?:检测|测试|分析|化验|检验)"
-_EN_INSTRUMENT_AFTER = r"(?!\s+(?:machines?|chambers?|instruments?|equipment|systems?|rigs?|benches|bench|stands?|kits?))"
-_INSTRUMENT_EN = r"(?:instruments?|systems?|machines?|analy[sz]ers?|equipment|spectrometers?|microscopes?|chromatographs?|units?)"
+_EN_INSTRUMENT_AFTER = (r"(?!\s+(?:machines?|chambers?|instruments?|equipment|systems?|rigs?|benches|bench"
+                        r"|stands?|kits?))")
+_INSTRUMENT_EN = (r"(?:instruments?|systems?|machines?|analy[sz]ers?|equipment|spectrometers?|microscopes?"
+                  r"|chromatographs?|units?)")
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,21 @@ CUES = (
                                  rf"characteri[sz](?:e|ation)|screening|determination|identification|inspection)\b"
                                  rf"{_EN_INSTRUMENT_AFTER}"),
     # buying an instrument
-    _Cue(Intent.BUY_INSTRUMENT, 4, rf"(?:采购|购买|购置|求购|订购|添置|想买|要买|招标)(?!\s*{_TESTING})", removable=True),
-    _Cue(Intent.BUY_INSTRUMENT, 4, rf"\b(?:buy(?:ing)?|purchas(?:e|ing)|procur(?:e|ing|ement)|tender)\b"
-                                   rf"(?!\s+(?:a\s+|an\s+)?(?:test|testing|analy)\w*\s+services?)", removable=True),
-    _Cue(Intent.BUY_INSTRUMENT, 4, rf"\bquote for(?=\s+(?:an?\s+|the\s+|\d+\s+)?(?:new\s+)?(?:[\w-]+\s+){{0,3}}?{_INSTRUMENT_EN}\b)",
+    _Cue(Intent.BUY_INSTRUMENT, 4, rf"(?:采购|购买|购置|求购|订购|添置|想买|要买|招标)(?!\s*{_TESTING})",
+         removable=True),
+    _Cue(Intent.BUY_INSTRUMENT, 4, r"\b(?:buy(?:ing)?|purchas(?:e|ing)|procur(?:e|ing|ement)|tender)\b"
+                                   r"(?!\s+(?:a\s+|an\s+)?(?:test|testing|analy)\w*\s+services?)", removable=True),
+    _Cue(Intent.BUY_INSTRUMENT, 4,
+         rf"\bquote for(?=\s+(?:an?\s+|the\s+|\d+\s+)?(?:new\s+)?(?:[\w-]+\s+){{0,3}}?{_INSTRUMENT_EN}\b)",
          removable=True),
     _Cue(Intent.BUY_INSTRUMENT, 2, r"国产替代|国产化替代|替代进口|进口替代|选型|"
-                                   r"\bdomestic (?:alternatives?|replacements?|substitutes?)\b|\breplace (?:an? |the |our )?imported\b"),
-    _Cue(Intent.BUY_INSTRUMENT, 1, r"替代|国产|一[台套](?=\s*[\u4e00-\u9fffA-Za-z])|(?<=买)[台套]|\bdomestic\b"),   # 一台液相
+                                   r"\bdomestic (?:alternatives?|replacements?|substitutes?)\b"
+                                   r"|\breplace (?:an? |the |our )?imported\b"),
+    _Cue(Intent.BUY_INSTRUMENT, 1,
+         r"替代|国产|一[台套](?=\s*[\u4e00-\u9fffA-Za-z])|(?<=买)[台套]|\bdomestic\b"),   # 一台液相
     # technology and licensing
-    _Cue(Intent.TECHNOLOGY, 3, r"技术转让|专利转让|专利许可|技术许可|成果转化|合作开发|联合开发|技术合作|产学研|技术入股|技术授权|"
+    _Cue(Intent.TECHNOLOGY, 3,
+         r"技术转让|专利转让|专利许可|技术许可|成果转化|合作开发|联合开发|技术合作|产学研|技术入股|技术授权|"
                                r"\b(?:licen[cs](?:e|es|ed|ing)|technology transfer|tech transfer|co-?develop\w*|"
                                r"joint (?:development|R&D)|royalt(?:y|ies)|spin-?offs?)\b"),
     _Cue(Intent.TECHNOLOGY, 2, r"专利|转让|许可|授权|\bpatent(?:s|ed)?\b"),

@@ -86,7 +86,8 @@ class Gazetteer:
                     short.append(city["aliases"][0] + "州")   # 恩施州, 延边州: how texts write them
                 self._add(place, city["name"], short, city["name_en"])
                 for district in city["districts"]:
-                    districts[district].add(Place(place.province, place.province_en, place.city, place.city_en, district))
+                    districts[district].add(Place(place.province, place.province_en, place.city, place.city_en,
+                                                  district))
         self._add_districts(districts)
         self._add_bare_english()
         # Lengths of the names that start with each character, longest first: most characters start none.
@@ -171,7 +172,8 @@ class Gazetteer:
         text = words.text
         for length in self.lengths.get(text[start], ()):
             end = start + length
-            if end <= len(text) and text[start:end] in self.chinese and (end in words.ends or self._place_goes_on(words, end)):
+            if end <= len(text) and text[start:end] in self.chinese and (end in words.ends or self._place_goes_on(words,
+                                                                                                                  end)):
                 return end
         return None
 
@@ -193,7 +195,8 @@ class Gazetteer:
                 continue
             key = match["name"].lower()
             before = ENGLISH_BEFORE.search(folded, 0, match.start())
-            mentions.append(_Mention(tuple(self.english[key]), (before.start() if before else match.start(), match.end()),
+            mentions.append(_Mention(tuple(self.english[key]),
+                                     (before.start() if before else match.start(), match.end()),
                                      english_key=key))
         return mentions
 

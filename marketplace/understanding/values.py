@@ -15,7 +15,7 @@ class Span:
     text: str
 
 
-class Intent(str, enum.Enum):
+class Intent(enum.StrEnum):
     TEST_SERVICE = "test_service"        # have samples tested: shared instruments first
     BUY_INSTRUMENT = "buy_instrument"    # buy an instrument: products for sale first
     TECHNOLOGY = "technology"            # license a patent, transfer or co-develop a technology

@@ -67,7 +67,8 @@ SAMPLE_TYPES = (
     _Kind("饮用水", "drinking water", r"生活饮用水|饮用水|自来水", r"drinking water|tap water"),
     _Kind("废水", "wastewater", r"废水|污水", r"waste ?water|effluents?"),
     _Kind("海水", "seawater", r"海水", r"sea ?water"),
-    _Kind("水样", "water", r"水样|水质", r"water samples?|water(?! (?:content|vapou?r|absorption|resistan|proof|activity|bath))"),
+    _Kind("水样", "water", r"水样|水质",
+          r"water samples?|water(?! (?:content|vapou?r|absorption|resistan|proof|activity|bath))"),
     _Kind("空气", "air", r"环境空气|空气|大气(?!压)|废气", r"ambient air|air samples?|exhaust gas|flue gas"),
     _Kind("颗粒物", "particulate matter", r"颗粒物", r"particulate matter|PM2\.5|PM10"),
     _Kind("固体废物", "solid waste", r"固体废物|固废|危废", r"solid wastes?"),
@@ -89,7 +90,8 @@ SAMPLE_TYPES = (
     _Kind("酒类", "alcoholic drinks", r"酒类|白酒|葡萄酒|啤酒|黄酒", r"wine|beer|liquor|spirits"),
     _Kind("饲料", "animal feed", r"饲料", r"animal feeds?|feedstuffs?"),
     # materials
-    _Kind("金属", "metal", r"(?<!重)金属(?!元素|离子)(?:材料|零件)?", r"metal parts?|metal samples?|metallic materials?"),
+    _Kind("金属", "metal", r"(?<!重)金属(?!元素|离子)(?:材料|零件)?",
+          r"metal parts?|metal samples?|metallic materials?"),
     _Kind("合金", "alloy", r"合金", r"alloys?"),
     _Kind("钢材", "steel", r"钢材|钢板|不锈钢|钢铁|钢管", r"steels?|stainless"),
     _Kind("粉末", "powder", r"粉末|粉体|粉料", r"powders?"),
@@ -166,7 +168,8 @@ def sample_types(text: str) -> tuple[SampleType, ...]:
     taken_until = 0
     for start, negative_end, kind in matches:
         if start >= taken_until:
-            found.setdefault(kind.name, SampleType(kind.name, kind.name_en, Span(start, -negative_end, text[start:-negative_end])))
+            found.setdefault(kind.name,
+                             SampleType(kind.name, kind.name_en, Span(start, -negative_end, text[start:-negative_end])))
             taken_until = -negative_end
     return tuple(found.values())
 

@@ -73,7 +73,9 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        return _error_response(400, Phrase("The form expired or was not sent from this site; reload the page and try again."))
+        return _error_response(400,
+                               Phrase("The form expired or was not sent from this site; "
+                                      "reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -30,7 +30,8 @@ def _signed_in_only():
 def _valid(form) -> None:
     """Form-level errors become a 422 with the messages; services re-check everything anyway."""
     if not form.validate_on_submit():
-        messages = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errs)}" for name,
+                             errs in form.errors.items())
         abort(422, description=messages)
 
 

@@ -6,9 +6,10 @@ fees and specifications in their own line syntax (`marketplace.text_formats`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -168,7 +169,8 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password (8+ characters)"), validators=[DataRequired(), Length(min=8, max=200)])
+    new_password = PasswordField(_l("New password (8+ characters)"),
+                                 validators=[DataRequired(), Length(min=8, max=200)])
 
 
 class RegisterForm(FlaskForm):

@@ -20,7 +20,8 @@ class QuoteLineForm(Form):
     item = StringField(_l("Item"), validators=[Length(max=200)])
     quantity = FiniteDecimalField(_l("Quantity"), places=None,
                                   validators=[Optional(), NumberRange(min=0, max=MAX_QUANTITY)])
-    unit = SelectField(_l("Unit"), choices=[(c.value, lazy_localise(c.label)) for c in FEE_UNITS], validate_choice=False)
+    unit = SelectField(_l("Unit"), choices=[(c.value, lazy_localise(c.label)) for c in FEE_UNITS],
+                       validate_choice=False)
     unit_price_cny = FiniteDecimalField(_l("Unit price (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
 
     @property

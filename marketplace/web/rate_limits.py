@@ -7,9 +7,9 @@ address; only failures count, so someone who types their password right is never
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flask import Flask, current_app, request
 from flask.wrappers import Response

@@ -30,7 +30,8 @@ def search_page():
     try:
         params = discovery.parse_params(request.args)
     except ValidationFailed as failure:
-        return render_page("search/page.html", "search/_results.html", page=None, errors=localise_errors(failure.errors),
+        return render_page("search/page.html", "search/_results.html", page=None,
+                           errors=localise_errors(failure.errors),
                            pager={}, prices={}, **context), 400
     page = discovery.search_postings(db_session(), searcher(), params)
     prices = vouchers.net_starting_prices(db_session(), current_user, [r.posting for r in page.results])

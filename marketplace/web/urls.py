@@ -1,7 +1,7 @@
 """Building and following URLs from what a request carries, without letting it choose where they lead."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 from flask import url_for

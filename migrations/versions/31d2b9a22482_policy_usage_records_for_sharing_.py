@@ -4,8 +4,8 @@ Revision ID: 31d2b9a22482
 Revises: 6d51aa3bd085
 Create Date: 2026-11-24 15:06:24.038839
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '31d2b9a22482'

@@ -1,11 +1,11 @@
 """initial schema: organisations, users, postings, search outbox
 
 Revision ID: 561b5023593b
-Revises: 
+Revises:
 Create Date: 2026-11-24 14:45:01.020571
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '561b5023593b'
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -149,11 +149,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['id'], ['postings.id'], name=op.f('fk_test_needs_id_postings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_needs'))
     )
-    
+
 
 
 def downgrade() -> None:
-    
+
     op.drop_table('test_needs')
     op.drop_table('technology_transfers')
     op.drop_table('shared_instruments')
@@ -176,4 +176,4 @@ def downgrade() -> None:
 
     op.drop_table('search_changes')
     op.drop_table('organisations')
-    
+

@@ -4,8 +4,8 @@ Revision ID: 6d51aa3bd085
 Revises: 561b5023593b
 Create Date: 2026-11-24 14:56:17.201456
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '6d51aa3bd085'

@@ -6,8 +6,8 @@ Revision ID: d1800826ebaa
 Revises: 31d2b9a22482
 Create Date: 2026-11-25 10:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'd1800826ebaa'

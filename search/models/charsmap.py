@@ -15,7 +15,8 @@ offset into the replacements) at p ^ offset, the slot of label 0.
 from __future__ import annotations
 
 import struct
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 _LEAF = 1 << 8
 _VALUE = 1 << 31
@@ -26,7 +27,7 @@ def precompiled_charsmap(replacements: Mapping[str, str]) -> bytes:
     """The blob for `tokenizers.normalizers.Precompiled` that replaces each key with its value."""
     normalized = bytearray()
     value_at: dict[str, int] = {}
-    trie: dict = {}
+    trie: dict[Any, Any] = {}
     for key, value in replacements.items():
         if not key:
             raise ValueError("a charsmap cannot replace the empty string")
@@ -41,7 +42,7 @@ def precompiled_charsmap(replacements: Mapping[str, str]) -> bytes:
     return struct.pack("<I", 4 * len(units)) + struct.pack(f"<{len(units)}I", *units) + bytes(normalized)
 
 
-def _double_array(trie: dict) -> list[int]:
+def _double_array(trie: dict[Any, Any]) -> list[int]:
     units: dict[int, int] = {0: 0}
     bases: set[int] = set()
     search_from = 1

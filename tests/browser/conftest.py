@@ -10,7 +10,8 @@ from werkzeug.serving import make_server
 
 from tests import servers
 
-SCREENSHOTS = Path(os.environ.get("MARKETPLACE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"))
+SCREENSHOTS = Path(os.environ.get("MARKETPLACE_SCREENSHOTS",
+                                  Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"))
 # Flags that keep Chromium quiet on a machine without internet (no background fetches, no sandbox as root).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

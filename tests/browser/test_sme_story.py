@@ -17,7 +17,8 @@ def marketplace(app, session):
     vendor = register(session, email="vendor@example.com", organisation="上海某色谱仪器有限公司", kind="vendor")
     register(session, email="sme@example.com", organisation="武汉康源药业有限公司", kind="enterprise")
     hplc = postings.create_posting(session, lab, instrument_record(
-        fees=[{"item": "有关物质", "price_cny": 300, "unit": "sample"}, {"item": "机时", "price_cny": 200, "unit": "hour"}]))
+        fees=[{"item": "有关物质", "price_cny": 300, "unit": "sample"},
+              {"item": "机时", "price_cny": 200, "unit": "hour"}]))
     postings.create_posting(session, lab, instrument_record(
         ref="sem", title="场发射扫描电镜 SEM", description="形貌观察", keywords=["SEM"], capabilities=["形貌"],
         standards=None, fees=None, category="分析仪器/电子光学仪器", model="Sigma 300", manufacturer="ZEISS"))
@@ -56,7 +57,8 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     # 1. Post the need.
     sme.goto(f"{base}/needs/new")
     sme.fill("input[name=title]", "胶囊剂微量杂质检测 HPLC，200 个样品，两周内")
-    sme.fill("textarea[name=description]", "需要用液相色谱测定胶囊剂中的有关物质（微量杂质），共 200 个样品，两周内出具报告。")
+    sme.fill("textarea[name=description]",
+             "需要用液相色谱测定胶囊剂中的有关物质（微量杂质），共 200 个样品，两周内出具报告。")
     sme.select_option("select[name=region]", "湖北省/武汉市")
     sme.fill("input[name=sample_type]", "胶囊")
     sme.fill("input[name=sample_count]", "200")

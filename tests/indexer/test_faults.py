@@ -17,10 +17,10 @@ from sqlalchemy import update
 
 from app import create_app
 from indexer import maintenance
+from indexer.models import SearchChange
+from indexer.status import sync_status
 from indexer.worker import Worker
-from marketplace.models import SearchChange
 from marketplace.services import postings
-from marketplace.services.search_sync import sync_status
 from tests import servers
 from tests.conftest import app_settings, fresh_database
 from tests.factories import instrument_record, invited_member, register
@@ -150,7 +150,8 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
     """A private OpenSearch node on another port is stopped while listings change, then restarted."""
     servers.opensearch_url()  # this test starts a node of its own, but needs OpenSearch installed
     port = os.environ.get("MARKETPLACE_TEST_OUTAGE_PORT", "9211")
-    node_env = {**os.environ, "OPENSEARCH_PORT": port, "OPENSEARCH_TRANSPORT_PORT": "9411-9420", "OPENSEARCH_HEAP": "512m"}
+    node_env = {**os.environ, "OPENSEARCH_PORT": port, "OPENSEARCH_TRANSPORT_PORT": "9411-9420",
+                "OPENSEARCH_HEAP": "512m"}
     script = [str(ROOT / "scripts" / "opensearch.sh")]
     subprocess.run(["bash", *script, "start"], env=node_env, check=True, capture_output=True)
     try:

@@ -5,10 +5,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from indexer import maintenance, outbox
+from indexer.models import DeadLetter, SearchChange
+from indexer.status import sync_status
 from indexer.worker import Worker
-from marketplace.models import DeadLetter, Posting, SearchChange
+from marketplace.models import Posting
 from marketplace.services import postings
-from marketplace.services.search_sync import sync_status
 from search import analysis
 from tests.factories import instrument_record, need_record, register
 
@@ -138,3 +139,15 @@ def test_verify_reports_an_index_built_with_other_dictionaries_until_a_reindex(a
     assert not drift.clean and "indexer reindex" in drift.lines()[0]
     maintenance.reindex(app.extensions["database"].new_session, backend, app.extensions["search"].searcher.embedder)
     assert maintenance.verify(session, backend).clean
+
+
+def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, session):
+    user = register(session)
+    old = postings.create_posting(session, user, instrument_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    session.execute(update(SearchChange).values(done_at=LONG_AGO))
+    session.commit()
+    recent = postings.create_posting(session, user, need_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    assert session.scalars(select(SearchChange.posting_id)).all() == [recent.id]
+    assert index_versions(app) == {str(old.id): 1, str(recent.id): 1}

@@ -1,6 +1,6 @@
 """Fixtures for the search library: every backend behind one parametrised fixture (an empty index per
 test, or for modules whose tests only read, one holding the shared catalogue per module), and a writer of
-catalogue records."""
+search documents (tests/search/catalogue.py)."""
 from __future__ import annotations
 
 import uuid
@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from search.backend import Upsert
-from search.documents import build_document
 from search.embeddings import HashingEmbedder
 from search.factory import create_backend
+from search.ranking import RankingSettings
 from search.service import Searcher
 from tests import servers
-from tests.search.catalogue import ALL
+from tests.search.catalogue import ALL, upserts
 
 # Every index this run creates starts with this prefix, so runs never see each other's data.
 RUN_PREFIX = f"yiqi-test-{uuid.uuid4().hex[:8]}"
@@ -28,13 +27,13 @@ BACKENDS = ["embedded", "embedded-ann", pytest.param("opensearch", marks=pytest.
 
 def open_backend(kind: str, tmp_path: Path) -> Iterator:
     if kind == "embedded":
-        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")})
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")}, RankingSettings())
     elif kind == "embedded-ann":
-        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index"),
-                                  "ann_min_rows": 1, "exact_max_rows": 0})
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / "search-index")},
+                                 RankingSettings(ann_min_rows=1, exact_max_rows=0))
     else:
         backend = create_backend({"backend": "opensearch", "url": servers.opensearch_url(),
-                                  "index": f"{RUN_PREFIX}-{uuid.uuid4().hex[:6]}"})
+                                  "index": f"{RUN_PREFIX}-{uuid.uuid4().hex[:6]}"}, RankingSettings())
     backend.ensure_ready()
     yield backend
     backend.clear()
@@ -61,21 +60,20 @@ def embedder():
 
 
 @pytest.fixture
-def searcher(backend, embedder):
-    return Searcher(backend, embedder)
+def ranking(backend):
+    """What the backend ranks with: a searcher over it must fuse with the same settings."""
+    return backend.ranking
 
 
-def upserts(embedder, records, version=1):
-    """Documents for catalogue records (their "ref" is the doc id unless they carry an "id")."""
-    documents = [build_document(r.get("id", r["ref"]), r.get("version", version), r) for r in records]
-    vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(d, v) for d, v in zip(documents, vectors)]
+@pytest.fixture
+def searcher(backend, embedder, ranking):
+    return Searcher(backend, embedder, ranking)
 
 
 @pytest.fixture
 def put(backend, embedder):
-    def write(*records, version: int = 1):
-        return backend.write(upserts(embedder, records, version))
+    def write(*documents, version: int = 1):
+        return backend.write(upserts(embedder, documents, version))
     return write
 
 

@@ -25,7 +25,8 @@ def test_full_width_forms_and_dash_variants_are_normalised():
 
 
 def test_mixed_text_keeps_the_order_of_chinese_and_latin_words():
-    assert analysis.words("国产液相色谱仪LC-3000替代Agilent 1260") == ["国产", "液相色谱仪", "lc-3000", "替代", "agilent", "1260"]
+    assert analysis.words("国产液相色谱仪LC-3000替代Agilent 1260") == ["国产", "液相色谱仪", "lc-3000", "替代",
+                                                              "agilent", "1260"]
 
 
 def test_stop_words_of_both_languages_are_dropped():

@@ -2,6 +2,8 @@
 filters, facets, pagination, languages and synonyms, highlights, ranking. Same fixtures, same
 expectations. These tests only read, so each backend indexes the catalogue (catalogue.py) once for the
 module; writes, deletes, versions and rebuilds are in test_backend_writes.py."""
+from dataclasses import replace
+
 import pytest
 
 from search.backend import SearchFilters
@@ -69,8 +71,8 @@ def test_filters_apply_to_the_vector_leg_too(searcher):
     assert response.hits and set(refs(response)) <= {"hplc-wh", "sem", "gc-ms"}
 
 
-def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder):
-    narrow = Searcher(backend, embedder, depth=2)
+def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, ranking):
+    narrow = Searcher(backend, embedder, replace(ranking, fusion_depth=2))
     response = narrow.search(SearchRequest("液相色谱", mode="keyword", limit=2))
     assert response.total == 5 and len(response.hits) == 2
     facets = response.facets

@@ -2,14 +2,14 @@
 versions, per-write results, rebuilds and the version and dictionary reports. Each test gets an index of
 its own."""
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from search import analysis
 from search.backend import UNKNOWN_ANALYSIS, Delete, Upsert
-from tests.search.catalogue import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD
-from tests.search.conftest import upserts
+from tests.search.catalogue import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD, renamed, upserts
 from tests.search.test_backend_contract import refs, search
 
 
@@ -25,7 +25,7 @@ def test_an_empty_index_answers_with_nothing(searcher):
 
 
 def test_browsing_without_text_lists_the_filtered_listings_most_complete_first(backend, embedder, searcher, catalogue):
-    backend.write(upserts(embedder, [{**SEM, "completeness": 0.2}], version=2))
+    backend.write(upserts(embedder, [replace(SEM, completeness=0.2)], version=2))
     response = search(searcher, filters={"region": "湖北省"})
     assert set(refs(response)) == {"hplc-wh", "sem", "gc-ms", "column", "need-1"} and response.total == 5
     assert refs(response)[-1] == "sem"
@@ -40,25 +40,25 @@ def test_a_delete_removes_the_listing_from_search_versions_and_count(backend, se
 
 
 def test_writes_older_than_what_the_index_holds_are_stale_not_errors(backend, put, catalogue):
-    assert put({**SEM, "title": "SEM v3"}, version=3)[0].status == "ok"
-    assert put({**SEM, "title": "SEM v2"}, version=2)[0].status == "stale"
-    assert put({**SEM, "title": "SEM v3 again"}, version=3)[0].status == "stale"
+    assert put(replace(SEM, title="SEM v3"), version=3)[0].status == "ok"
+    assert put(replace(SEM, title="SEM v2"), version=2)[0].status == "stale"
+    assert put(replace(SEM, title="SEM v3 again"), version=3)[0].status == "stale"
     assert backend.write([Delete("sem", 3)])[0].status == "stale"
     assert backend.versions()["sem"] == 3
 
 
 def test_a_late_upsert_cannot_bring_back_a_deleted_listing(backend, put, searcher, catalogue):
     assert backend.write([Delete("sem", 4)])[0].status == "ok"
-    assert put({**SEM, "title": "SEM late"}, version=3)[0].status == "stale"
+    assert put(replace(SEM, title="SEM late"), version=3)[0].status == "stale"
     assert backend.write([Delete("sem", 4)])[0].status == "stale"
     assert "sem" not in backend.versions() and "sem" not in refs(search(searcher, "SEM late"))
-    assert put({**SEM, "title": "SEM relisted"}, version=5)[0].status == "ok"
+    assert put(replace(SEM, title="SEM relisted"), version=5)[0].status == "ok"
     assert backend.versions()["sem"] == 5
 
 
 def test_a_delete_that_arrives_before_its_listing_keeps_the_listing_out(backend, put):
     assert backend.write([Delete("ghost", 2)])[0].status == "ok"
-    assert put({**XRD, "id": "ghost"}, version=1)[0].status == "stale"
+    assert put(replace(XRD, doc_id="ghost"), version=1)[0].status == "stale"
     assert backend.versions() == {}
 
 
@@ -73,7 +73,7 @@ def test_each_write_gets_its_own_result_and_a_bad_one_does_not_sink_the_batch(ba
 
 def test_a_rebuild_swaps_in_exactly_the_new_documents_and_keeps_tombstones(backend, embedder, searcher, catalogue):
     backend.write([Delete("xrd", 2)])
-    backend.rebuild(upserts(embedder, [HPLC_WUHAN, {**SEM, "title": "扫描电镜 rebuilt"}], version=2))
+    backend.rebuild(upserts(embedder, [HPLC_WUHAN, replace(SEM, title="扫描电镜 rebuilt")], version=2))
     assert backend.versions() == {"hplc-wh": 2, "sem": 2} and backend.count() == 2
     assert refs(search(searcher, "rebuilt")) == ["sem"]
     assert backend.write(upserts(embedder, [XRD], version=1))[0].status == "stale"
@@ -102,8 +102,8 @@ def test_a_rebuild_from_nothing_leaves_an_empty_index_that_accepts_writes(backen
 
 
 def test_versions_and_count_report_what_was_written(backend, put, catalogue):
-    assert put({**NMR, "title": "NMR v7"}, version=7)[0].status == "ok"
-    assert backend.versions() == {**{r["ref"]: 1 for r in ALL}, "nmr": 7}
+    assert put(replace(NMR, title="NMR v7"), version=7)[0].status == "ok"
+    assert backend.versions() == {**{d.doc_id: 1 for d in ALL}, "nmr": 7}
     assert backend.count() == len(ALL)
 
 
@@ -111,7 +111,7 @@ def test_texts_return_the_stored_text_of_live_listings_only(backend, catalogue):
     backend.write([Delete("nmr", 2)])
     texts = backend.texts(["sem", "nmr", "unknown"])
     assert set(texts) == {"sem"}
-    assert texts["sem"].title == SEM["title"] and "扫描电镜" in texts["sem"].terms.split()
+    assert texts["sem"].title == SEM.title and "扫描电镜" in texts["sem"].terms.split()
 
 
 def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, catalogue, monkeypatch):
@@ -121,16 +121,21 @@ def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, ca
     assert backend.analysed_with() == "edited-dictionaries"
 
 
+# Where each backend keeps the format of the indexes it writes and reads.
+FORMAT_MODULES = {"search.embedded.engine": "search.embedded.store",
+                  "search.opensearch.engine": "search.opensearch.mapping"}
+
+
 def test_an_index_in_an_older_format_reports_unknown_dictionaries_until_a_rebuild(backend, embedder, catalogue,
                                                                                 monkeypatch):
     """What `indexer verify` sees after an upgrade changed the index layout: it asks for a rebuild."""
-    monkeypatch.setattr(sys.modules[type(backend).__module__], "FORMAT", "a later format")
+    monkeypatch.setattr(sys.modules[FORMAT_MODULES[type(backend).__module__]], "FORMAT", "a later format")
     assert backend.analysed_with() == UNKNOWN_ANALYSIS
     backend.rebuild(upserts(embedder, ALL, version=2))
     assert backend.analysed_with() == analysis.fingerprint()
 
 
 def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher, put):
-    put({**XRD, "ref": "sem-en", "title": "Field-emission SCANNING   Electron Microscope", "description": "Imaging."},
-        {**XRD, "ref": "scattered", "title": "Electron beam welding", "description": "Scanning of microscope slides."})
+    put(renamed(XRD, "sem-en", title="Field-emission SCANNING   Electron Microscope", body="Imaging."),
+        renamed(XRD, "scattered", title="Electron beam welding", body="Scanning of microscope slides."))
     assert refs(search(searcher, "扫描电镜", mode="keyword")) == ["sem-en"]

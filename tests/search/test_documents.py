@@ -1,64 +1,20 @@
-"""Search documents built from catalogue records (shared/contracts/listing.schema.json)."""
+"""The search document's derived values."""
 import pytest
 
-from search.documents import build_document, matches_prefix
-
-INSTRUMENT = {
-    "kind": "instrument", "ref": "hplc-wh", "title": "高效液相色谱仪 Agilent 1260", "description": "药物有关物质检查。",
-    "owner": {"name": "武汉大学分析测试中心", "kind": "university"}, "region": "湖北省/武汉市",
-    "category": "分析仪器/色谱仪器", "keywords": ["HPLC"], "model": "1260 Infinity II", "manufacturer": "Agilent",
-    "origin": "imported", "service_modes": ["sample_submission", "self_service"],
-    "fees": [{"item": "有关物质", "price_cny": 300, "unit": "sample"}, {"item": "机时", "price_cny": 120, "unit": "hour"}],
-    "certifications": [" cma", "CNAS", "cma"], "capabilities": ["含量测定"], "standards": ["GB/T 16631-2008"],
-    "completeness": 0.8,
-}
-
-
-def test_the_body_carries_every_searchable_field_and_the_title_stays_apart():
-    document = build_document("7", 3, INSTRUMENT)
-    assert (document.doc_id, document.version, document.kind, document.ref) == ("7", 3, "instrument", "hplc-wh")
-    assert document.title == INSTRUMENT["title"]
-    for text in ("药物有关物质检查", "含量测定", "GB/T 16631-2008", "HPLC", "1260 Infinity II", "Agilent",
-                 "武汉大学分析测试中心", "机时", "湖北省 武汉市", "分析仪器 色谱仪器"):
-        assert text in document.body
-
-
-def test_filter_fields_are_normalised():
-    document = build_document("7", 1, INSTRUMENT)
-    assert document.certifications == ("CMA", "CNAS")
-    assert document.service_modes == ("sample_submission", "self_service")
-    assert (document.province, document.top_category) == ("湖北省", "分析仪器")
-    assert (document.price_cny_low, document.price_cny_high) == (120, 300)
-    assert document.completeness == 0.8
-
-
-@pytest.mark.parametrize("extra, low, high", [
-    ({"kind": "product", "price_min_cny": 180000, "price_max_cny": 260000}, 180000, 260000),
-    ({"kind": "transfer", "asking_price_cny": 500000}, 500000, 500000),
-    ({"kind": "need", "budget_cny": 6000}, 6000, 6000),
-    ({"kind": "product"}, None, None),
-])
-def test_each_kind_gets_one_price_range(extra, low, high):
-    document = build_document("1", 1, {"ref": "r", "title": "t", "description": "", **extra})
-    assert (document.price_cny_low, document.price_cny_high) == (low, high)
-
-
-def test_a_product_lists_the_imported_models_it_replaces_and_its_specs():
-    document = build_document("1", 1, {"kind": "product", "ref": "lc-3000", "title": "国产液相色谱仪", "description": "",
-                                       "replaces": ["Agilent 1260"], "specs": {"流速范围": "0.001-10 mL/min"}})
-    assert "Agilent 1260" in document.body and "流速范围 0.001-10 mL/min" in document.body
-
-
-def test_completeness_defaults_to_complete_and_is_clamped():
-    assert build_document("1", 1, {"kind": "need", "ref": "n", "title": "t", "description": ""}).completeness == 1.0
-    assert build_document("1", 1, {"kind": "need", "ref": "n", "title": "t", "description": "",
-                                   "completeness": 1.7}).completeness == 1.0
+from search.documents import SearchDocument, matches_prefix
 
 
 def test_the_embedding_text_is_the_title_and_the_start_of_the_body():
-    document = build_document("1", 1, {**INSTRUMENT, "description": "长" * 1000})
+    document = SearchDocument(doc_id="1", version=1, kind="instrument", ref="r", title="高效液相色谱仪",
+                              body="长" * 1000)
     text = document.embedding_text()
-    assert text.startswith(INSTRUMENT["title"] + ". ") and len(text) < 400
+    assert text.startswith("高效液相色谱仪. ") and len(text) < 400
+
+
+def test_province_and_top_category_are_the_first_path_segments():
+    document = SearchDocument(doc_id="1", version=1, kind="instrument", ref="r", title="t", body="",
+                              region="湖北省/武汉市", category="分析仪器/色谱仪器")
+    assert (document.province, document.top_category) == ("湖北省", "分析仪器")
 
 
 @pytest.mark.parametrize("path, prefix, expected", [

@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +13,11 @@ import pytest
 
 from search.analysis import analyse_query
 from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, Delete, SearchFilters, Upsert
-from search.documents import build_document
+from search.documents import SearchDocument
 from search.embedded import EmbeddedBackend
 from search.embeddings import HashingEmbedder
-from tests.search.catalogue import ALL, HPLC_LISTINGS, NMR, SEM
-from tests.search.conftest import upserts
+from search.ranking import RankingSettings
+from tests.search.catalogue import ALL, HPLC_LISTINGS, NMR, SEM, renamed, upserts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,23 +34,23 @@ def index_dir(tmp_path):
 
 @pytest.fixture
 def writer(index_dir):
-    backend = EmbeddedBackend(index_dir)
+    backend = EmbeddedBackend(index_dir, RankingSettings())
     backend.write(upserts(HashingEmbedder(), ALL))
     yield backend
     backend.close()
 
 
 def test_a_second_instance_sees_what_the_first_one_writes_and_deletes(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS
     writer.write([Delete("xss", 2)])
-    writer.write(upserts(HashingEmbedder(), [{**NMR, "title": "液相色谱 NMR"}], version=2))
+    writer.write(upserts(HashingEmbedder(), [replace(NMR, title="液相色谱 NMR")], version=2))
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS - {"xss"} | {"nmr"}
     reader.close()
 
 
 def test_a_reader_follows_a_rebuild_made_by_another_instance(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert keyword_refs(reader, "液相色谱") == HPLC_LISTINGS
     writer.rebuild(upserts(HashingEmbedder(), [SEM], version=2))
     assert keyword_refs(reader, "液相色谱") == set()
@@ -63,10 +64,10 @@ def test_writes_from_another_process_reach_this_process(index_dir, writer):
     script = (
         "from search.embedded import EmbeddedBackend\n"
         "from search.embeddings import HashingEmbedder\n"
-        "from tests.search.conftest import upserts\n"
-        "from tests.search.catalogue import SEM\n"
-        f"backend = EmbeddedBackend({str(index_dir)!r})\n"
-        "results = backend.write(upserts(HashingEmbedder(), [{**SEM, 'ref': 'sem-2', 'title': '扫描电镜 2'}]))\n"
+        "from search.ranking import RankingSettings\n"
+        "from tests.search.catalogue import SEM, renamed, upserts\n"
+        f"backend = EmbeddedBackend({str(index_dir)!r}, RankingSettings())\n"
+        "results = backend.write(upserts(HashingEmbedder(), [renamed(SEM, 'sem-2', title='扫描电镜 2')]))\n"
         "assert [r.status for r in results] == ['ok'], results\n")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
     assert keyword_refs(writer, "扫描电镜") == {"sem", "sem-2"}
@@ -87,7 +88,7 @@ def test_threads_can_search_while_another_thread_writes(index_dir, writer):
     for thread in readers:
         thread.start()
     for version in range(2, 12):
-        writer.write(upserts(embedder, [{**NMR, "ref": f"nmr-{version}"}]))
+        writer.write(upserts(embedder, [renamed(NMR, f"nmr-{version}")]))
     stop.set()
     for thread in readers:
         thread.join()
@@ -106,9 +107,13 @@ def _clustered_upserts(count, dimension=48, seed=7):
     topics = rng.normal(size=(40, dimension))
     vectors = topics[rng.integers(0, 40, count)] + rng.normal(scale=0.6, size=(count, dimension))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    records = [{"kind": "instrument" if i % 4 else "service", "ref": f"r{i}", "title": f"listing {i}"}
-               for i in range(count)]
-    return [Upsert(build_document(r["ref"], 1, r), v) for r, v in zip(records, vectors)], vectors
+    documents = [_clustered(i, 1) for i in range(count)]
+    return [Upsert(d, v) for d, v in zip(documents, vectors, strict=True)], vectors
+
+
+def _clustered(number, version):
+    return SearchDocument(doc_id=f"r{number}", version=version, kind="instrument" if number % 4 else "service",
+                          ref=f"r{number}", title=f"listing {number}", body="")
 
 
 def _vector_refs(backend, vector, depth=50, **filters):
@@ -119,8 +124,8 @@ def _vector_refs(backend, vector, depth=50, **filters):
 
 def test_the_approximate_index_finds_what_the_exact_scan_finds(tmp_path):
     docs, vectors = _clustered_upserts(4000)
-    exact = EmbeddedBackend(tmp_path / "index", ann_min_rows=10**9)  # never builds it
-    approximate = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    exact = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=10**9))  # never builds it
+    approximate = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=1000, exact_max_rows=0))
     exact.write(docs)
     queries = vectors[:30] + np.random.default_rng(1).normal(scale=0.05, size=(30, vectors.shape[1]))
     recall = np.mean([len(set(_vector_refs(exact, q)) & set(_vector_refs(approximate, q))) / 50 for q in queries])
@@ -131,13 +136,13 @@ def test_the_approximate_index_finds_what_the_exact_scan_finds(tmp_path):
 
 def test_the_approximate_index_follows_edits_and_deletes(tmp_path):
     docs, vectors = _clustered_upserts(3000)
-    backend = EmbeddedBackend(tmp_path / "index", ann_min_rows=1000, exact_max_rows=0)
+    backend = EmbeddedBackend(tmp_path / "index", RankingSettings(ann_min_rows=1000, exact_max_rows=0))
     backend.write(docs)
     assert _vector_refs(backend, vectors[5], depth=1) == ["r5"]
     for version in (2, 3):  # an edit replaces the vector: no second copy takes a place in the results
-        backend.write([Upsert(build_document("r5", version, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[5])])
+        backend.write([Upsert(_clustered(5, version), vectors[5])])
     assert len(_vector_refs(backend, vectors[5], depth=3)) == 3
-    moved = Upsert(build_document("r5", 4, {"kind": "instrument", "ref": "r5", "title": "listing 5"}), vectors[9])
+    moved = Upsert(_clustered(5, 4), vectors[9])
     backend.write([moved, Delete("r9", 2)])
     assert _vector_refs(backend, vectors[9], depth=1) == ["r5"]
     assert "r9" not in _vector_refs(backend, vectors[9], depth=100)
@@ -147,7 +152,7 @@ def test_an_index_in_an_older_format_is_refused_with_the_fix_and_a_rebuild_repla
     live = index_dir / (index_dir / "CURRENT").read_text()
     with sqlite3.connect(live) as db:  # what an index written before format 2 (SQLite FTS5) looks like
         db.execute("DELETE FROM meta WHERE key = 'format'")
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     assert reader.analysed_with() == UNKNOWN_ANALYSIS  # so `indexer verify` reports it and --repair rebuilds
     with pytest.raises(BackendUnavailable, match="indexer verify --repair"):
         keyword_refs(reader, "液相色谱")
@@ -161,7 +166,7 @@ def _search_in_forked_child(reader, loaded, results):
 
 
 def test_columns_warmed_before_a_fork_serve_the_child_which_still_follows_later_writes(index_dir, writer):
-    reader = EmbeddedBackend(index_dir)
+    reader = EmbeddedBackend(index_dir, RankingSettings())
     reader.warm()
     reader.close()  # what SearchGateway.preload does: no connection crosses the fork
     loaded = reader._columns

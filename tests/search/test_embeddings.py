@@ -78,7 +78,8 @@ def test_multilingual_e5_serves_chinese_queries_for_english_listings_in_bf16_too
 
 
 def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
-    first, second = HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"]), HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"])
+    first, second = HashingEmbedder().embed(["液相色谱 HPLC", "扫描电镜"]), HashingEmbedder().embed(["液相色谱 HPLC",
+                                                                                             "扫描电镜"])
     assert np.array_equal(first, second) and first.shape == (2, 64)
     assert np.allclose(np.linalg.norm(first, axis=1), 1)
     assert HashingEmbedder(dimension=8).embed_query("HPLC").shape == (8,)
@@ -89,6 +90,7 @@ def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
 def test_a_process_that_never_embeds_never_imports_torch():
     """The app, the CLI and indexer workers with the test embedder start in a second, not after the
     several seconds (a minute on a loaded machine) that torch and sentence-transformers take to import."""
-    check = "import sys, search.factory, search.embeddings; print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    check = ("import sys, search.factory, search.embeddings; "
+             "print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))")
     imported = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
     assert imported.strip() == "[]"

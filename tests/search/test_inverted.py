@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from search.analysis import Alternative, QueryGroup
-from search.backend import TITLE_WEIGHT
-from search.inverted import InvertedIndex, Scorer, count_terms, encode
+from search.embedded.inverted import InvertedIndex, Scorer, count_terms, encode
+from search.ranking import RankingSettings
 
+TITLE_WEIGHT = RankingSettings().title_weight
 WORDS = [f"w{i}" for i in range(40)] + ["hplc", "icp-ms", "液相色谱", "scanning.electron.microscope"]
 
 
@@ -37,7 +38,7 @@ class Engine:
     """InvertedIndex fed the way the embedded backend feeds it: changed rows, encoded postings."""
 
     def __init__(self, capacity: int) -> None:
-        self.index, self.term_ids, self.live = InvertedIndex(), {}, np.zeros(capacity, dtype=bool)
+        self.index, self.term_ids, self.live = InvertedIndex(TITLE_WEIGHT), {}, np.zeros(capacity, dtype=bool)
         self.index.grow(capacity)
 
     def apply(self, changes: dict[int, tuple[str, str] | None]) -> None:
@@ -61,7 +62,7 @@ class Engine:
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
         rows, scores = Scorer(self.index).matches(query_groups, operator)
-        return dict(zip(rows.tolist(), scores.tolist()))
+        return dict(zip(rows.tolist(), scores.tolist(), strict=True))
 
 
 def random_text(rng: random.Random, words: int) -> str:

@@ -3,9 +3,9 @@ embedded with the document prompt, queries with the query prompt."""
 import pytest
 
 from search.factory import create_backend, create_embedder
-from search.service import SearchRequest, Searcher
-from tests.search.conftest import upserts
-from tests.search.catalogue import ALL, HPLC_LISTINGS
+from search.ranking import RankingSettings
+from search.service import Searcher, SearchRequest
+from tests.search.catalogue import ALL, HPLC_LISTINGS, upserts
 
 MULTILINGUAL = ["multilingual-e5-small", "use-multilingual-v3"]
 
@@ -16,11 +16,11 @@ def searcher_with(tmp_path, models_dir, one_torch_thread):
 
     def build(model: str) -> Searcher:
         embedder = create_embedder({"model": model, "models_dir": str(models_dir)})
-        backend = create_backend({"backend": "embedded", "path": str(tmp_path / f"index-{model}")})
+        backend = create_backend({"backend": "embedded", "path": str(tmp_path / f"index-{model}")}, RankingSettings())
         backend.ensure_ready()
         backend.write(upserts(embedder, ALL))
         backends.append(backend)
-        return Searcher(backend, embedder)
+        return Searcher(backend, embedder, backend.ranking)
 
     yield build
     for backend in backends:

@@ -1,6 +1,7 @@
 """The searcher on top of a backend: modes, the keyword-only fallback while the model loads,
 browsing and totals. These tests only read: each backend indexes the catalogue once for the module."""
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -39,9 +40,9 @@ def backend(catalogue_backend):
     return catalogue_backend  # every test here only reads
 
 
-def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend):
+def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend, ranking):
     embedder = LoadingEmbedder()
-    searcher = Searcher(backend, embedder)
+    searcher = Searcher(backend, embedder, ranking)
     response = searcher.search(SearchRequest("液相色谱"))
     assert response.mode == "keyword" and response.hits
     embedder.loaded.set()
@@ -49,24 +50,24 @@ def test_hybrid_search_answers_by_keywords_while_the_model_loads(backend):
     assert searcher.search(SearchRequest("液相色谱")).mode == "hybrid"
 
 
-def test_keyword_mode_never_embeds_the_query(backend):
-    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("扫描电镜", mode="keyword"))
+def test_keyword_mode_never_embeds_the_query(backend, ranking):
+    response = Searcher(backend, RefusingEmbedder(), ranking).search(SearchRequest("扫描电镜", mode="keyword"))
     assert [hit.ref for hit in response.hits] == ["sem"] and response.mode == "keyword"
 
 
-def test_browsing_never_embeds_and_keeps_the_backend_order(backend):
-    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("", limit=100))
+def test_browsing_never_embeds_and_keeps_the_backend_order(backend, ranking):
+    response = Searcher(backend, RefusingEmbedder(), ranking).search(SearchRequest("", limit=100))
     assert response.total == len(ALL) and len(response.hits) == len(ALL)
     assert all(hit.highlights == {} and hit.matched_terms == () for hit in response.hits)
 
 
-def test_a_query_of_stop_words_only_matches_nothing_instead_of_listing_everything(backend):
-    response = Searcher(backend, RefusingEmbedder()).search(SearchRequest("the of 的", mode="keyword"))
+def test_a_query_of_stop_words_only_matches_nothing_instead_of_listing_everything(backend, ranking):
+    response = Searcher(backend, RefusingEmbedder(), ranking).search(SearchRequest("the of 的", mode="keyword"))
     assert response.total == 0 and response.hits == []
 
 
-def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, embedder):
-    searcher = Searcher(backend, embedder, min_similarity=-1.0)
+def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, embedder, ranking):
+    searcher = Searcher(backend, embedder, replace(ranking, min_similarity=-1.0))
     keyword_total = searcher.search(SearchRequest("扫描电镜", mode="keyword")).total
     hybrid = searcher.search(SearchRequest("扫描电镜", limit=100))
     assert keyword_total == 1 and hybrid.total == len(hybrid.hits) > 1

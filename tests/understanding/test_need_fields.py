@@ -146,4 +146,5 @@ def test_sample_types_are_read_in_chinese_and_english(text, names):
 
 def test_standards_are_read_with_their_codes_normalised():
     found = understand("按 GB/T19077-2016、ISO 13320 和 ICH Q3D，参照中国药典 2025年版 通则0512", TODAY)
-    assert [s.code for s in found.standards] == ["GB/T 19077-2016", "ISO 13320", "ICH Q3D", "中国药典 2025年版 通则0512"]
+    assert [s.code for s in found.standards] == ["GB/T 19077-2016", "ISO 13320", "ICH Q3D",
+                                                 "中国药典 2025年版 通则0512"]

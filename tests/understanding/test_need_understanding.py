@@ -95,7 +95,8 @@ def test_full_width_text_is_read_and_its_spans_stay_on_the_original():
     text = "ＨＰＬＣ检测，２００个样品，预算￥５０００"
     need = understand(text, TODAY)
     assert need.sample_count.count == 200 and need.budget.cny == 5000
-    assert need.sample_count.span.text == text[need.sample_count.span.start:need.sample_count.span.end] == "２００个样品"
+    span = need.sample_count.span
+    assert span.text == text[span.start:span.end] == "２００个样品"
     assert need.search_text == "ＨＰＬＣ检测"
 
 

@@ -1,4 +1,6 @@
-"""The search outbox: index sync is data written in the same transaction as the change."""
+"""The search outbox: index sync is data written in the same transaction as the change
+(indexer.change_tracking). The tables live in the marketplace's database and its Alembic migrations
+(migrations/env.py imports this module), but only the indexer reads and writes them."""
 from __future__ import annotations
 
 from datetime import datetime

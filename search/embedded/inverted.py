@@ -1,14 +1,14 @@
 """The embedded backend's keyword engine: term postings held in numpy arrays, scored with BM25.
 
-SQLite FTS5 did this before, but it computes BM25 for every match before any LIMIT (1.5-4 us a match):
-a broad query at 100k listings spent 5-9 ms there, and more than 5,000 matches had to be ranked by a
-cruder score. Here one posting list is a slice of sorted arrays and a stage is a few vectorised
-operations over them, so every match gets the full BM25 in well under a millisecond.
+SQLite FTS5 did this before, but it computes BM25 for every match before any LIMIT, so a broad query
+at 100k listings cost it about five times what these arrays cost, and more than 5,000 matches had to
+be ranked by a cruder score. Here one posting list is a slice of sorted arrays and a stage is a few
+vectorised operations over them, so every match gets the full BM25.
 
-The score is FTS5's bm25() with column weights, so rankings did not change with the engine: each
-query alternative is a phrase; its frequency in a listing is TITLE_WEIGHT times the title count plus
-the body count; the length is the listing's token count; IDF is log((N - n + 0.5) / (n + 0.5)),
-at least 1e-6.
+The score is FTS5's bm25() with column weights, so rankings did not change with the engine (a test
+compares the two): each query alternative is a phrase; its frequency in a listing is the title weight
+(RankingSettings.title_weight) times the title count plus the body count; the length is the listing's
+token count; IDF is log((N - n + 0.5) / (n + 0.5)), at least 1e-6.
 
 Updates: the index database stores, for each listing, its (term id, title count, body count) triples
 (`encode`). A reader loads all of them once into a base segment; listings written later go to a small
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from search.analysis import QueryGroup
-from search.backend import TITLE_WEIGHT
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 POSTING = np.dtype([("term", "<u4"), ("title", "<u2"), ("body", "<u2")])
@@ -33,11 +32,11 @@ NOWHERE, BASE, DELTA = 0, 1, 2
 MAX_COUNT = np.iinfo(np.uint16).max
 
 
-def count_terms(title_terms: str, body_terms: str) -> tuple[Counter, Counter]:
+def count_terms(title_terms: str, body_terms: str) -> tuple[Counter[str], Counter[str]]:
     return Counter(title_terms.split()), Counter(body_terms.split())
 
 
-def encode(term_ids: dict[str, int], title: Counter, body: Counter) -> bytes:
+def encode(term_ids: dict[str, int], title: Counter[str], body: Counter[str]) -> bytes:
     """A listing's postings as stored in the index database."""
     postings = np.array([(term_ids[w], min(title[w], MAX_COUNT), min(body[w], MAX_COUNT))
                          for w in title.keys() | body.keys()], dtype=POSTING)
@@ -52,10 +51,10 @@ class _Segment:
         self.terms, self.rows, self.frequencies = terms[order], rows[order], frequencies[order]
 
     @classmethod
-    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None]) -> _Segment:
+    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None], title_weight: float) -> _Segment:
         counts = np.array([len(p or b"") // POSTING.itemsize for p in encoded], dtype=np.int64)
         postings = np.frombuffer(b"".join(p or b"" for p in encoded), dtype=POSTING)
-        frequencies = TITLE_WEIGHT * postings["title"].astype(np.float32) + postings["body"]
+        frequencies = title_weight * postings["title"].astype(np.float32) + postings["body"]
         return cls(postings["term"].copy(), np.repeat(rows, counts).astype(np.int32), frequencies)
 
     @classmethod
@@ -80,7 +79,8 @@ class _Segment:
 class InvertedIndex:
     """BM25 over the listings' postings; rows are the embedded index's docs.id, like its other columns."""
 
-    def __init__(self) -> None:
+    def __init__(self, title_weight: float) -> None:
+        self.title_weight = title_weight
         self.vocabulary: dict[str, int] = {}
         self.length = np.zeros(0, dtype=np.float32)  # tokens in title and body
         self.owner = np.zeros(0, dtype=np.int8)
@@ -103,7 +103,7 @@ class InvertedIndex:
         self.base_superseded |= bool(np.any(self.owner[rows] == BASE))
         self.owner[rows] = NOWHERE
         self.length[rows] = [n or 0 for n in lengths]
-        added = _Segment.decode(rows, encoded)
+        added = _Segment.decode(rows, encoded, self.title_weight)
         if not len(self.base) and not len(self.delta):
             self.base = added
             self.owner[added.rows] = BASE
@@ -154,7 +154,8 @@ class Scorer:
             rows, frequencies = self.index.postings(term)
             matched = len(rows)
             idf = max(math.log((self.index.listings - matched + 0.5) / (matched + 0.5)), 1e-6)
-            self._contributions[term] = rows, idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
+            contribution = idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
+            self._contributions[term] = rows, contribution
         return self._contributions[term]
 
     def _rows(self, group: QueryGroup) -> np.ndarray:

@@ -5,14 +5,14 @@ IVF rather than a graph index (HNSW) because it removes and replaces vectors in 
 is a remove and an add) and applies a filter while it scans (an id selector), so a filtered search
 still returns `depth` filtered neighbours. Vectors are kept as float16, like the exact matrix.
 
-Measured with the 40 benchmark queries, one thread (bench/results/search.md): the vector leg takes
-0.8 ms at 10k listings and 2.5 ms at 100k, against 2.2 and 15.4 ms for the exact scan, and finds
-98.6% and 99.3% of the exact top 50. Probing 5% of the cells instead of 8% found 98.4% of the top 100 at
-100k; at 10k, 16 probes found 97.1%, hence at least 32.
+Measured with the 40 benchmark queries, one thread: the vector leg takes about half the exact scan's
+time at 10k listings and a sixth at 100k, and finds 0.986 and 0.993 of the exact top 50
+(bench/results/search.md). How many cells and how many of them a query probes (RankingSettings.ann_*):
+bench/results/ann.md.
 
-Each process builds its own from the rows it holds (seeded k-means, about a second at 100k listings)
-and retrains once the catalogue has doubled since: cells trained on fewer listings grow long, which
-slows searches but does not make them wrong.
+Each process builds its own from the rows it holds (seeded k-means on a sample) and retrains once the
+catalogue has doubled since: cells trained on fewer listings grow long, which slows searches but does
+not make them wrong.
 """
 from __future__ import annotations
 
@@ -21,20 +21,19 @@ import math
 import faiss
 import numpy as np
 
-CELLS_PER_SQRT_ROW = 2  # 632 cells at 100k listings
+from search.ranking import RankingSettings
+
 TRAINING_ROWS_PER_CELL = 40  # the sample k-means learns from (faiss warns below 39)
-# A query scans this share of the cells, and more when the filter keeps fewer listings, so that about as
-# many filtered vectors are scored as an unfiltered search would score.
-PROBED_SHARE = 0.08
-MIN_PROBES = 32
 
 
 class VectorCells:
-    def __init__(self, rows: np.ndarray, vectors: np.ndarray) -> None:
-        """`rows` are the ids searches return (int64); `vectors` float32, L2-normalised, one per row."""
+    def __init__(self, rows: np.ndarray, vectors: np.ndarray, ranking: RankingSettings) -> None:
+        """`rows` are the ids searches return (int64); `vectors` float32, L2-normalised, one per row.
+        The number of cells and of cells probed come from `ranking`."""
         count, dimension = vectors.shape
         self.trained_rows = count
-        self.cells = max(1, min(count, int(CELLS_PER_SQRT_ROW * math.sqrt(count))))
+        self.cells = max(1, min(count, int(ranking.ann_cells_per_sqrt_row * math.sqrt(count))))
+        self.probed_share, self.min_probes = ranking.ann_probed_share, ranking.ann_min_probes
         self._quantizer = faiss.IndexFlatIP(dimension)  # the index refers to it without owning it
         self._index = faiss.IndexIVFScalarQuantizer(self._quantizer, dimension, self.cells,
                                                     faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
@@ -49,10 +48,13 @@ class VectorCells:
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                      np.ascontiguousarray(vector_rows, dtype=np.int64))
 
-    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, vector: np.ndarray, mask: np.ndarray, kept_share: float,
+               depth: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to `depth` rows where `mask` is true, nearest first, with their cosines. `kept_share` is
-        the share of the listings the mask keeps."""
-        probes = min(self.cells, math.ceil(max(MIN_PROBES, PROBED_SHARE * self.cells) / max(kept_share, 1e-9)))
+        the share of the listings the mask keeps: a query probes more cells when it is small, so that
+        about as many filtered vectors are scored as an unfiltered search would score."""
+        unfiltered = max(self.min_probes, self.probed_share * self.cells)
+        probes = min(self.cells, math.ceil(unfiltered / max(kept_share, 1e-9)))
         bitmap = np.packbits(mask, bitorder="little")  # bit i of the bitmap is row i
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
         scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth,

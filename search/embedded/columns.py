@@ -1,0 +1,249 @@
+"""The embedded index in memory: one process's numpy copy of a database file's rows, as columns
+indexed by docs.id: filter and facet columns, the keyword postings (search.embedded.inverted), and the
+vectors as a float16 torch matrix (this module alone touches torch; torch is loaded for the embedding
+model anyway) with the approximate index over them (search.embedded.ann).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from search.backend import FACET_SIZE, DocInfo, SearchFilters
+from search.documents import matches_prefix
+from search.embedded.ann import VectorCells
+from search.embedded.inverted import InvertedIndex
+from search.ranking import RankingSettings
+
+# Filter masks kept per file: most searches share a few filters.
+MASKS_KEPT = 64
+
+
+class _Coded:
+    """A text column as integer codes (-1: none) and its vocabulary: quick to mask and to count."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._codes_by_value: dict[str, int] = {}
+        self.codes = np.zeros(0, dtype=np.int32)
+
+    def grow(self, capacity: int) -> None:
+        self.codes = np.concatenate([self.codes, np.full(capacity - len(self.codes), -1, dtype=np.int32)])
+
+    def assign(self, rows: np.ndarray, values: Sequence[str | None]) -> None:
+        self.codes[rows] = [-1 if not v else self._code(v) for v in values]
+
+    def _code(self, value: str) -> int:
+        code = self._codes_by_value.get(value)
+        if code is None:
+            code = self._codes_by_value[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def where(self, predicate: Callable[[str], bool]) -> np.ndarray:
+        # A lookup by code, its last entry for -1 (no value): a fifth of what np.isin costs at 100k rows.
+        accepted = np.array([predicate(value) for value in self.values] + [False], dtype=bool)
+        return accepted[self.codes]
+
+    def equal(self, value: str) -> np.ndarray:
+        return self.codes == self._codes_by_value.get(value, -2)
+
+    def counts(self, rows: np.ndarray, key: Callable[[str], str] = lambda value: value) -> dict[str, int]:
+        codes = self.codes[rows]
+        found = np.bincount(codes[codes >= 0], minlength=len(self.values))
+        totals: dict[str, int] = {}
+        for code in np.flatnonzero(found):
+            name = key(self.values[code])
+            totals[name] = totals.get(name, 0) + int(found[code])
+        return totals
+
+
+class _Flags:
+    """A multi-valued text column (certifications, service modes) as one boolean array per value."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, np.ndarray] = {}
+        self.capacity = 0
+
+    def grow(self, capacity: int) -> None:
+        for value, column in self.columns.items():
+            self.columns[value] = np.concatenate([column, np.zeros(capacity - len(column), dtype=bool)])
+        self.capacity = capacity
+
+    def assign(self, rows: np.ndarray, value_sets: Sequence[frozenset[str]]) -> None:
+        for value in set().union(*value_sets) - self.columns.keys():
+            self.columns[value] = np.zeros(self.capacity, dtype=bool)
+        for value, column in self.columns.items():
+            column[rows] = [value in values for values in value_sets]
+
+    def all_of(self, values: Sequence[str], mask: np.ndarray) -> None:
+        for value in values:
+            mask &= self.columns.get(value, False)
+
+    def any_of(self, values: Sequence[str], mask: np.ndarray) -> None:
+        wanted = np.zeros_like(mask)
+        for value in values:
+            wanted |= self.columns.get(value, False)
+        mask &= wanted
+
+    def counts(self, rows: np.ndarray) -> dict[str, int]:
+        found = {value: int(np.count_nonzero(column[rows])) for value, column in self.columns.items()}
+        return {value: count for value, count in found.items() if count}
+
+
+def _top_level(path: str) -> str:
+    return path.split("/", 1)[0]
+
+
+class Columns:
+    """Postings, filter, facet and vector columns of one database file, as arrays indexed by docs.id."""
+
+    def __init__(self, file_id: str, ranking: RankingSettings) -> None:
+        self.file_id = file_id
+        self.ranking = ranking
+        self.generation = -1
+        self.last_term_id = 0
+        self.capacity = 0
+        self.doc_ids: list[str] = []  # "" for a row not written yet
+        self.refs: list[str] = []
+        self.live = np.zeros(0, dtype=bool)
+        self.completeness = np.zeros(0, dtype=np.float32)
+        self.written_at = np.zeros(0, dtype=np.float64)
+        self.price_low = np.zeros(0, dtype=np.float64)
+        self.price_high = np.zeros(0, dtype=np.float64)
+        self.kind, self.origin, self.region, self.category = _Coded(), _Coded(), _Coded(), _Coded()
+        self.certifications, self.service_modes = _Flags(), _Flags()
+        self.keywords = InvertedIndex(ranking.title_weight)
+        self._masks: dict[SearchFilters, np.ndarray] = {}
+        self.matrix: torch.Tensor | None = None  # float16 (capacity, dimension), created with the first vector
+        self.cells: VectorCells | None = None  # the approximate index, once there are enough rows
+
+    def _grow(self, needed: int, dimension: int) -> None:
+        capacity = max(needed, 2 * self.capacity, 1024)
+        extra = capacity - self.capacity
+        self.doc_ids += [""] * extra
+        self.refs += [""] * extra
+        for name in ("live", "completeness", "written_at", "price_low", "price_high"):
+            column = getattr(self, name)
+            setattr(self, name, np.concatenate([column, np.zeros(extra, dtype=column.dtype)]))
+        for coded in (self.kind, self.origin, self.region, self.category, self.certifications, self.service_modes,
+                      self.keywords):
+            coded.grow(capacity)
+        if dimension:
+            matrix = torch.zeros((capacity, dimension), dtype=torch.float16)
+            if self.matrix is not None and self.matrix.shape[1] == dimension:
+                matrix[:self.capacity] = self.matrix
+            self.matrix = matrix
+        self.capacity = capacity
+
+    def apply(self, rows: list[tuple[Any, ...]], dimension: int) -> None:
+        """Take in changed rows (search.embedded.store.ROW_COLUMNS order), a whole batch per numpy assignment."""
+        self._masks.clear()
+        if dimension and self.matrix is None:
+            self._grow(self.capacity, dimension)  # the first upsert fixed the dimension
+        if not rows:
+            return
+        (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes,
+         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows, strict=True)
+        index = np.array(ids, dtype=np.int64)
+        if index.max() >= self.capacity:
+            self._grow(int(index.max()) + 1, dimension)
+        for position, doc_id, ref in zip(ids, doc_ids, refs, strict=True):
+            self.doc_ids[position], self.refs[position] = doc_id, ref
+        self.live[index] = np.array(live, dtype=bool)
+        self.completeness[index] = [1.0 if c is None else c for c in completeness]
+        self.written_at[index] = [w or 0.0 for w in written_at]
+        self.price_low[index] = [np.nan if p is None else p for p in price_low]
+        self.price_high[index] = [np.nan if p is None else p for p in price_high]
+        self.kind.assign(index, kinds)
+        self.origin.assign(index, origins)
+        self.region.assign(index, regions)
+        self.category.assign(index, categories)
+        self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
+        self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
+        self.keywords.replace(index, self.live, lengths, postings)
+        if dimension:
+            assert self.matrix is not None  # created above with the first dimension
+            self.matrix[torch.from_numpy(index)] = 0.0  # tombstones keep no vector
+            with_vector = [i for i, v in enumerate(vectors) if v]
+            block = np.frombuffer(b"".join(vectors[i] for i in with_vector), dtype=np.float32).reshape(-1, dimension)
+            if with_vector:
+                self.matrix[torch.from_numpy(index[with_vector])] = torch.from_numpy(block.astype(np.float16))
+            if self.cells is not None:
+                self.cells.replace(index, index[with_vector], block)
+
+    def index_vectors(self) -> None:
+        """Build the approximate index once there are ann_min_rows live listings, and train it again
+        whenever their number has doubled since."""
+        live = int(np.count_nonzero(self.live))
+        if self.matrix is None or live < max(self.ranking.ann_min_rows, 1):
+            return
+        if self.cells is None or live >= 2 * self.cells.trained_rows:
+            rows = np.flatnonzero(self.live)
+            self.cells = VectorCells(rows, self.matrix[torch.from_numpy(rows)].float().numpy(), self.ranking)
+
+    def mask(self, filters: SearchFilters) -> np.ndarray:
+        """Live rows that pass the filters (read-only). Remembered until the next change: most searches
+        share a few filters, and building one is a pass over every row."""
+        if filters not in self._masks:
+            if len(self._masks) >= MASKS_KEPT:
+                self._masks.clear()
+            self._masks[filters] = self._new_mask(filters)
+            self._masks[filters].flags.writeable = False
+        return self._masks[filters]
+
+    def _new_mask(self, filters: SearchFilters) -> np.ndarray:
+        mask = self.live.copy()
+        if filters.kinds:
+            mask &= self.kind.where(lambda kind: kind in filters.kinds)
+        region, category = filters.region, filters.category
+        if region:
+            mask &= self.region.where(lambda value: matches_prefix(value, region))
+        if category:
+            mask &= self.category.where(lambda value: matches_prefix(value, category))
+        if filters.origin:
+            mask &= self.origin.equal(filters.origin)
+        self.certifications.all_of(filters.certifications, mask)
+        if filters.service_modes:
+            self.service_modes.any_of(filters.service_modes, mask)
+        with np.errstate(invalid="ignore"):  # listings without a price never pass a price filter
+            if filters.price_min is not None:
+                mask &= self.price_high >= filters.price_min
+            if filters.price_max is not None:
+                mask &= self.price_low <= filters.price_max
+        return mask
+
+    def facets(self, rows: np.ndarray, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        counters = {
+            "kind": lambda: self.kind.counts(rows),
+            "region": lambda: self.region.counts(rows, _top_level),
+            "category": lambda: self.category.counts(rows, _top_level),
+            "origin": lambda: self.origin.counts(rows),
+            "certification": lambda: self.certifications.counts(rows),
+            "service_mode": lambda: self.service_modes.counts(rows),
+        }
+        return {name: sorted(counters[name]().items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
+                for name in names}
+
+    def info(self, row: int) -> DocInfo:
+        return DocInfo(kind=self.kind.values[self.kind.codes[row]], ref=self.refs[row],
+                       completeness=float(self.completeness[row]))
+
+    @property
+    def dimension(self) -> int:
+        """The vectors' dimension; 0 before the first vector."""
+        return 0 if self.matrix is None else int(self.matrix.shape[1])
+
+    def exact_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosines of `rows` (ascending) with `vector`: a scan of the span the rows cover (the matrix has
+        spare capacity past the last row), or a gather of the rows when they are under a third of it
+        (measured: a gathered row costs about 2.5 times a scanned one)."""
+        assert self.matrix is not None  # callers check the dimension first
+        query = torch.from_numpy(np.array(vector, dtype=np.float32)).to(torch.float16)  # a writable copy
+        first, end = int(rows[0]), int(rows[-1]) + 1
+        if len(rows) < (end - first) // 3:
+            return (self.matrix.index_select(0, torch.from_numpy(rows)) @ query).float().numpy()
+        return (self.matrix[first:end] @ query).float().numpy()[rows - first]

@@ -1,0 +1,159 @@
+"""The embedded backend's searches: both legs over the in-memory columns, which it keeps up to date
+with the index store before each search.
+
+Keyword leg: BM25 over the postings (search.embedded.inverted), the AND of the query's groups, then the
+relaxed stages while too few filtered listings match. Vector leg: a filter that keeps at most
+RankingSettings.exact_max_rows listings is scored exactly over just those rows; a broader one goes to
+the approximate index (search.embedded.ann) once the catalogue has ann_min_rows listings (why these
+thresholds: search/ranking.py and bench/results/search.md).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from search.analysis import QueryGroup
+from search.backend import BackendQuery, BackendResult, DocText, Upsert, WriteOp, WriteResult, relaxed_stages
+from search.embedded.columns import Columns
+from search.embedded.inverted import InvertedIndex, Scorer
+from search.embedded.store import IndexStore
+from search.ranking import RankingSettings
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Positions of the `depth` highest scores, best first (ties by position, for stable pages)."""
+    if depth <= 0 or not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    if depth < len(scores):
+        candidates = np.argpartition(-scores, depth - 1)[:depth]
+    else:
+        candidates = np.arange(len(scores))
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, path: str | os.PathLike[str], ranking: RankingSettings) -> None:
+        self.store = IndexStore(path)
+        self.ranking = ranking
+        self._columns: Columns | None = None
+        # Guards the in-memory columns: refreshes change them in place while searches read them.
+        self._columns_lock = threading.Lock()
+
+    def ensure_ready(self) -> None:
+        self.store.ensure_ready()
+
+    def warm(self) -> None:
+        """Load the in-memory columns (at 100k listings, mostly vectors and postings)."""
+        self._fresh_columns()
+
+    def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        return self.store.write(ops)
+
+    # -- reads -------------------------------------------------------------------------------------
+    def _fresh_columns(self) -> Columns:
+        """The in-memory columns, brought up to the generation of one read snapshot of the store."""
+        with self.store.snapshot() as snapshot, self._columns_lock:
+            columns = self._columns
+            if columns is None or columns.file_id != snapshot.file_id:
+                columns = self._columns = Columns(snapshot.file_id, self.ranking)
+            if snapshot.generation > columns.generation:
+                terms = snapshot.terms_after(columns.last_term_id)
+                columns.keywords.add_terms(terms)
+                columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
+                columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension)
+                columns.generation = snapshot.generation
+                columns.index_vectors()
+            return columns
+
+    def search(self, query: BackendQuery) -> BackendResult:
+        columns = self._fresh_columns()
+        with self._columns_lock:
+            mask = columns.mask(query.filters)
+            matches = self._keyword_stages(columns.keywords, mask, query.keywords.groups) if (
+                query.runs("keyword") and query.keywords) else []
+            return self._answer(columns, mask, query, matches)
+
+    def _keyword_stages(self, keywords: InvertedIndex, mask: np.ndarray,
+                        groups: Sequence[QueryGroup]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(rows, BM25 scores) of each keyword stage run: the AND of all groups, then relaxed stages
+        until one finds enough_matches filtered listings."""
+        enough = self.ranking.enough_matches
+        scorer = Scorer(keywords)
+        matches = [scorer.matches(groups, "AND")]
+        if np.count_nonzero(mask[matches[0][0]]) < enough and len(groups) > 1:
+            frequencies = [scorer.frequency(group) for group in groups]
+            for stage in relaxed_stages(groups, frequencies, keywords.listings, self.ranking.common_word_matches):
+                matches.append(scorer.matches(stage.groups, stage.operator))
+                if np.count_nonzero(mask[matches[-1][0]]) >= enough:
+                    break
+        return matches
+
+    def _answer(self, columns: Columns, mask: np.ndarray, query: BackendQuery,
+                matches: list[tuple[np.ndarray, np.ndarray]]) -> BackendResult:
+        keyword: dict[int, float] = {}  # row -> score, best first
+        counted = np.zeros(0, dtype=np.int64)  # the rows that total and facets describe
+        if matches:
+            for ids, scores in matches:  # earlier (stricter) stages' matches first
+                keep = mask[ids]
+                ids, scores = ids[keep], scores[keep]
+                for position in _top(scores, query.keyword_depth):
+                    keyword.setdefault(int(ids[position]), float(scores[position]))
+                counted = ids
+        elif query.runs("keyword"):  # browse
+            counted = np.flatnonzero(mask)
+            order = np.lexsort((-counted, -columns.written_at[counted], -columns.completeness[counted]))
+            keyword = {int(row): float(columns.completeness[row]) for row in counted[order[:query.keyword_depth]]}
+        vector: dict[int, float] = {}
+        if query.vector is not None and query.runs("vector") and columns.dimension:
+            if columns.dimension != len(query.vector):
+                raise ValueError(f"query vector has {len(query.vector)} dimensions, the index "
+                                 f"{columns.dimension}: reindex after changing the embedding model")
+            vector = self._nearest(columns, mask, query.vector, query)
+            if not len(counted):
+                counted = np.array(list(vector), dtype=np.int64)
+        return BackendResult(
+            keyword=[(columns.doc_ids[row], score) for row, score in list(keyword.items())[:query.keyword_depth]],
+            vector=[(columns.doc_ids[row], score) for row, score in vector.items()],
+            total=len(counted), facets=columns.facets(counted, query.facets),
+            info={columns.doc_ids[row]: columns.info(row) for row in {**keyword, **vector}})
+
+    def _nearest(self, columns: Columns, mask: np.ndarray, vector: np.ndarray,
+                 query: BackendQuery) -> dict[int, float]:
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return {}
+        if columns.cells is not None and len(rows) > self.ranking.exact_max_rows:
+            rows, scores = columns.cells.search(vector, mask, len(rows) / max(int(np.count_nonzero(columns.live)), 1),
+                                                query.vector_depth)
+        else:
+            scores = columns.exact_scores(rows, vector)
+        keep = scores >= query.min_similarity
+        rows, scores = rows[keep], scores[keep]
+        return {int(rows[p]): float(scores[p]) for p in _top(scores, query.vector_depth)}
+
+    def texts(self, doc_ids: Sequence[str]) -> dict[str, DocText]:
+        return self.store.texts(doc_ids)
+
+    def versions(self) -> dict[str, int]:
+        return self.store.versions()
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def analysed_with(self) -> str | None:
+        return self.store.analysed_with()
+
+    # -- maintenance -------------------------------------------------------------------------------
+    def rebuild(self, upserts: Iterable[Upsert]) -> None:
+        self.store.rebuild(upserts)
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    def close(self) -> None:
+        self.store.close()

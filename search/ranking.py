@@ -1,0 +1,68 @@
+"""Every value that decides how listings are ranked, in one frozen object.
+
+The composition root (marketplace/search_gateway.py) makes one RankingSettings and hands it to the
+Searcher (fusion) and to the backend it builds (keyword leg, vector leg); bench/quality.py measures
+variants of it. Each value names the measurement that chose it: ranking quality on the labelled
+development set (bench/results/ranking.md, `python -m bench.quality --sweep`) or speed and recall of
+the vector leg (bench/results/search.md, `python -m bench.search`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    # -- fusion (search.service) ------------------------------------------------------------------
+    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking.md: 5 to
+    # 20 rank alike (hybrid nDCG@10 0.940 / 0.939 / 0.939); the textbook 60 flattens the keyword leg's
+    # clear winners (0.935).
+    rrf_k: int = 10
+    # Keyword matching with the synonym dictionary is the stronger leg on the labelled set, so the vector
+    # leg mostly adds what no word matched and breaks near-ties. ranking.md: weights 0.02 to 0.1 rank
+    # alike; 0 loses recall@50 (0.809 against 0.811), 0.3 and more lower nDCG@10 (0.928 at 0.3, 0.865 at 1).
+    keyword_weight: float = 1.0
+    vector_weight: float = 0.05
+    # How many of each leg's best candidates are fused (a deeper page asks for more). ranking.md: 20 to
+    # 100 rank alike on the labelled set; each candidate costs OpenSearch work (its k-NN k and hits fetched).
+    fusion_depth: int = 50
+    # Vector candidates less similar than this (cosine) are dropped. ranking.md: 0 to 0.2 rank alike and
+    # 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
+    min_similarity: float = 0.2
+    # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
+    # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
+    # questions); ranking.md: it costs nothing on the labelled set, whose grades ignore completeness.
+    completeness_floor: float = 0.7
+
+    # -- keyword leg (both backends) --------------------------------------------------------------
+    # BM25 weight of a match in the title against one in the body. ranking.md: heavier ranked better
+    # up to 5 (hybrid nDCG@10 0.934 at 1, 0.939 at 3, 0.941 at 5): a candidate for the next labelled set.
+    title_weight: float = 3.0
+    # The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it
+    # relaxes (drops words no listing has, then ORs). ranking.md: 10 to 50 rank alike; at 5, nDCG@10
+    # falls to 0.892 and recall@50 to 0.770 (from 0.939 and 0.811).
+    enough_matches: int = 20
+    # A word is too common to OR in when it is in more than half of the listings and in at least this
+    # many: BM25 gives it almost no weight, and at 100k listings OR-ing it in made OpenSearch score tens
+    # of thousands of matches. Below this count scoring is cheap, and dropping it would lose the only
+    # word a small catalogue shares (so the labelled set, 370 listings, cannot measure it).
+    common_word_matches: int = 1000
+
+    # -- vector leg of the embedded backend (search.embedded) -------------------------------------
+    # A filter keeping at most this many listings is scored exactly (recall 1). search.md: the exact scan
+    # of 1,000 listings costs about what the approximate index costs at 10,000.
+    exact_max_rows: int = 2_000
+    # The approximate (IVF) index is built once the index holds this many live listings. search.md: the
+    # exact scan grows with the catalogue (at 10k it takes twice the approximate index's time, at 100k six
+    # times) while the approximate index finds 0.99 of the exact top 50.
+    ann_min_rows: int = 5_000
+    # k-means cells per square root of the live listings (632 cells at 100k), the share of them a query
+    # probes (more when a filter keeps fewer listings, so that about as many filtered vectors are scored
+    # as an unfiltered search would score), and the fewest probes. ann.md: these find 0.985 to 0.996 of
+    # the exact top 50 at 10k and 30k listings, in a quarter to a half of the exact scan's time; 16
+    # probes lose recall (0.977 filtered at 10k), while 64 probes or one cell per square root gain about
+    # 0.01 for twice the time. Below 40k listings the fewest probes decide, so the share is measured
+    # only by search.md's 100k row.
+    ann_cells_per_sqrt_row: float = 2.0
+    ann_probed_share: float = 0.08
+    ann_min_probes: int = 32
