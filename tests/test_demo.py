@@ -1,6 +1,7 @@
 """The demo shows every part of the product: `flask demo seed` leaves subsidy policies, a year of instrument
 use, bookings, quotes and reviews in each of their states, and seeding again changes nothing. SQLite and
 PostgreSQL, seeded once per database through the CLI as an operator runs it."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,9 +20,14 @@ def app(shared_app):
     return shared_app
 
 
-def _seed(app):
+def _seed(app) -> dict[str, int]:
+    """Seeds through the CLI; what its progress lines said was written, by step."""
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
+    lines = [re.fullmatch(r"  ([a-z ]+): ([\d,]+) in \d+\.\d s \([\d,]+/s\)", line)
+             for line in result.stderr.splitlines()]
+    assert all(lines), result.stderr
+    return {line[1]: int(line[2].replace(",", "")) for line in lines}
 
 
 def _row_counts(app) -> dict[str, int]:
@@ -31,8 +37,12 @@ def _row_counts(app) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(app):
-    _seed(app)
+def progress(app):
+    return _seed(app)
+
+
+@pytest.fixture(scope="module")
+def seeded(app, progress):
     return _row_counts(app)
 
 
@@ -46,9 +56,19 @@ def _user(session, email: str) -> User:
     return session.scalar(select(User).where(User.email == email))
 
 
-def test_seeding_the_demo_again_changes_nothing(app, seeded):
-    _seed(app)
+def test_seeding_prints_each_step_with_what_it_wrote(progress, seeded):
+    assert progress["catalogue records read"] > 100 and progress["accounts created"] == 4
+    # The history, then one record per completed booking (two) and order (one).
+    assert progress["usage records created"] + 3 == seeded["usage_records"]
+    assert progress["bookings created"] == seeded["bookings"] and progress["quote threads created"] == 5
+
+
+def test_seeding_the_demo_again_changes_nothing_and_says_so(app, seeded):
+    again = _seed(app)
     assert _row_counts(app) == seeded
+    assert {step: count for step, count in again.items() if step != "catalogue records read"} == dict.fromkeys(
+        ["accounts created", "subsidy policies created", "instruments given opening hours", "usage records created",
+         "bookings created", "quote threads created"], 0)
 
 
 def test_every_shared_instrument_has_a_year_of_use_for_the_sharing_report(session):

@@ -8,6 +8,7 @@ changes nothing. Texts are what the demo's Chinese organisations would write to 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -63,35 +64,42 @@ class Cast:
         return self.sme.organisation
 
 
-def seed_activity(session: Session, today: date, sme_email: str, lab_email: str, vendor_email: str) -> None:
+def seed_activity(session: Session, today: date, sme_email: str, lab_email: str, vendor_email: str,
+                  progress: Callable[[str, int], None]) -> None:
     users = {user.email: user for user in session.scalars(select(User).where(
         User.email.in_((sme_email, lab_email, vendor_email))))}
     cast = Cast(users[sme_email], users[lab_email], users[vendor_email])
     lab_instruments = list(session.scalars(select(SharedInstrument).where(
         SharedInstrument.organisation_id == cast.lab.organisation_id).order_by(SharedInstrument.id)))
-    _policies(session)
-    _opening_hours(session, lab_instruments[0], today)
-    _usage_history(session, today)
-    _bookings(session, cast, lab_instruments[1:4], today)
-    _deals(session, cast, lab_instruments, today)
-    session.commit()
+    steps = [("subsidy policies created", lambda: _policies(session)),
+             ("instruments given opening hours", lambda: _opening_hours(session, lab_instruments[0], today)),
+             ("usage records created", lambda: _usage_history(session, today)),
+             ("bookings created", lambda: _bookings(session, cast, lab_instruments[1:4], today)),
+             ("quote threads created", lambda: _deals(session, cast, lab_instruments, today))]
+    for step, write in steps:
+        created = write()
+        session.commit()
+        progress(step, created)
 
 
-def _policies(session: Session) -> None:
+def _policies(session: Session) -> int:
+    created = 0
     for name, rate, cap, organisation_kinds, listing_kinds, region in POLICIES:
         if not session.scalar(select(exists().where(SubsidyPolicy.name == name))):
+            created += 1
             session.add(SubsidyPolicy(name=name, rate=rate, cap_cny=cap, eligible_organisation_kinds=organisation_kinds,
                                       listing_kinds=listing_kinds, region=region))
+    return created
 
 
 def _weekday_on_or_after(day: date) -> date:
     return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
 
 
-def _opening_hours(session: Session, instrument: SharedInstrument, today: date) -> None:
+def _opening_hours(session: Session, instrument: SharedInstrument, today: date) -> int:
     """One instrument with a lunch break, Saturday mornings and a maintenance day; the rest keep the standard."""
     if session.scalar(select(exists().where(OpeningHours.instrument_id == instrument.id))):
-        return
+        return 0
     for weekday in range(5):
         for opens, closes in ((8 * 60 + 30, 12 * 60), (13 * 60 + 30, 17 * 60 + 30)):
             session.add(OpeningHours(instrument_id=instrument.id, weekday=weekday, opens_minute=opens,
@@ -100,9 +108,10 @@ def _opening_hours(session: Session, instrument: SharedInstrument, today: date) 
     session.add(OpeningHours(instrument_id=instrument.id, weekday=6, opens_minute=None, closes_minute=None))
     session.add(OpeningDate(instrument_id=instrument.id, day=_weekday_on_or_after(today + timedelta(days=12)),
                             note="年度维护保养，暂停开放"))
+    return 1
 
 
-def _usage_history(session: Session, today: date) -> None:
+def _usage_history(session: Session, today: date) -> int:
     """A year of use of every instrument of the base catalogue (not of the copies --scale adds): 20 to 120
     uses each, a third to four fifths of the hours by outside users, priced by the instrument's fees."""
     enterprises = list(session.scalars(select(Organisation.id).where(Organisation.kind == "enterprise")
@@ -135,17 +144,18 @@ def _usage_history(session: Session, today: date) -> None:
                 "source": "manual", "note": "", "created_at": datetime.combine(day, time(18))})
     if rows:
         session.execute(insert(UsageRecord), rows)
+    return len(rows)
 
 
 def _slot(day: date, start: int, end: int) -> tuple[datetime, datetime]:
     return datetime.combine(day, time(start)), datetime.combine(day, time(end))
 
 
-def _bookings(session: Session, cast: Cast, instruments: list[SharedInstrument], today: date) -> None:
+def _bookings(session: Session, cast: Cast, instruments: list[SharedInstrument], today: date) -> int:
     """Requests waiting for the lab, approved and declined ones, one used but not yet marked completed,
     and completed ones (one reviewed)."""
     if session.scalar(select(exists().where(Booking.requester_id == cast.sme.organisation_id))):
-        return
+        return 0
     first, second, third = instruments
     ahead = _weekday_on_or_after(today + timedelta(days=7 + max(i.booking_lead_hours or 0 for i in instruments) // 24))
     plan = [
@@ -183,6 +193,7 @@ def _bookings(session: Session, cast: Cast, instruments: list[SharedInstrument],
     session.add(Review(booking_id=reviewed.id, listing_id=reviewed.instrument_id, author_id=cast.sme.id, rating=4,
                        comment="预约流程顺畅，老师操作熟练，数据当天就拿到了。",
                        created_at=reviewed.end_at + timedelta(days=1)))
+    return len(plan)
 
 
 # The demo threads: the quote's fate, its order's, how many days ago it started, and the messages.
@@ -242,12 +253,13 @@ def _sme_need(session: Session, cast: Cast, listing: Posting, today: date) -> Te
     return need
 
 
-def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument], today: date) -> None:
+def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument], today: date) -> int:
     """Five threads between the demo SME and the demo lab (four instruments) or vendor (one product), one per
     state a quote can be in, each about a need of the SME's that the listing answers."""
     product = session.scalars(select(DomesticProduct).where(
         DomesticProduct.organisation_id == cast.vendor.organisation_id).order_by(DomesticProduct.id)).first()
     listings: list[Posting] = [lab_instruments[4], lab_instruments[5], lab_instruments[6], product, lab_instruments[7]]
+    created = 0
     for listing, (fate, order_status, days_ago, texts) in zip(listings, THREADS, strict=True):
         need = _sme_need(session, cast, listing, today)
         if session.scalar(select(exists().where(Inquiry.need_id == need.id, Inquiry.listing_id == listing.id))):
@@ -261,6 +273,7 @@ def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument]
             inquiry.messages.append(Message(author_id=author.id, body=text,
                                             created_at=started + timedelta(hours=5 * step)))
         session.add(inquiry)
+        created += 1
         lines = [QuoteLine(position=i, item=line.item, quantity=line.quantity, unit=line.unit,
                            unit_price_cny=line.unit_price_cny) for i, line in enumerate(suggested_lines(inquiry)[:3])]
         quoted = started + timedelta(hours=5)
@@ -282,3 +295,4 @@ def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument]
                 session.add(Review(order_id=order.id, listing_id=listing.id, author_id=cast.sme.id, rating=5,
                                    comment="数据可靠，报告出具及时，沟通顺畅。",
                                    created_at=order.completed_at + timedelta(days=1)))
+    return created

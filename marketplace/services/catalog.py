@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +32,7 @@ JSON_TYPES = {FieldType.FEES, FieldType.SPECS}
 SEMICOLON_LISTS = {FieldType.TEXT_LIST, FieldType.CHOICE_LIST}
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 COMMIT_EVERY = 500
+PROGRESS_EVERY = 100
 
 
 @dataclass
@@ -176,26 +177,39 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
 
 
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
-                   default_owner: Mapping[str, Any] | None = None) -> ImportReport:
+                   default_owner: Mapping[str, Any] | None = None,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
+    """`progress` hears the running count of rows read, every PROGRESS_EVERY rows and at the end, so a long
+    import can say how far it is."""
     report = ImportReport()
-    for count, (line, record) in enumerate(rows, start=1):
-        ref = record.get("ref") if isinstance(record, Mapping) else None
-        if isinstance(record, RowParseError):
-            report.errors.append(RowError(line, None, record.errors))
-            continue
-        savepoint = session.begin_nested()
-        try:
-            outcome = _import_row(session, record, default_owner)
-        except ValidationFailed as error:
-            savepoint.rollback()
-            report.errors.append(RowError(line, ref if isinstance(ref, str) else None, error.errors))
-            continue
-        savepoint.commit()
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        if count % COMMIT_EVERY == 0:
+    read = 0
+    for read, (line, record) in enumerate(rows, start=1):
+        _import_one(session, report, line, record, default_owner)
+        if read % COMMIT_EVERY == 0:
             session.commit()
+        if progress and read % PROGRESS_EVERY == 0:
+            progress(read)
     session.commit()
+    if progress and read % PROGRESS_EVERY:
+        progress(read)
     return report
+
+
+def _import_one(session: Session, report: ImportReport, line: int, record: Any,
+                default_owner: Mapping[str, Any] | None) -> None:
+    if isinstance(record, RowParseError):
+        report.errors.append(RowError(line, None, record.errors))
+        return
+    ref = record.get("ref") if isinstance(record, Mapping) else None
+    savepoint = session.begin_nested()
+    try:
+        outcome = _import_row(session, record, default_owner)
+    except ValidationFailed as error:
+        savepoint.rollback()
+        report.errors.append(RowError(line, ref if isinstance(ref, str) else None, error.errors))
+        return
+    savepoint.commit()
+    setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def export_records(session: Session, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:

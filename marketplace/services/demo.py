@@ -2,6 +2,8 @@
 each other (marketplace/demo/activity.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,12 +22,22 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed(session: Session, passwords: PasswordHasher, scale: int = 1) -> tuple[ImportReport, list[str]]:
+# Hears each step of the seeding as it is done: what (a few words) and how many were written.
+Progress = Callable[[str, int], None]
+
+
+def _quiet(step: str, count: int) -> None:
+    pass
+
+
+def seed(session: Session, passwords: PasswordHasher, scale: int = 1,
+         progress: Progress = _quiet) -> tuple[ImportReport, list[str]]:
     from marketplace.demo.activity import seed_activity
     from marketplace.demo.catalogue import generate_catalogue
 
-    report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1))
-    logins = []
+    report = import_records(session, enumerate(generate_catalogue(scale=scale), start=1),
+                            progress=lambda count: progress("catalogue records read", count))
+    logins, created = [], 0
     for email, name, kind, role in DEMO_ACCOUNTS:
         logins.append(email)
         if session.scalar(select(User.id).where(User.email == email)):
@@ -36,6 +48,8 @@ def seed(session: Session, passwords: PasswordHasher, scale: int = 1) -> tuple[I
                                           .order_by(Organisation.id).limit(1))
         session.add(User(email=email, display_name=name, password_hash=passwords.hash(DEMO_PASSWORD),
                          role=role, organisation=organisation))
+        created += 1
     session.commit()
-    seed_activity(session, lab_today(), SME, LAB, VENDOR)
+    progress("accounts created", created)
+    seed_activity(session, lab_today(), SME, LAB, VENDOR, progress)
     return report, logins
