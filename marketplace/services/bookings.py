@@ -37,6 +37,15 @@ def calendar_path(instrument_id: int) -> str:
     return posting_path("instrument", instrument_id) + "/calendar"
 
 
+# Where a notification takes each side: the booking's card in the lab's list, or in the requester's.
+def received_path(booking_id: int) -> str:
+    return f"/bookings/#booking-{booking_id}"
+
+
+def request_path(booking_id: int) -> str:
+    return f"/bookings/#request-{booking_id}"
+
+
 def _instrument(session: Session, instrument_id: int) -> SharedInstrument:
     instrument = session.get(SharedInstrument, instrument_id)
     if instrument is None:
@@ -190,8 +199,9 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
                       fee_unit=estimate.fee["unit"] if estimate.fee else "",
                       estimate_cny=estimate.price.gross_cny if estimate.price else None)
     session.add(booking)
+    session.flush()
     notify_organisation(session, instrument.organisation_id,
-                        Phrase("Booking request for %(title)s", title=instrument.title), "/bookings/")
+                        Phrase("Booking request for %(title)s", title=instrument.title), received_path(booking.id))
     session.commit()
     return booking
 
@@ -226,7 +236,7 @@ def decide_booking(session: Session, actor: User, booking_id: int, approve: bool
     title = booking.instrument.title
     notify_organisation(session, booking.requester_id,
                         Phrase("Booking approved: %(title)s", title=title) if approve
-                        else Phrase("Booking declined: %(title)s", title=title), "/bookings/")
+                        else Phrase("Booking declined: %(title)s", title=title), request_path(booking.id))
     session.commit()
     session.refresh(booking)
     return booking
@@ -240,6 +250,9 @@ def cancel_booking(session: Session, actor: User, booking_id: int) -> Booking:
     if changed.rowcount != 1:
         session.rollback()
         raise Conflict("Only a requested or approved booking can be cancelled.")
+    notify_organisation(session, booking.instrument.organisation_id,
+                        Phrase("Booking cancelled: %(title)s", title=booking.instrument.title),
+                        received_path(booking.id))
     session.commit()
     session.refresh(booking)
     return booking
@@ -260,6 +273,9 @@ def complete_booking(session: Session, actor: User, booking_id: int, now: dateti
         session.rollback()
         raise Conflict("Only an approved booking can be completed.")
     record_booking_use(session, booking)
+    notify_organisation(session, booking.requester_id,
+                        Phrase("Booking completed — please review: %(title)s", title=booking.instrument.title),
+                        request_path(booking.id))
     session.commit()
     session.refresh(booking)
     return booking
@@ -361,21 +377,31 @@ class Calendar:
         return completable(booking, self.now)
 
 
-def calendar(session: Session, actor: User | None, instrument_id: int, week: str | None) -> Calendar:
-    """The instrument's week that holds the day `week` names (ISO date; default today)."""
+def calendar(session: Session, actor: User | None, instrument_id: int, week: str | None,
+             now: datetime | None = None) -> Calendar:
+    """The instrument's week that holds the day `week` names (ISO date). By default the owner sees this week;
+    anyone else the first week, within a month of the lead time's end, with free time to book, rather than
+    a week of nothing to pick."""
     instrument = _instrument(session, instrument_id)
-    now = lab_now()
+    now = now or lab_now()
+    is_owner = is_member(actor, instrument.organisation_id)
     try:
-        day = date.fromisoformat(week) if week else now.date()
+        day = date.fromisoformat(week) if week else now.date() if is_owner else earliest_start(instrument, now).date()
     except ValueError:
         raise ValidationFailed({"week": Phrase("must be a date like 2026-12-07")}) from None
     monday = day - timedelta(days=day.weekday())
     if not FIRST_WEEK <= monday <= LAST_WEEK:
         raise ValidationFailed({"week": Phrase("must be a date from 2000 to 2100")})
+    days = week_calendar(session, instrument_id, monday, now)
+    if week is None and not is_owner and not any(d.free for d in days):
+        for later in (monday + timedelta(weeks=n) for n in range(1, 5)):
+            found = week_calendar(session, instrument_id, later, now)
+            if any(d.free for d in found):
+                monday, days = later, found
+                break
     weekly = opening_hours.schedule(session, instrument_id, monday, monday).weekly
-    return Calendar(instrument, monday, week_calendar(session, instrument_id, monday, now),
-                    is_member(actor, instrument.organisation_id), weekly, opening_hours.slot_minutes(instrument),
-                    list(instrument.fees or []), default_fee(instrument), now)
+    return Calendar(instrument, monday, days, is_owner, weekly,
+                    opening_hours.slot_minutes(instrument), list(instrument.fees or []), default_fee(instrument), now)
 
 
 def bookings_for_owner(session: Session, actor: User) -> list[Booking]:
