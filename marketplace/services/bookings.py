@@ -120,6 +120,8 @@ def check_booking(session: Session, actor: User, instrument_id: int, start_at: d
     """Every rule a request must meet, and its price; nothing is written (the confirmation step)."""
     require_organisation(actor)
     instrument = _instrument(session, instrument_id)
+    if not instrument.is_live:
+        raise Conflict("This instrument is archived; it takes no new bookings.")
     now = now or lab_now()
     errors = {}
     slot = opening_hours.slot_minutes(instrument)

@@ -158,8 +158,10 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
     require_member(actor, need.organisation_id, "contact providers about this need")
     if listing.organisation_id == need.organisation_id:
         raise ValidationFailed({"listing": Phrase("is your own organisation's listing")})
-    if need.status is not NeedStatus.OPEN:
+    if need.status is not NeedStatus.OPEN or not need.is_live:
         raise Conflict("This need is closed; reopen it before contacting providers.")
+    if not listing.is_live:
+        raise Conflict("This listing is archived; its provider no longer offers it.")
     text = message_body(body)
     inquiry = session.scalar(select(Inquiry).where(Inquiry.need_id == need_id, Inquiry.listing_id == listing_id))
     if inquiry is None:

@@ -5,14 +5,14 @@ Quotes made before lines existed become one line (the listing's title, 1 item at
 read as before; their validity stays empty (they never expire).
 
 Revision ID: d3c5bf94c814
-Revises: c0ca74aebc63
+Revises: 047b0f52e558
 Create Date: 2026-12-02 19:35:26.974463
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'd3c5bf94c814'
-down_revision = 'c0ca74aebc63'
+down_revision = '047b0f52e558'
 branch_labels = None
 depends_on = None
 
