@@ -18,7 +18,7 @@ from marketplace.services.discovery import QUERY_ARGUMENTS, SearchParams, parse_
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.matching import listing_query
 from marketplace.services.notifications import notify_organisation, notify_users
-from search.service import Searcher
+from search.service import Preferences, Searcher
 
 BULK_BACKLOG = 1000
 NEEDS_PER_LISTING = 10
@@ -61,7 +61,8 @@ def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Seq
     for listing in new.values():
         # Keyword mode: an alert needs a shared term anyway, and it spares one embedding per listing.
         page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",),
-                                                               mode="keyword", limit=NEEDS_PER_LISTING))
+                                                               mode="keyword", limit=NEEDS_PER_LISTING,
+                                                               preferences=Preferences()))
         for result in page.results:
             need = result.posting
             # Only needs with a keyword overlap: closeness alone is too weak a reason to interrupt someone.

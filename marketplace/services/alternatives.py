@@ -11,7 +11,7 @@ from marketplace.models import DomesticProduct
 from marketplace.services.discovery import SearchParams, search_postings
 from marketplace.services.errors import ValidationFailed
 from marketplace.text_formats import TextFormatError, parse_specs
-from search.service import Searcher
+from search.service import Preferences, Searcher
 
 MAX_QUERY = 200
 
@@ -46,7 +46,7 @@ def find_alternatives(session: Session, searcher: Searcher, imported: str, impor
     named = session.scalars(select(DomesticProduct).where(
         func.lower(cast(DomesticProduct.replaces, String)).contains(imported.lower())).limit(limit)).all()
     page = search_postings(session, searcher, SearchParams(text=imported, kinds=("product",), origin="domestic",
-                                                           limit=limit))
+                                                           limit=limit, preferences=Preferences()))
     alternatives = [Alternative(p, True, float("inf")) for p in named]
     seen = {p.id for p in named}
     alternatives += [Alternative(r.posting, False, r.score) for r in page.results if r.posting.id not in seen]

@@ -14,9 +14,8 @@ from marketplace.models import LISTING_KINDS, NeedStatus, Posting, TestNeed, Use
 from marketplace.services.access import is_member
 from marketplace.services.discovery import Result, SearchParams, search_postings
 from marketplace.services.postings import get_posting
-from search.service import Searcher
+from search.service import Preferences, Searcher
 
-REGION_BOOST = {"city": 0.15, "province": 0.08}
 LEAD_HALF_LIFE_DAYS = 30
 
 
@@ -61,8 +60,7 @@ def explain(need: TestNeed, result: Result) -> Match:
     if similarity is not None:
         match.reasons.append(Phrase("semantic closeness %(similarity).2f", similarity=similarity))
     fit = _region_fit(need, listing)
-    if fit:
-        match.score *= 1 + REGION_BOOST[fit]
+    if fit:  # the search already ranked it higher (Preferences.region)
         match.reasons.append(Phrase("same city") if fit == "city" else Phrase("same province"))
     certifications = getattr(listing, "certifications", None) or []
     if certifications:
@@ -79,15 +77,15 @@ def explain(need: TestNeed, result: Result) -> Match:
 
 
 def matches_for_need(session: Session, searcher: Searcher, need: TestNeed, limit: int = 30) -> list[Match]:
+    # A test need: shared instruments first, listings near the need a little higher.
+    preferences = Preferences(kinds=("instrument",), region=need.region)
     page = search_postings(session, searcher, SearchParams(text=need_query(need), kinds=LISTING_KINDS,
-                                                           limit=min(100, limit * 2)))
+                                                           limit=min(100, limit * 2), preferences=preferences))
     results = [r for r in page.results if r.posting.organisation_id != need.organisation_id]
     if need.domestic_only:
         # Imported instruments cannot serve a domestic-only need; transfers have no origin and stay.
         results = [r for r in results if getattr(r.posting, "origin", None) != "imported"]
-    matches = [explain(need, r) for r in results]
-    matches.sort(key=lambda m: m.score, reverse=True)
-    return matches[:limit]
+    return [explain(need, r) for r in results][:limit]
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,8 @@ def leads_for_organisation(session: Session, searcher: Searcher, organisation_id
     best: dict[int, Lead] = {}
     now = utcnow()
     for listing in listings:
-        page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",), limit=20))
+        page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",), limit=20,
+                                                                  preferences=Preferences()))
         for result in page.results:
             need = result.posting
             if need.organisation_id == organisation_id or need.status is not NeedStatus.OPEN:

@@ -15,6 +15,23 @@ def _page_url(offset: int) -> str:
     return url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS, offset=str(offset))
 
 
+def _chip_links(page: discovery.ResultPage) -> dict[str, dict[str, str | None]]:
+    """Per chip, the search without it (htmx swaps the results) and, where it can be one, the search
+    with it as a filter (a whole page, so that the facet controls show the filter)."""
+    links: dict[str, dict[str, str | None]] = {}
+    for chip in page.chips:
+        remove = url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS,
+                                    drop=[*page.params.dropped, chip.key], offset=None)
+        promote = None
+        if chip.filter:
+            name, value = chip.filter
+            chosen = [] if name in ("region", "kind") else request.args.getlist(name)
+            promote = url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS,
+                                         **{name: [*chosen, value]}, offset=None)
+        links[chip.key] = {"remove": remove, "promote": promote}
+    return links
+
+
 def _pager(page: discovery.ResultPage) -> dict[str, str | None]:
     p = page.params
     return {
@@ -32,8 +49,8 @@ def search_page():
     except ValidationFailed as failure:
         return render_page("search/page.html", "search/_results.html", page=None,
                            errors=localise_errors(failure.errors),
-                           pager={}, prices={}, **context), 400
+                           pager={}, prices={}, chip_links={}, **context), 400
     page = discovery.search_postings(db_session(), searcher(), params)
     prices = vouchers.net_starting_prices(db_session(), current_user, [r.posting for r in page.results])
     return render_page("search/page.html", "search/_results.html", page=page, errors={}, pager=_pager(page),
-                       prices=prices, **context)
+                       prices=prices, chip_links=_chip_links(page), **context)
