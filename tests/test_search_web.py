@@ -125,3 +125,15 @@ def test_chips_speak_the_readers_language(client, catalogue):
     page = client.get("/search?q=胶囊 HPLC 检测 武汉").get_data(as_text=True)
     assert "Region: <strong>Wuhan</strong>" in page and "Sample type: <strong>capsule</strong>" in page
     assert "testing: shared instruments first" in page
+
+
+def test_a_search_that_finds_nothing_says_so_and_suggests_what_to_do(client, catalogue):
+    page = client.get("/search", query_string={"q": "扫描电镜", "region": "湖北省"}).get_data(as_text=True)
+    assert "No good match" in page or "没有合适的结果" in page
+    assert 'href="/search?q=%E6%89%AB%E6%8F%8F%E7%94%B5%E9%95%9C"' in page  # the same words without the region
+    assert "/search?category=%E5%88%86%E6%9E%90%E4%BB%AA%E5%99%A8" in page  # the category the words are found in
+    assert "/needs/new?description=%E6%89%AB%E6%8F%8F%E7%94%B5%E9%95%9C" in page
+
+
+def test_a_search_with_results_offers_no_such_suggestions(client, catalogue):
+    assert "no-match" not in client.get("/search?q=扫描电镜").get_data(as_text=True)

@@ -60,6 +60,14 @@ class Result:
 
 
 @dataclass(frozen=True)
+class NoGoodMatch:
+    """Nothing matched well enough to show: what the page offers instead of weak matches."""
+
+    without_filters: int  # matches for the same words with no filter (0 when there was no filter)
+    categories: list[tuple[str, int]]  # the top-level categories those matches are in
+
+
+@dataclass(frozen=True)
 class ResultPage:
     params: SearchParams
     total: int
@@ -68,6 +76,7 @@ class ResultPage:
     mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading
     chips: tuple[Chip, ...] = ()  # what was read from the query and weighed as a soft preference
     understanding: Understanding | None = None
+    no_good_match: NoGoodMatch | None = None
 
 
 def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
@@ -151,18 +160,27 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
         read = read_query(text, utcnow().date(), params.dropped, Filtered(
             params.region, params.certifications, kinds_chosen=params.kinds != LISTING_KINDS))
         text, preferences, chips, understanding = read.text, read.preferences, read.chips, read.understanding
-    response = searcher.search(SearchRequest(
-        text=text, preferences=preferences or Preferences(),
-        filters=SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
-                              origin=params.origin, certifications=params.certifications,
-                              service_modes=params.service_modes, price_min=params.price_min,
-                              price_max=params.price_max),
-        mode=params.mode, limit=params.limit, offset=params.offset,
-    ))
+    filters = SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
+                            origin=params.origin, certifications=params.certifications,
+                            service_modes=params.service_modes, price_min=params.price_min, price_max=params.price_max)
+    response = searcher.search(SearchRequest(text=text, preferences=preferences or Preferences(), filters=filters,
+                                             mode=params.mode, limit=params.limit, offset=params.offset))
     hits = {posting_id(hit.doc_id): hit for hit in response.hits}
     # The database has the last word: a posting deleted since the index last heard of it is dropped.
     rows = rows_in_order(session, list(hits))
     results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,
                       hits[p.id].vector_similarity) for p in rows]
+    no_good_match = None
+    if not results and params.offset == 0 and text:
+        no_good_match = _no_good_match(searcher, text, params.mode, filters)
     return ResultPage(params=params, total=response.total, results=results, facets=response.facets,
-                      mode=response.mode, chips=chips, understanding=understanding)
+                      mode=response.mode, chips=chips, understanding=understanding, no_good_match=no_good_match)
+
+
+def _no_good_match(searcher: Searcher, text: str, mode: str, filters: SearchFilters) -> NoGoodMatch:
+    """What the words find without the filters: whether removing them helps, and in which categories."""
+    unfiltered = SearchFilters(kinds=LISTING_KINDS)
+    if filters == unfiltered:
+        return NoGoodMatch(0, [])
+    loose = searcher.search(SearchRequest(text=text, filters=unfiltered, mode=mode, limit=0))
+    return NoGoodMatch(loose.total, loose.facets.get("category", [])[:5])
