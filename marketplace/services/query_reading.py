@@ -92,3 +92,25 @@ def _chips(understanding: Understanding, filtered: Filtered) -> list[Chip]:
         cny = understanding.budget.cny
         chips.append(Chip(f"budget:{cny:.0f}", Phrase("Budget"), f"¥{cny:,.0f}"))
     return chips
+
+
+def need_fields(text: str, today: date) -> dict[str, object]:
+    """A posted need's fields as its free text states them (catalogue record values), for the form to
+    pre-fill where the person left a field empty."""
+    understanding = understand(text, today)
+    fields: dict[str, object] = {}
+    if understanding.region:
+        fields["region"] = understanding.region.path
+    if understanding.sample_types:
+        fields["sample_type"] = understanding.sample_types[0].name
+    if understanding.sample_count:
+        fields["sample_count"] = understanding.sample_count.count
+    if understanding.deadline and understanding.deadline.date >= today:
+        fields["deadline"] = understanding.deadline.date.isoformat()
+    if understanding.budget:
+        fields["budget_cny"] = understanding.budget.cny
+    if understanding.certifications:
+        fields["certifications"] = list(dict.fromkeys(c.code for c in understanding.certifications))
+    if understanding.standards:
+        fields["standards"] = [s.code for s in understanding.standards]
+    return fields
