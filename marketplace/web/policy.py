@@ -7,6 +7,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_login import current_user, login_required
 from werkzeug.exceptions import ServiceUnavailable
 
+from marketplace import taxonomy
 from marketplace.messages import Phrase
 from marketplace.services import alternatives, sharing, vouchers
 from marketplace.services.access import require_platform_admin
@@ -15,19 +16,21 @@ from marketplace.web.forms import SubsidyPolicyForm, UsageForm
 from marketplace.web.rate_limits import one_at_a_time
 
 bp = Blueprint("policy", __name__)
-COMPARISON_ARGUMENTS = ("imported", "specs")  # all a comparison's links carry over
+COMPARISON_ARGUMENTS = ("imported", "specs", "category")  # all a comparison's links carry over
 
 
 def _comparison():
     return alternatives.find_alternatives(db_session(), searcher(), request.args.get("imported", ""),
-                                          request.args.get("specs", ""))
+                                          request.args.get("specs", ""),
+                                          instrument_class=request.args.get("category") or None)
 
 
 @bp.get("/alternatives")
 def alternatives_page():
     """Find domestic products that replace an imported instrument, specs side by side."""
     comparison = _comparison() if request.args.get("imported") else None
-    return render_template("policy/alternatives.html", comparison=comparison, args=request.args)
+    return render_template("policy/alternatives.html", comparison=comparison, args=request.args,
+                           categories=taxonomy.categories())
 
 
 @bp.get("/alternatives/comparison.pdf")
