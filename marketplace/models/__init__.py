@@ -4,7 +4,7 @@ from marketplace.models.accounts import Role, User
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
 from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
-from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
+from marketplace.models.notifications import EmailMessage, Notification, SavedSearch, SentAlert
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.models.postings import (
@@ -33,6 +33,7 @@ __all__ = [
     "QuoteStatus",
     "Review",
     "SavedSearch",
+    "SentAlert",
     "LISTING_KINDS",
     "MODEL_BY_KIND",
     "POSTING_KINDS",
