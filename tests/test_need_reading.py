@@ -7,7 +7,9 @@ from marketplace.models import TestNeed
 from tests.factories import login, register
 
 TEXT = "需要 CMA 报告：胶囊有关物质检测 HPLC，共 200 个样品，武汉，预算 3 万元以内，截止 2099年6月30日前"
-NEED = {"title": "胶囊有关物质检测", "description": TEXT}
+# As a browser posts the form: every field, the empty ones as "".
+NEED = {"title": "胶囊有关物质检测", "description": TEXT, "region": "", "sample_type": "", "sample_count": "",
+        "deadline": "", "budget_cny": "", "certifications": "", "standards": ""}
 
 
 def _signed_in(client, session):

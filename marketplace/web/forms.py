@@ -152,6 +152,7 @@ class PostingForm(FlaskForm):
             form_input = self[form_name(field)] if field.in_form else None
             if form_input is not None and field.name in record and form_input.data in (None, "", [], {}):
                 form_input.data = _form_value(field, record[field.name])
+                form_input.raw_data = None  # else an input shows what was posted (empty), not the value
                 filled.append(str(form_input.label.text))
         return filled
 
