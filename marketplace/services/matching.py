@@ -147,7 +147,7 @@ def leads_for_organisation(session: Session, searcher: Searcher, organisation_id
     ranked from the need's side, as its owner sees its matches."""
     if listings is None:
         listings = session.scalars(select(Posting).where(Posting.organisation_id == organisation_id,
-                                                         Posting.kind.in_(LISTING_KINDS))
+                                                         Posting.kind.in_(LISTING_KINDS), Posting.is_live)
                                    .order_by(Posting.updated_at.desc()).limit(30)).all()
     candidates: dict[int, TestNeed] = {}
     for listing in listings:

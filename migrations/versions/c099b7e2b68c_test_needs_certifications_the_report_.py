@@ -3,7 +3,7 @@
 Existing needs get an empty list.
 
 Revision ID: c099b7e2b68c
-Revises: c0ca74aebc63
+Revises: 047b0f52e558
 Create Date: 2026-12-02 21:48:21
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'c099b7e2b68c'
-down_revision = 'c0ca74aebc63'
+down_revision = '047b0f52e558'
 branch_labels = None
 depends_on = None
 
