@@ -253,6 +253,7 @@ NEED = Kind(
         Field("sample_count", FieldType.INTEGER, Phrase("Number of samples"), minimum=1, maximum=1_000_000).scored(
             2, Phrase("Give the number of samples")),
         STANDARDS.scored(1, Phrase("Name the standard")),
+        CERTIFICATIONS,  # what the report must carry (CMA, CNAS): read from the description too
         Field("deadline", FieldType.DATE, Phrase("Deadline")).scored(1, Phrase("Set a deadline")),
         _money("budget_cny", Phrase("Budget")).scored(1, Phrase("Give a budget")),
         Field("domestic_only", FieldType.BOOLEAN, Phrase("Domestic instruments only"), default=False),

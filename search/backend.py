@@ -127,6 +127,8 @@ class DocInfo(NamedTuple):
     kind: str
     ref: str
     completeness: float
+    region: str | None  # what soft preferences (search.service.Preferences) are weighed on
+    certifications: tuple[str, ...]
 
 
 @dataclass

@@ -36,6 +36,26 @@ def test_the_alternative_finder_puts_named_replacements_first_with_specs_side_by
     assert client.get("/alternatives?imported=" + "x" * 201).status_code == 422
 
 
+def test_the_alternative_finder_offers_only_products_of_the_imported_instruments_class(app, client, session):
+    lab = register(session)
+    vendor = register(session, email="v@example.com", organisation="国产仪器公司", kind="vendor")
+    postings.create_posting(session, lab, instrument_record())  # the Agilent 1260 a lab shares: a chromatograph
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "lc-200", "title": "国产液相色谱仪 LC-200 (1260 级)",
+                                              "replaces": [], "category": "分析仪器/色谱仪器"})
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "uv-1260", "title": "国产紫外分光光度计 UV-1260",
+                                              "replaces": [], "category": "分析仪器/光谱仪器", "description": "UV-Vis"})
+    # Names the model as replaced, but a mass spectrometer.
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "named-ms", "title": "国产质谱仪 MS-1",
+                                              "category": "分析仪器/质谱仪器"})
+    index_all(app)
+    page = client.get("/alternatives?imported=Agilent 1260").get_data(as_text=True)
+    assert "LC-200" in page and "UV-1260" not in page and "MS-1" not in page
+    assert "Chromatographs" in page
+    chosen = client.get("/alternatives", query_string={"imported": "Agilent 1260", "category": "分析仪器/光谱仪器"})
+    assert "UV-1260" in chosen.get_data(as_text=True) and "LC-200" not in chosen.get_data(as_text=True)
+    assert client.get("/alternatives?imported=Agilent 1260&category=火星").status_code == 422
+
+
 def test_completed_bookings_and_orders_feed_the_yearly_sharing_report(app, client, session):
     lab = register(session)
     sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")

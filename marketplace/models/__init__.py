@@ -5,7 +5,7 @@ from marketplace.models.api_tokens import ApiToken, TokenScope
 from marketplace.models.bookings import Booking, BookingStatus, OpeningDate, OpeningHours
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteLine, QuoteStatus, Review
 from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
-from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
+from marketplace.models.notifications import EmailMessage, Notification, SavedSearch, SentAlert
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.models.postings import (
@@ -39,6 +39,7 @@ __all__ = [
     "QuoteStatus",
     "Review",
     "SavedSearch",
+    "SentAlert",
     "LISTING_KINDS",
     "MODEL_BY_KIND",
     "POSTING_KINDS",

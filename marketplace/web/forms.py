@@ -155,6 +155,17 @@ class PostingForm(FlaskForm):
             if field.in_form and field.name in record:
                 self[form_name(field)].data = _form_value(field, record[field.name])
 
+    def fill_missing(self, record: dict[str, Any]) -> list[str]:
+        """Set the inputs the person left empty from `record`; the labels of those filled."""
+        filled = []
+        for field in self.kind.fields:
+            form_input = self[form_name(field)] if field.in_form else None
+            if form_input is not None and field.name in record and form_input.data in (None, "", [], {}):
+                form_input.data = _form_value(field, record[field.name])
+                form_input.raw_data = None  # else an input shows what was posted (empty), not the value
+                filled.append(str(form_input.label.text))
+        return filled
+
     def input_for(self, record_key: str) -> Any:
         """The input that shows a record field's errors ("fees.0.price_cny" -> the fees input), or None."""
         field = next((f for f in self.kind.fields if f.name == record_key.split(".")[0] and f.in_form), None)

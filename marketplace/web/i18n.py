@@ -5,6 +5,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, request, sessi
 from flask_babel import Babel, LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from marketplace import taxonomy
 from marketplace.messages import translate
 from marketplace.web.urls import next_or_home
 
@@ -49,6 +50,13 @@ def status_label(value: str) -> str:
     return str(STATUS_LABELS[value]) if value in STATUS_LABELS else gettext(value)
 
 
+def category_name(path: str) -> str:
+    """A category's own name (the path's last segment) in the reader's language."""
+    if str(get_locale()) == "zh":
+        return path.rsplit("/", 1)[-1]
+    return taxonomy.category_names_en().get(path, path.rsplit("/", 1)[-1])
+
+
 def localise_errors(errors: dict[str, str]) -> dict[str, str]:
     return {field: localise(message) for field, message in errors.items()}
 
@@ -65,3 +73,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=lambda: str(get_locale()))
     app.jinja_env.filters["status"] = status_label
     app.jinja_env.filters["localise"] = localise
+    app.jinja_env.filters["category_name"] = category_name

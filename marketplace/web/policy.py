@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import ServiceUnavailable
 
+from marketplace import taxonomy
 from marketplace.clock import lab_today
 from marketplace.messages import Phrase
 from marketplace.services import alternatives, sharing, vouchers
@@ -19,20 +20,22 @@ from marketplace.web.i18n import attach_errors
 from marketplace.web.rate_limits import one_at_a_time
 
 bp = Blueprint("policy", __name__)
-COMPARISON_ARGUMENTS = ("imported", "specs")  # all a comparison's links carry over
+COMPARISON_ARGUMENTS = ("imported", "specs", "category")  # all a comparison's links carry over
 FIRST_YEAR_LISTED = 2015  # the year filter's oldest choice; other years are reached with ?year=
 
 
 def _comparison():
     return alternatives.find_alternatives(db_session(), searcher(), request.args.get("imported", ""),
-                                          request.args.get("specs", ""))
+                                          request.args.get("specs", ""),
+                                          instrument_class=request.args.get("category") or None)
 
 
 @bp.get("/alternatives")
 def alternatives_page():
     """Find domestic products that replace an imported instrument, specs side by side."""
     comparison = _comparison() if request.args.get("imported") else None
-    return render_template("policy/alternatives.html", comparison=comparison, args=request.args)
+    return render_template("policy/alternatives.html", comparison=comparison, args=request.args,
+                           categories=taxonomy.categories())
 
 
 @bp.get("/alternatives/comparison.pdf")

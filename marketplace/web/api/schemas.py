@@ -374,6 +374,9 @@ class SearchQuery(BaseModel):
     price_min: Annotated[float, Property(ge=0, allow_inf_nan=False)] = None
     price_max: Annotated[float, Property(ge=0, allow_inf_nan=False)] = None
     mode: Literal[MODES] = "hybrid"
+    drop: list[text(200)] = Property(None, description="what the query was read to prefer, to ignore: "
+                                     "region:<path>, certification:<name>, intent:<intent> (as the search "
+                                     "page's chips name them)")
     limit: Annotated[int, Property(ge=1, le=MAX_LIMIT)] = 20
     offset: Annotated[int, Property(ge=0, le=10_000)] = 0
 
