@@ -1,20 +1,27 @@
 """Catalogue import and export in the shared contract format (JSON Lines, or CSV with the same columns).
 
 Each row is validated and written in its own savepoint: a bad row is reported with its line number and
-rolled back alone, good rows are kept, and no row is ever half-written.
+rolled back alone, good rows are kept, and no row is ever half-written. Rows are committed in batches
+that hold the write lock from their start (another process, the indexer, writes the same database);
+a batch that loses a lock race anyway is rolled back and imported again.
 """
 from __future__ import annotations
 
 import csv
 import json
+import logging
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from marketplace.db import begin_write, is_lock_conflict
 from marketplace.kinds import FieldType, catalogue_fields
 from marketplace.messages import Phrase
 from marketplace.models import MODEL_BY_KIND, Posting
@@ -31,7 +38,10 @@ CSV_COLUMNS = ("kind", "ref", "title", "description", *OWNER_COLUMNS,
 JSON_TYPES = {FieldType.FEES, FieldType.SPECS}
 SEMICOLON_LISTS = {FieldType.TEXT_LIST, FieldType.CHOICE_LIST}
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-COMMIT_EVERY = 500
+# Rows per transaction: small enough that the indexer never waits long for SQLite's write lock.
+COMMIT_EVERY = 100
+LOCK_ATTEMPTS = 4
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -178,24 +188,59 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
                    default_owner: Mapping[str, Any] | None = None) -> ImportReport:
     report = ImportReport()
-    for count, (line, record) in enumerate(rows, start=1):
-        ref = record.get("ref") if isinstance(record, Mapping) else None
-        if isinstance(record, RowParseError):
-            report.errors.append(RowError(line, None, record.errors))
-            continue
-        savepoint = session.begin_nested()
-        try:
-            outcome = _import_row(session, record, default_owner)
-        except ValidationFailed as error:
-            savepoint.rollback()
-            report.errors.append(RowError(line, ref if isinstance(ref, str) else None, error.errors))
-            continue
-        savepoint.commit()
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        if count % COMMIT_EVERY == 0:
-            session.commit()
-    session.commit()
+    iterator = iter(rows)
+    while batch := list(islice(iterator, COMMIT_EVERY)):
+        _merge(report, _import_batch(session, batch, default_owner))
     return report
+
+
+def _import_batch(session: Session, batch: list[tuple[int, Any]],
+                  default_owner: Mapping[str, Any] | None) -> ImportReport:
+    """One transaction for the batch, retried from its start when it loses a race for a lock."""
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            begin_write(session)
+            report = ImportReport()
+            for line, record in batch:
+                _import_line(session, line, record, default_owner, report)
+            session.commit()
+            return report
+        except OperationalError as error:
+            session.rollback()
+            if not is_lock_conflict(error):
+                raise
+            log.warning("import batch from line %d lost a lock race (attempt %d): %s", batch[0][0], attempt, error.orig)
+            time.sleep(0.5 * attempt)
+    busy = Phrase("not imported: the database stayed busy; import the file again")
+    return ImportReport(errors=[RowError(line, _ref(record), {"record": busy}) for line, record in batch])
+
+
+def _ref(record: Any) -> str | None:
+    ref = record.get("ref") if isinstance(record, Mapping) else None
+    return ref if isinstance(ref, str) else None
+
+
+def _import_line(session: Session, line: int, record: Any, default_owner: Mapping[str, Any] | None,
+                 report: ImportReport) -> None:
+    if isinstance(record, RowParseError):
+        report.errors.append(RowError(line, None, record.errors))
+        return
+    savepoint = session.begin_nested()
+    try:
+        outcome = _import_row(session, record, default_owner)
+    except ValidationFailed as error:
+        savepoint.rollback()
+        report.errors.append(RowError(line, _ref(record), error.errors))
+        return
+    savepoint.commit()
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _merge(total: ImportReport, batch: ImportReport) -> None:
+    total.created += batch.created
+    total.updated += batch.updated
+    total.unchanged += batch.unchanged
+    total.errors += batch.errors
 
 
 def export_records(session: Session, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
