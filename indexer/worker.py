@@ -94,11 +94,11 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            built = documents(postings)
+            built, unbuildable = documents(postings)
         ops: list[WriteOp] = list(with_vectors(built, self.embedder))
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
-        outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
+        outcome: dict[int, str | None] = {c.posting_id: unbuildable.get(c.posting_id) for c in changes}
         for result in self.backend.write(ops) if ops else []:
             if result.status == "error":
                 outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"

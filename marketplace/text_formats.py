@@ -1,9 +1,10 @@
 """Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from marketplace.kinds import FEE_UNITS
+from marketplace.kinds import FEE_UNITS, MAX_MONEY
 from marketplace.messages import Phrase
 
 UNITS = tuple(unit.value for unit in FEE_UNITS)
@@ -32,9 +33,9 @@ def parse_fees(text: str | None) -> list[dict[str, Any]]:
             amount = float(price)
         except ValueError:
             raise TextFormatError(Phrase("line %(line)d: price must be a number", line=number)) from None
-        if amount < 0 or unit not in UNITS:
-            raise TextFormatError(Phrase("line %(line)d: price must be >= 0 and unit one of %(units)s",
-                                         line=number, units=", ".join(UNITS)))
+        if not math.isfinite(amount) or not 0 <= amount <= MAX_MONEY or unit not in UNITS:
+            raise TextFormatError(Phrase("line %(line)d: price must be 0 to %(limit)d and unit one of %(units)s",
+                                         line=number, limit=MAX_MONEY, units=", ".join(UNITS)))
         fees.append({"item": item, "price_cny": amount, "unit": unit})
     return fees
 

@@ -6,6 +6,7 @@ returned as field -> human message, never raised, so callers can show them next 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -131,11 +132,26 @@ def credit_code_error(code: str) -> str | None:
     return None
 
 
+def _non_finite_numbers(value: Any, path: str = "") -> dict[str, str]:
+    """NaN and ±Infinity (JSON's NaN/Infinity, "1e400", float("nan") from a CSV cell) wherever they sit:
+    JSON Schema counts them as numbers and they pass every range check, then break the JSON export,
+    PostgreSQL and the search index."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {path or "record": Phrase("must be a finite number")}
+    children: Any = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    errors: dict[str, str] = {}
+    for key, child in children:
+        errors.update(_non_finite_numbers(child, f"{path}.{key}" if path else str(key)))
+    return errors
+
+
 def record_errors(record: Any) -> dict[str, str]:
     """Field -> message for everything wrong with a catalogue record (empty when valid)."""
     if not isinstance(record, Mapping):
         return {"record": Phrase("must be a JSON object")}
-    errors: dict[str, str] = {}
+    errors = _non_finite_numbers(record)
+    if errors:
+        return errors
     for error in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         errors.setdefault(_field_name(error), _message(error))
     if errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -104,6 +105,8 @@ def _csv_value(column: str, raw: str) -> Any:
             number = float(raw.replace(",", ""))
         except ValueError:
             raise RowParseError({column: Phrase("must be a number")}) from None
+        if not math.isfinite(number):  # "nan", "inf", "1e400"
+            raise RowParseError({column: Phrase("must be a finite number")})
         if field.type is FieldType.INTEGER:
             if not number.is_integer():
                 raise RowParseError({column: Phrase("must be a whole number")})
