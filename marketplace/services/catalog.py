@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from marketplace.kinds import FieldType, catalogue_fields
 from marketplace.messages import Phrase
 from marketplace.models import MODEL_BY_KIND, Posting
 from marketplace.services.errors import ValidationFailed
-from marketplace.services.organisations import find_or_create_owner
+from marketplace.services.organisations import find_or_create_owner, find_owner
 from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
 
@@ -74,15 +75,44 @@ class RowParseError(ValueError):
         self.errors = errors
 
 
+# Files are read with errors="surrogateescape": a byte that is not UTF-8 becomes one of these
+# characters, so the row that holds it is reported instead of the whole import stopping.
+UNDECODABLE = re.compile("[\udc80-\udcff]")
+NOT_UTF8 = Phrase("is not valid UTF-8 text; save the file as UTF-8")
+# The contract's records nest three levels deep (a fee inside the fee list inside the record).
+MAX_NESTING = 8
+TOO_DEEP = Phrase("is nested too deeply (at most %(limit)d levels)", limit=MAX_NESTING)
+
+
+def _nesting(value: Any) -> int:
+    """How deep lists and objects nest in a parsed JSON value (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json_line(line: str) -> Any:
+    if UNDECODABLE.search(line):
+        return RowParseError({"record": NOT_UTF8})
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return RowParseError({"record": Phrase("is not valid JSON (%(reason)s at column %(column)d)",
+                                               reason=error.msg, column=error.colno)})
+    except RecursionError:  # thousands of brackets: deeper than the parser goes
+        return RowParseError({"record": TOO_DEEP})
+    return RowParseError({"record": TOO_DEEP}) if _nesting(record) > MAX_NESTING else record
+
+
 def parse_jsonl(stream: TextIO) -> Iterator[tuple[int, Any]]:
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            yield number, RowParseError({"record": Phrase("is not valid JSON (%(reason)s at column %(column)d)",
-                                                          reason=error.msg, column=error.colno)})
+        if line.strip():
+            yield number, parse_json_line(line)
 
 
 def _csv_value(column: str, raw: str) -> Any:
@@ -126,6 +156,9 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     for column, raw in row.items():
         if column is None or raw is None:
             continue
+        if UNDECODABLE.search(raw):
+            errors[column] = NOT_UTF8
+            continue
         try:
             value = _csv_value(column, raw)
         except RowParseError as error:
@@ -160,7 +193,7 @@ def parse_csv(stream: TextIO) -> Iterator[tuple[int, Any]]:
 
 
 def parse_catalogue(path: Path) -> Iterator[tuple[int, Any]]:
-    stream = path.open(encoding="utf-8-sig", newline="")
+    stream = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     with stream:
         rows = parse_csv(stream) if path.suffix.lower() == ".csv" else parse_jsonl(stream)
         yield from rows
@@ -181,6 +214,10 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
         session.add(posting)
         session.flush()
         return "created"
+    owner = record.get("owner") or default_owner
+    if owner and find_owner(session, owner) is not posting.organisation:
+        # Refs are the owner's own ids: a row naming another owner must not take the listing over.
+        raise ValidationFailed({"ref": Phrase("is already used by a listing of another organisation")})
     apply_record(posting, record)
     if not session.is_modified(posting):
         return "unchanged"
