@@ -30,6 +30,7 @@ from marketplace.models import MODEL_BY_KIND, Posting
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import find_or_create_owner, find_owner
 from marketplace.services.records import apply_record, to_record
+from marketplace.text_formats import neutralise_formula, restore_formula
 from marketplace.validation import record_errors
 
 # One column per field name, the owner's right after the description, as the shared contract lays them out.
@@ -117,7 +118,7 @@ def parse_jsonl(stream: TextIO) -> Iterator[tuple[int, Any]]:
 
 def _csv_value(column: str, raw: str) -> Any:
     """A CSV cell as its record value: lists as `a; b` (or JSON), fees and specs as JSON."""
-    raw = raw.strip()
+    raw = restore_formula(raw).strip()
     if raw == "":
         return None
     field = FIELDS.get(column)
@@ -309,6 +310,7 @@ def record_to_csv_row(record: Mapping[str, Any]) -> dict[str, str]:
             row[column] = "true" if value else "false"
         else:
             row[column] = str(value)
+        row[column] = neutralise_formula(row[column])
     return row
 
 
