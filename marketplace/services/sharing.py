@@ -146,7 +146,8 @@ def report_csv(rows: list[SharingRow]) -> str:
     writer.writerow(["instrument_id", "instrument", "effective_hours", "external_hours", "external_share",
                      "services", "external_services", "samples", "income_cny"])
     for row in [*rows, report_totals(rows)]:
-        writer.writerow([row.instrument_id or "", neutralise_formula(str(row.title)), f"{row.effective_hours:.2f}", f"{row.external_hours:.2f}",
+        writer.writerow([row.instrument_id or "", neutralise_formula(str(row.title)), f"{row.effective_hours:.2f}",
+                         f"{row.external_hours:.2f}",
                          f"{row.external_share:.3f}", row.services, row.external_services, row.samples,
                          f"{row.income_cny:.2f}"])
     return buffer.getvalue()
