@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 3600
 
 
+def _sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, looking at `stop` every tenth of a second: a worker backing off for minutes while the
+    backend is down still exits promptly on SIGTERM."""
+    deadline = time.monotonic() + seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+
+
 @dataclass
 class BatchOutcome:
     claimed: int = 0
@@ -120,7 +128,7 @@ class Worker:
                     return processed
             if outcome.retried:
                 pause = min(pause * 2, outbox.MAX_BACKOFF_S)
-            time.sleep(pause if outcome.retried else poll_interval)
+            _sleep_unless_stopped(pause if outcome.retried else poll_interval, stop)
         return processed
 
     def _purge_when_due(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import case, literal, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.kinds import INSTRUMENT, ORIGIN
@@ -14,6 +15,7 @@ from marketplace.models import LISTING_KINDS, POSTING_KINDS, Posting
 from marketplace.search_gateway import posting_id
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
+from search.backend import BackendUnavailable
 from search.service import Searcher, SearchFilters, SearchRequest
 
 MODES = ("hybrid", "keyword", "vector")
@@ -23,6 +25,8 @@ SERVICE_MODES = INSTRUMENT.field("service_modes").choice_values
 QUERY_ARGUMENTS = ("q", "kind", "region", "category", "origin", "certification", "service_mode", "price_min",
                    "price_max", "mode", "limit", "offset")
 MAX_LIMIT = 100
+DATABASE_FALLBACK = "database"
+MAX_FALLBACK_WORDS = 10
 MAX_QUERY = 500
 
 
@@ -57,7 +61,12 @@ class ResultPage:
     total: int
     results: list[Result]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading
+    mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading, "database"
+    # when the search backend could not be reached (see _database_fallback)
+
+    @property
+    def search_unavailable(self) -> bool:
+        return self.mode == DATABASE_FALLBACK
 
 
 def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
@@ -135,14 +144,17 @@ def search_summaries(session: Session, searcher: Searcher, params: SearchParams)
 
 def _search(session: Session, searcher: Searcher, params: SearchParams,
             rows_in_order: Callable[[Session, list[int]], Sequence[Posting | PostingSummary]]) -> ResultPage:
-    response = searcher.search(SearchRequest(
-        text=params.text,
-        filters=SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
-                              origin=params.origin, certifications=params.certifications,
-                              service_modes=params.service_modes, price_min=params.price_min,
-                              price_max=params.price_max),
-        mode=params.mode, limit=params.limit, offset=params.offset,
-    ))
+    try:
+        response = searcher.search(SearchRequest(
+            text=params.text,
+            filters=SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
+                                  origin=params.origin, certifications=params.certifications,
+                                  service_modes=params.service_modes, price_min=params.price_min,
+                                  price_max=params.price_max),
+            mode=params.mode, limit=params.limit, offset=params.offset,
+        ))
+    except BackendUnavailable:
+        return _database_fallback(session, params, rows_in_order)
     hits = {posting_id(hit.doc_id): hit for hit in response.hits}
     # The database has the last word: a posting deleted since the index last heard of it is dropped.
     rows = rows_in_order(session, list(hits))
@@ -150,3 +162,28 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
                       hits[p.id].vector_similarity) for p in rows]
     return ResultPage(params=params, total=response.total, results=results, facets=response.facets,
                       mode=response.mode)
+
+
+def _database_fallback(session: Session, params: SearchParams,
+                       rows_in_order: Callable[[Session, list[int]], Sequence[Posting | PostingSummary]]) -> ResultPage:
+    """While the search backend is down, pages that search (matches, leads, alternatives, the search
+    page) still show something: postings whose title or description contains the query's words, those
+    with most of them first, with the kind, region and category filters. No synonyms or facets."""
+    words = params.text.split()[:MAX_FALLBACK_WORDS]
+    found = [or_(Posting.title.icontains(word, autoescape=True), Posting.description.icontains(word, autoescape=True))
+             for word in words]
+    matched = sum((case((condition, 1), else_=0) for condition in found), literal(0))
+    query = select(Posting.id).where(Posting.kind.in_(params.kinds))
+    if found:
+        query = query.where(or_(*found))
+    for column, prefix in ((Posting.region, params.region), (Posting.category, params.category)):
+        if prefix:
+            path = prefix.rstrip("/")
+            query = query.where(or_(column == path, column.startswith(path + "/", autoescape=True)))
+    query = query.order_by(matched.desc(), Posting.id.desc()).offset(params.offset).limit(params.limit + 1)
+    ids = list(session.scalars(query))
+    rows = rows_in_order(session, ids[:params.limit])
+    # The true total would need a count over every posting; one more than shown keeps "next" working.
+    total = params.offset + len(rows) + (1 if len(ids) > params.limit else 0)
+    return ResultPage(params=params, total=total, results=[Result(row, 0.0, {}) for row in rows],
+                      mode=DATABASE_FALLBACK)

@@ -34,3 +34,10 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class SearchUnavailable(ServiceError):
+    """The search backend cannot be reached: come back later (the response carries Retry-After)."""
+
+    status = 503
+    retry_after_s = 30

@@ -69,7 +69,10 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        return _error_response(error.status, error.message, getattr(error, "errors", None))
+        response = make_response(_error_response(error.status, error.message, getattr(error, "errors", None)))
+        if retry_after := getattr(error, "retry_after_s", None):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

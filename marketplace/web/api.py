@@ -1,6 +1,7 @@
 from flask import Blueprint, jsonify, request
 
 from marketplace.services import discovery
+from marketplace.services.errors import SearchUnavailable
 from marketplace.web.context import db_session, searcher
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -10,6 +11,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def search():
     params = discovery.parse_params(request.args)
     page = discovery.search_summaries(db_session(), searcher(), params)
+    if page.search_unavailable:  # programs retry; the pages show the database's simple matches instead
+        raise SearchUnavailable("Search is temporarily unavailable; try again in a minute.")
     return jsonify({
         "total": page.total,
         "mode": page.mode,
