@@ -65,7 +65,8 @@ def test_the_api_answers_503_with_retry_after(client, catalogue):
     response = client.get("/api/v1/search?q=HPLC")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
-    assert "temporarily unavailable" in response.get_json()["error"]
+    assert response.content_type == "application/problem+json"
+    assert "temporarily unavailable" in response.get_json()["detail"]
 
 
 def test_matches_alternatives_dashboard_and_leads_answer_without_the_backend(client, catalogue):

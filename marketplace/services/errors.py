@@ -36,8 +36,20 @@ class Conflict(ServiceError):
     status = 409
 
 
+class PreconditionFailed(ServiceError):
+    """The client changed a posting from a version someone else has changed since (HTTP If-Match)."""
+
+    status = 412
+
+
+class Unauthorized(ServiceError):
+    """No valid credentials: the API answers 401 with a WWW-Authenticate challenge."""
+
+    status = 401
+
+
 class SearchUnavailable(ServiceError):
-    """The search backend cannot be reached: come back later (the response carries Retry-After)."""
+    """The search backend cannot be reached: come back later."""
 
     status = 503
-    retry_after_s = 30
+    headers = {"Retry-After": "30"}
