@@ -42,6 +42,8 @@ CASES = [
     ("NUL in an API search", "GET", "/api/v1/search?q=%00", None, 422),
     ("NUL in an imported model", "GET", "/alternatives?imported=Agilent%00", None, 422),
     ("NUL in a field name", "POST", "/needs/new", {"title": "检测", "x\x00": "1"}, 422),
+    ("an id past PostgreSQL's integer", "GET", "/instruments/2147483648", None, 404),
+    ("an id past SQLite's integer in a delete", "POST", "/instruments/9223372036854775808/delete", None, 404),
 ]
 ANONYMOUS_CASES = [
     ("NUL in a registering name", "POST", "/register", {"email": "new@example.com", "display_name": "王\x00",

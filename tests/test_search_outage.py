@@ -64,7 +64,7 @@ def test_the_search_page_shows_database_matches_and_says_search_is_unavailable(c
 def test_the_api_answers_503_with_retry_after(client, catalogue):
     response = client.get("/api/v1/search?q=HPLC")
     assert response.status_code == 503
-    assert response.headers["Retry-After"] == "30"
+    assert int(response.headers["Retry-After"]) > 0
     assert response.content_type == "application/problem+json"
     assert "temporarily unavailable" in response.get_json()["detail"]
 
