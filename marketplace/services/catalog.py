@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -229,11 +229,17 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
 
 
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
-                   default_owner: Mapping[str, Any] | None = None) -> ImportReport:
+                   default_owner: Mapping[str, Any] | None = None,
+                   progress: Callable[[int], None] | None = None) -> ImportReport:
+    """`progress` hears the running count of rows read after every batch (COMMIT_EVERY rows) and at the
+    end, so a long import can say how far it is."""
     report = ImportReport()
-    iterator = iter(rows)
+    iterator, read = iter(rows), 0
     while batch := list(islice(iterator, COMMIT_EVERY)):
         _merge(report, _import_batch(session, batch, default_owner))
+        read += len(batch)
+        if progress:
+            progress(read)
     return report
 
 

@@ -17,7 +17,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -202,27 +201,10 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
 
 
-class QuoteForm(FlaskForm):
-    price_cny = FiniteDecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
-    turnaround_days = IntegerField(_l("Turnaround (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
-    conditions = TextAreaField(_l("Conditions"), validators=[Length(max=5000)])
-
-
 class ReviewForm(FlaskForm):
     rating = SelectField(_l("Rating"), choices=[("5", "★★★★★ 5"), ("4", "★★★★ 4"), ("3", "★★★ 3"), ("2", "★★ 2"),
                                                   ("1", "★ 1")], coerce=int)
     comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
-
-
-class BookingForm(FlaskForm):
-    start_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    end_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    sample_count = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
-
-
-class DecisionForm(FlaskForm):
-    note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class UsageForm(FlaskForm):
@@ -232,6 +214,7 @@ class UsageForm(FlaskForm):
     samples = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     external = BooleanField(_l("External user"))
     income_cny = FiniteDecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
+    user_name = StringField(_l("User's organisation"), validators=[Length(max=200)])
     note = StringField(_l("Note"), validators=[Length(max=500)])
 
 

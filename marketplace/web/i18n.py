@@ -12,7 +12,8 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 # The states of quotes, orders and bookings as people read them (the `status` template filter).
 STATUS_LABELS = {"requested": _l("requested"), "approved": _l("approved"), "declined": _l("declined"),
                  "cancelled": _l("cancelled"), "completed": _l("completed"), "offered": _l("offered"),
-                 "withdrawn": _l("withdrawn"), "accepted": _l("accepted"), "in_progress": _l("in progress"),
+                 "withdrawn": _l("withdrawn"), "accepted": _l("accepted"), "expired": _l("expired"),
+                 "in_progress": _l("in progress"),
                  "open": _l("open"), "closed": _l("closed")}
 
 bp = Blueprint("i18n", __name__)
