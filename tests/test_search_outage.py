@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def closed_port():
     """A port bound but never listening: every connection is refused, and nothing else can take it."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", int(os.environ.get("MARKETPLACE_TEST_OUTAGE_PORT", "9262"))))
+    sock.bind(("127.0.0.1", 0))  # a free port of the kernel's choosing: no clash with other test runs
     yield sock.getsockname()[1]
     sock.close()
 
