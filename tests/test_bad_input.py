@@ -79,7 +79,7 @@ def _outcome(response, expected) -> str | None:
     status, text = response.status_code, response.get_data(as_text=True)
     if status != expected and not (expected == "4xx" and 400 <= status < 500):
         return f"answered {status}: {text[:300]!r}"
-    if 400 <= status < 500 and not any(word in text for word in ("must", "Not a valid", "week")):
+    if 400 <= status < 500 and not any(word in text for word in ("must", "should", "Not a valid", "week")):
         return f"a {status} without a message: {text[:300]!r}"
     if status == 302 and response.headers["Location"] != "/":
         return f"redirected to {response.headers['Location']!r}"
@@ -101,3 +101,11 @@ def test_every_bad_input_gets_an_answer_a_person_can_act_on(app, targets):
             if problem := _outcome(response, expected):
                 wrong[what] = problem
     assert wrong == {}
+
+
+def test_an_id_no_column_can_hold_is_a_404_not_a_database_error(app, targets):
+    member = app.test_client()
+    login(member, "sme@example.com")
+    assert member.get("/instruments/2147483648").status_code == 404  # past PostgreSQL's integer
+    assert member.post("/instruments/9223372036854775808/delete").status_code == 404  # past SQLite's
+    assert member.get(f"/instruments/{targets['instrument']}").status_code == 200

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import case, literal, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace.clock import utcnow
@@ -17,6 +18,7 @@ from marketplace.services.errors import ValidationFailed
 from marketplace.services.postings import PostingSummary, postings_in_order, summaries_in_order
 from marketplace.services.query_reading import Chip, Filtered, read_query
 from marketplace.understanding import Understanding
+from search.backend import BackendUnavailable
 from search.service import Preferences, Searcher, SearchFilters, SearchRequest
 
 MODES = ("hybrid", "keyword", "vector")
@@ -26,6 +28,8 @@ SERVICE_MODES = INSTRUMENT.field("service_modes").choice_values
 QUERY_ARGUMENTS = ("q", "kind", "region", "category", "origin", "certification", "service_mode", "price_min",
                    "price_max", "mode", "drop", "limit", "offset")
 MAX_LIMIT = 100
+DATABASE_FALLBACK = "database"
+MAX_FALLBACK_WORDS = 10
 MAX_QUERY = 500
 MAX_DROPPED = 20  # chips a query can have removed; more are ignored
 
@@ -73,10 +77,15 @@ class ResultPage:
     total: int
     results: list[Result]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading
+    mode: str = "hybrid"  # what ran: "keyword" while the embedding model is still loading, "database"
+    # when the search backend could not be reached (see _database_fallback)
     chips: tuple[Chip, ...] = ()  # what was read from the query and weighed as a soft preference
     understanding: Understanding | None = None
     no_good_match: NoGoodMatch | None = None
+
+    @property
+    def search_unavailable(self) -> bool:
+        return self.mode == DATABASE_FALLBACK
 
 
 def _number(args: Any, name: str, errors: dict[str, str]) -> float | None:
@@ -163,8 +172,11 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
     filters = SearchFilters(kinds=params.kinds, region=params.region, category=params.category,
                             origin=params.origin, certifications=params.certifications,
                             service_modes=params.service_modes, price_min=params.price_min, price_max=params.price_max)
-    response = searcher.search(SearchRequest(text=text, preferences=preferences or Preferences(), filters=filters,
-                                             mode=params.mode, limit=params.limit, offset=params.offset))
+    try:
+        response = searcher.search(SearchRequest(text=text, preferences=preferences or Preferences(), filters=filters,
+                                                 mode=params.mode, limit=params.limit, offset=params.offset))
+    except BackendUnavailable:
+        return _database_fallback(session, params, rows_in_order)
     hits = {posting_id(hit.doc_id): hit for hit in response.hits}
     # The database has the last word: a posting deleted since the index last heard of it is dropped.
     rows = rows_in_order(session, list(hits))
@@ -184,3 +196,28 @@ def _no_good_match(searcher: Searcher, text: str, mode: str, filters: SearchFilt
         return NoGoodMatch(0, [])
     loose = searcher.search(SearchRequest(text=text, filters=unfiltered, mode=mode, limit=0))
     return NoGoodMatch(loose.total, loose.facets.get("category", [])[:5])
+
+
+def _database_fallback(session: Session, params: SearchParams,
+                       rows_in_order: Callable[[Session, list[int]], Sequence[Posting | PostingSummary]]) -> ResultPage:
+    """While the search backend is down, pages that search (matches, leads, alternatives, the search
+    page) still show something: postings whose title or description contains the query's words, those
+    with most of them first, with the kind, region and category filters. No synonyms or facets."""
+    words = params.text.split()[:MAX_FALLBACK_WORDS]
+    found = [or_(Posting.title.icontains(word, autoescape=True), Posting.description.icontains(word, autoescape=True))
+             for word in words]
+    matched = sum((case((condition, 1), else_=0) for condition in found), literal(0))
+    query = select(Posting.id).where(Posting.kind.in_(params.kinds))
+    if found:
+        query = query.where(or_(*found))
+    for column, prefix in ((Posting.region, params.region), (Posting.category, params.category)):
+        if prefix:
+            path = prefix.rstrip("/")
+            query = query.where(or_(column == path, column.startswith(path + "/", autoescape=True)))
+    query = query.order_by(matched.desc(), Posting.id.desc()).offset(params.offset).limit(params.limit + 1)
+    ids = list(session.scalars(query))
+    rows = rows_in_order(session, ids[:params.limit])
+    # The true total would need a count over every posting; one more than shown keeps "next" working.
+    total = params.offset + len(rows) + (1 if len(ids) > params.limit else 0)
+    return ResultPage(params=params, total=total, results=[Result(row, 0.0, {}) for row in rows],
+                      mode=DATABASE_FALLBACK)

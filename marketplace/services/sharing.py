@@ -18,6 +18,7 @@ from marketplace.messages import Phrase, catalogue, translate
 from marketplace.models import Booking, Order, Organisation, SharedInstrument, UsageRecord, User
 from marketplace.services.access import is_platform_admin, require_member, require_organisation
 from marketplace.services.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.text_formats import neutralise_formula
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 EXPORT_LANGUAGE = "zh"  # the evaluation's forms are Chinese, whatever language the page is read in
@@ -227,12 +228,6 @@ def instruments_of(session: Session, actor: User) -> list[tuple[int, str]]:
 COLUMNS = (Phrase("Instrument"), Phrase("Asset number"), Phrase("Organisation"), Phrase("Original value (CNY)"),
            Phrase("Effective hours"), Phrase("External service hours"), Phrase("External share of hours"),
            Phrase("Services"), Phrase("Samples"), Phrase("External users"), Phrase("Service income (CNY)"))
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(cell: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice on CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 def _export_rows(report: SharingReport) -> list[list]:
@@ -257,7 +252,7 @@ def report_csv(report: SharingReport) -> bytes:
     writer.writerow(header)
     for line in lines:
         line[SHARE_COLUMN] = f"{line[SHARE_COLUMN]:.1%}"  # Excel reads 60.0% as a percentage
-        writer.writerow(["" if value is None else neutralised(value) if isinstance(value, str) else value
+        writer.writerow(["" if value is None else neutralise_formula(value) if isinstance(value, str) else value
                          for value in line])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -270,7 +265,7 @@ def report_xlsx(report: SharingReport) -> bytes:
     sheet = workbook.active
     sheet.title = str(report.year)
     for line in _export_rows(report):
-        sheet.append([neutralised(value) if isinstance(value, str) else value for value in line])
+        sheet.append([neutralise_formula(value) if isinstance(value, str) else value for value in line])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cell in sheet[sheet.max_row]:

@@ -232,7 +232,7 @@ class UsageForm(FlaskForm):
 class SubsidyPolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     rate = FiniteDecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
-    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
     organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=ORGANISATION_KINDS,
                                       default=[OrganisationKind.ENTERPRISE.value])
     listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[
