@@ -9,30 +9,19 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from indexer import maintenance, outbox
 from indexer.locks import ReindexRunning
-from indexer.status import sync_status
+from indexer.status import index_status, sync_status
 from indexer.worker import Worker
 from marketplace.db import Database
-from marketplace.models import Posting
-from marketplace.progress import Progress
+from marketplace.progress import ProgressPrinter
 from marketplace.services import alerts
-from search.backend import SearchBackend
+from search.backend import BackendUnavailable, SearchBackend
 from search.embeddings import Embedder
 from search.service import Searcher
 
 indexer_cli = AppGroup("indexer", help="Keep the search index in step with the database.")
-
-
-def _to_stderr(line: str) -> None:
-    click.echo(line, err=True)
-
-
-def _took(progress: Progress) -> str:
-    elapsed = time.monotonic() - progress.started
-    return f"{elapsed:.1f}s ({progress.done / max(elapsed, 1e-6):,.0f}/s)"
 
 
 def _parts() -> tuple[Database, SearchBackend, Embedder]:
@@ -57,7 +46,12 @@ def _alerts(database: Database, searcher: Searcher) -> Callable[[list[int]], Non
 def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: int) -> None:
     """Apply outbox changes to the search backend continuously (or until idle)."""
     database, backend, embedder = _parts()
-    if maintenance.stale_dictionaries(backend):
+    try:
+        stale = maintenance.stale_dictionaries(backend)
+    except BackendUnavailable as error:  # the worker waits for it like for any outage
+        stale = None
+        click.echo(f"warning: {error}; retrying with backoff", err=True)
+    if stale:
         click.echo("warning: the search index was built with other dictionaries (search/data); "
                    "run `flask --app app indexer reindex`", err=True)
     stopping = []
@@ -65,15 +59,15 @@ def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: 
     worker = Worker(database.new_session, backend, embedder, batch_size=batch_size,
                     lease=timedelta(seconds=lease_seconds),
                     on_created=_alerts(database, current_app.extensions["search"].searcher))
-    with database.new_session() as session:
-        pending = sync_status(session).pending
-    progress = Progress("changes indexed", _to_stderr, total=pending if until_idle else None)
+    printer, started = ProgressPrinter(), time.monotonic()
+    # A worker that runs until stopped would print a line per batch for ever: only a catch-up reports progress.
+    progress = (lambda count: printer("changes indexed", count)) if until_idle else None
     try:
         count = worker.run(until_idle=until_idle, poll_interval=poll_interval, stop=lambda: bool(stopping),
-                           on_done=progress.advance)
+                           progress=progress)
     except KeyboardInterrupt:
-        count = progress.done
-    click.echo(f"indexed {count} changes in {_took(progress)}")
+        count = 0
+    click.echo(f"indexed {count} changes in {time.monotonic() - started:.1f}s")
 
 
 @indexer_cli.command("reindex")
@@ -81,14 +75,13 @@ def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: 
 def reindex(batch_size: int) -> None:
     """Rebuild the whole index aside and swap it in with no downtime."""
     database, backend, embedder = _parts()
-    with database.new_session() as session:
-        total = session.scalar(select(func.count()).where(Posting.is_live, Posting.is_visible))
-    progress = Progress("postings reindexed", _to_stderr, total=total)
+    printer, started = ProgressPrinter(), time.monotonic()
     try:
-        count = maintenance.reindex(database.new_session, backend, embedder, batch_size, on_page=progress.advance)
+        count = maintenance.reindex(database.new_session, backend, embedder, batch_size,
+                                    progress=lambda count: printer("postings read", count))
     except ReindexRunning as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"rebuilt index with {count} postings in {_took(progress)}")
+    click.echo(f"rebuilt index with {count} postings in {time.monotonic() - started:.1f}s")
 
 
 @indexer_cli.command("verify")
@@ -121,11 +114,15 @@ def status() -> None:
     """Sync lag, throughput, dead letters and index size."""
     database, backend, _ = _parts()
     with database.new_session() as session:
-        state = sync_status(session)
-    lag = f"{state.oldest_pending_age_s:.1f}s" if state.oldest_pending_age_s is not None else "none"
-    click.echo(f"pending changes: {state.pending}\noldest pending (sync lag): {lag}\n"
-               f"throughput (last 5 min): {state.throughput_per_s:.2f} changes/s\n"
-               f"dead letters: {state.dead_letters}\nindexed documents: {backend.count()}")
+        state = index_status(session, backend)
+    sync = state.sync
+    lag = f"{sync.oldest_pending_age_s:.1f}s" if sync.oldest_pending_age_s is not None else "none"
+    indexed = state.indexed if state.indexed is not None else f"unknown: the search backend is down ({state.problem})"
+    click.echo(f"pending changes: {sync.pending}\noldest pending (sync lag): {lag}\n"
+               f"throughput (last 5 min): {sync.throughput_per_s:.2f} changes/s\n"
+               f"dead letters: {sync.dead_letters}\nindexed documents: {indexed}")
+    if state.indexed is None:
+        raise SystemExit(2)
 
 
 @indexer_cli.command("retry-dead")

@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 3600
 
 
+def _sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, looking at `stop` every tenth of a second: a worker backing off for minutes while the
+    backend is down still exits promptly on SIGTERM."""
+    deadline = time.monotonic() + seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+
+
 @dataclass
 class BatchOutcome:
     claimed: int = 0
@@ -95,28 +103,28 @@ class Worker:
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
             searchable = [p for p in postings if p.is_live and p.is_visible]
-            built = documents(searchable)
+            built, unbuildable = documents(searchable)
             # An archived or hidden posting leaves the index: a tombstone at its version outranks its copy.
             gone = [Delete(document_id(p.id), p.version) for p in postings if p not in searchable]
         ops: list[WriteOp] = [*with_vectors(built, self.embedder), *gone]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
-        outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
+        outcome: dict[int, str | None] = {c.posting_id: unbuildable.get(c.posting_id) for c in changes}
         for result in self.backend.write(ops) if ops else []:
             if result.status == "error":
                 outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"
         return outcome
 
     def run(self, until_idle: bool = False, poll_interval: float = 1.0,
-            stop: Callable[[], bool] = lambda: False, on_done: Callable[[int], None] | None = None) -> int:
+            stop: Callable[[], bool] = lambda: False, progress: Callable[[int], None] | None = None) -> int:
         """Process batches until idle (if asked) or stopped; backs off while the backend is down.
-        on_done is told how many changes each batch applied (progress)."""
+        `progress` hears the running count of changes applied after each batch that applied some."""
         processed, pause = 0, poll_interval
         while not stop():
             outcome = self.run_batch()
             processed += outcome.done
-            if on_done and outcome.done:
-                on_done(outcome.done)
+            if progress and outcome.done:
+                progress(processed)
             if outcome.claimed and outcome.retried < outcome.claimed:
                 pause = poll_interval
                 continue
@@ -126,7 +134,7 @@ class Worker:
                     return processed
             if outcome.retried:
                 pause = min(pause * 2, outbox.MAX_BACKOFF_S)
-            time.sleep(pause if outcome.retried else poll_interval)
+            _sleep_unless_stopped(pause if outcome.retried else poll_interval, stop)
         return processed
 
     def _purge_when_due(self) -> None:

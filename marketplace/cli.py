@@ -10,16 +10,12 @@ from flask.cli import AppGroup
 
 from marketplace import migrations
 from marketplace.kinds import POSTING_KINDS
-from marketplace.progress import Progress
+from marketplace.progress import ProgressPrinter
 from marketplace.services import catalog, demo, uniquip
 
 db_cli = AppGroup("db", help="Database schema.")
 catalog_cli = AppGroup("catalog", help="Import and export the catalogue (JSON Lines or CSV).")
 demo_cli = AppGroup("demo", help="Demo data.")
-
-
-def _to_stderr(line: str) -> None:
-    click.echo(line, err=True)
 
 
 def _database():
@@ -48,8 +44,8 @@ def db_revision(message: str) -> None:
 def catalog_import(path: Path, fmt: str | None, owner: str | None) -> None:
     """Import FILE; the same ref updates its posting instead of duplicating it."""
     session = _database().new_session()
-    progress = Progress("rows imported", _to_stderr)
     with session:
+        progress = ProgressPrinter()
         if fmt == "uniquip":
             if not owner:
                 raise click.UsageError("a uniquip file names no owner: give --owner ORGANISATION")
@@ -59,8 +55,7 @@ def catalog_import(path: Path, fmt: str | None, owner: str | None) -> None:
         else:
             report = catalog.import_records(session, catalog.parse_catalogue(path, fmt),
                                             default_owner={"name": owner} if owner else None,
-                                            on_row=progress.advance)
-    progress.finish()
+                                            progress=lambda count: progress("rows read", count))
     click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"rejected {len(report.errors)}")
     for error in report.errors:
@@ -98,11 +93,9 @@ def catalog_export(path: Path, fmt: str | None, kinds: tuple[str, ...]) -> None:
 def demo_seed(scale: int) -> None:
     """Load the bilingual demo catalogue and demo accounts (idempotent)."""
     session = _database().new_session()
-    progress = Progress("demo postings loaded", _to_stderr)
     with session:
         report, logins = demo.seed(session, current_app.extensions["passwords"], scale=scale,
-                                   on_row=progress.advance)
-    progress.finish()
+                                   progress=ProgressPrinter())
     click.echo(f"demo catalogue: created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for error in report.errors:
         click.echo(f"  {error}", err=True)

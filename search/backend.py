@@ -127,6 +127,8 @@ class DocInfo(NamedTuple):
     kind: str
     ref: str
     completeness: float
+    region: str | None  # what soft preferences (search.service.Preferences) are weighed on
+    certifications: tuple[str, ...]
 
 
 @dataclass
@@ -180,9 +182,10 @@ class SearchBackend(Protocol):
         """The analysis.fingerprint() of the dictionaries the index was created with (None: no index
         yet; UNKNOWN_ANALYSIS: an index older than fingerprints). Another one means out-of-date terms."""
 
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Build a new index aside from exactly these documents (keeping known tombstones) and swap it
-        in atomically; searches keep answering from the old index meanwhile."""
+        in atomically; searches keep answering from the old index meanwhile. A document the index
+        refuses is left out and returned as an error: one bad document never stops the swap."""
 
     def clear(self) -> None:
         """Forget everything, tombstones included (tests)."""

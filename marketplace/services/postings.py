@@ -28,10 +28,8 @@ from marketplace.models import (
     Booking,
     DeletedPosting,
     Inquiry,
-    NeedStatus,
     Posting,
     Review,
-    TestNeed,
     UsageRecord,
     User,
 )
@@ -110,7 +108,6 @@ class PostingView:
     review_count: int
     reviews: list[Review]
     price: NetPrice | None = None  # a listing's starting price, after the reader's best voucher
-    open_needs: list[TestNeed] = field(default_factory=list)  # the reader's, to ask this listing about
     can_hide: bool = False  # a platform administrator may hide it (or show it again)
 
 
@@ -124,18 +121,7 @@ def posting_view(session: Session, actor: User | None, posting_id: int, kind: st
     return PostingView(posting, details, completeness(record), can_edit(actor, posting), rating, count,
                        reviews_of(session, posting.id)[:20],
                        price=net_starting_prices(session, actor, [posting]).get(posting.id) if listing else None,
-                       open_needs=open_needs_to_ask(session, actor, posting) if listing else [],
                        can_hide=is_platform_admin(actor))
-
-
-def open_needs_to_ask(session: Session, actor: User | None, listing: Posting) -> list[TestNeed]:
-    """The actor's organisation's open needs it could ask a listing of another organisation about."""
-    if (not (actor and actor.is_authenticated and actor.organisation_id)
-            or actor.organisation_id == listing.organisation_id):
-        return []
-    return list(session.scalars(select(TestNeed).where(TestNeed.organisation_id == actor.organisation_id,
-                                                       TestNeed.status == NeedStatus.OPEN, TestNeed.is_visible)
-                                .order_by(TestNeed.updated_at.desc()).limit(50)))
 
 
 def check_record(record: Mapping[str, Any]) -> None:

@@ -34,7 +34,7 @@ from marketplace.web.i18n import init_i18n, localise, localise_errors
 from marketplace.web.presentation import init_presentation
 from marketplace.web.rate_limits import init_rate_limits
 from marketplace.web.security import init_security
-from marketplace.web.urls import url_with_arguments
+from marketplace.web.urls import IdConverter, url_with_arguments
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -65,6 +65,7 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     init_security(app)
     init_i18n(app)
     init_presentation(app)

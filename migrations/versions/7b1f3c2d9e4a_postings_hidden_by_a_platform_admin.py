@@ -1,14 +1,14 @@
 """postings: hidden by a platform administrator (out of search, lists and public pages)
 
 Revision ID: 7b1f3c2d9e4a
-Revises: 047b0f52e558
+Revises: fb857a9c53e6
 Create Date: 2026-12-02 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '7b1f3c2d9e4a'
-down_revision = '047b0f52e558'
+down_revision = 'fb857a9c53e6'
 branch_labels = None
 depends_on = None
 

@@ -149,8 +149,8 @@ class EmbeddedBackend:
         return self.store.analysed_with()
 
     # -- maintenance -------------------------------------------------------------------------------
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
-        self.store.rebuild(upserts)
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
+        return self.store.rebuild(upserts)
 
     def clear(self) -> None:
         self.store.clear()

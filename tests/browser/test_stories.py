@@ -7,16 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from marketplace.services import postings
-from tests.factories import index_all, instrument_record, need_record, register
+from tests.factories import index_all, instrument_record, need_record, register, weekday_ahead
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
-
-
-def _weekday_after(days: int) -> date:
-    day = date.today() + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
 
 
 @pytest.fixture
@@ -90,8 +83,12 @@ def test_an_sme_posts_a_need_gets_matches_asks_for_a_quote_and_books(app, visito
     lab.sign_in("lab@example.com")
     lab.go(thread)
     lab.page.locator("summary", has_text=lab.t("Make a quote")).click()
-    lab.page.fill("input[name=price_cny]", "60000")
+    # The itemised form starts from the published fees: the per-sample fee x the need's 200 samples.
+    assert lab.page.input_value("input[name=lines-0-quantity]") == "200"
+    for name in ("item", "quantity", "unit_price_cny"):  # drop the machine-time line: an empty line is ignored
+        lab.page.fill(f"input[name=lines-1-{name}]", "")
     lab.page.fill("input[name=turnaround_days]", "10")
+    lab.page.fill("input[name=valid_until]", (date.today() + timedelta(days=30)).isoformat())
     lab.page.fill("textarea[name=conditions]", "含 CMA 报告")
     lab.page.get_by_role("button", name=lab.t("Send quote"), exact=True).click()
     lab.page.wait_for_selector(".quote-offered")
@@ -99,25 +96,31 @@ def test_an_sme_posts_a_need_gets_matches_asks_for_a_quote_and_books(app, visito
 
     # 5. The SME accepts.
     sme.go(thread)
-    sme.page.get_by_role("button", name=sme.t("Accept"), exact=True).click()
+    assert "¥60,000" in sme.page.locator(".quote-offered").inner_text()
+    sme.page.get_by_role("link", name=sme.t("Accept…"), exact=True).click()
+    sme.step("quote-confirm")
+    sme.page.get_by_role("button", name=sme.t("Accept and place the order"), exact=True).click()
     sme.page.wait_for_selector(".quote-accepted")
     sme.step("quote-accepted")
 
     # 6. Book instrument time on a weekday; the lab approves it in the calendar.
-    start = _weekday_after(3)
+    start = weekday_ahead(3)
     sme.go(f"/instruments/{hplc.id}")
     sme.step("instrument")
     sme.go(f"/instruments/{hplc.id}/calendar")
     sme.page.fill("input[name=start_at]", f"{start.isoformat()}T09:00")
     sme.page.fill("input[name=end_at]", f"{start.isoformat()}T12:00")
     sme.page.fill("input[name=sample_count]", "200")
-    sme.page.get_by_role("button", name=sme.t("Request booking"), exact=True).click()
+    sme.page.get_by_role("button", name=sme.t("Continue"), exact=True).click()
+    assert "¥600" in sme.page.locator(".confirmation").inner_text()  # 3 hours of machine time at ¥200
+    sme.step("booking-confirm")
+    sme.page.get_by_role("button", name=sme.t("Send request"), exact=True).click()
     sme.page.wait_for_selector(".booking-requested")
     sme.step("booking-requested")
     lab.go(f"/instruments/{hplc.id}/calendar?week={start.isoformat()}")
     lab.page.get_by_role("button", name=lab.t("Approve"), exact=True).click()
     lab.page.wait_for_selector(".booking-approved")
-    assert lab.t("%(hours).1f h", hours=3) in lab.page.locator("table.calendar").inner_text()
+    assert lab.t("%(hours).1f h booked", hours=3) in lab.page.locator(".week").inner_text()
     lab.step("booking-approved")
 
     # 7. The lab completes the order; the SME reviews it and the listing shows the rating.
@@ -128,7 +131,7 @@ def test_an_sme_posts_a_need_gets_matches_asks_for_a_quote_and_books(app, visito
     sme.page.select_option("select[name=rating]", "5")
     sme.page.fill("textarea[name=comment]", "数据可靠，出报告快。")
     sme.page.get_by_role("button", name=sme.t("Submit review"), exact=True).click()
-    sme.page.get_by_text(sme.t("Reviewed")).wait_for()
+    sme.page.get_by_text(sme.t("Reviewed: %(stars)s", stars="★★★★★")).wait_for()
     sme.go(f"/instruments/{hplc.id}")
     assert "5.0 / 5" in sme.page.locator("p.rating").inner_text()
     sme.step("listing-reviewed")

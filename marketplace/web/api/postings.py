@@ -13,7 +13,7 @@ from marketplace.kinds import KINDS, Kind
 from marketplace.services import postings
 from marketplace.services.errors import PreconditionFailed, ServiceError
 from marketplace.web.api import representations as show
-from marketplace.web.api.auth import writer
+from marketplace.web.api.auth import token_actor, writer
 from marketplace.web.api.openapi import PUBLIC, TOKEN, describe, follow, responses, spec
 from marketplace.web.api.schemas import POSTING_APIS, IfMatch, PostingApi
 from marketplace.web.context import db_session
@@ -86,7 +86,8 @@ def _register(kind: Kind, models: PostingApi) -> None:
         return body, 200, ({"Link": f'<{next_url}>; rel="next"'} if next_url else {})
 
     def read(posting_id: int):
-        item = postings.get_posting(db_session(), posting_id, name)
+        # A posting hidden by a platform administrator is there only for its owners, as on the site.
+        item = postings.get_visible(db_session(), token_actor(), posting_id, name)
         if request.if_none_match.contains(show.version_tag(item)):
             return "", 304, {"ETag": show.etag(item)}
         return _versioned(item)
@@ -97,14 +98,14 @@ def _register(kind: Kind, models: PostingApi) -> None:
 
     def replace(posting_id: int):
         actor = writer()
-        postings.get_posting(db_session(), posting_id, name)  # a posting of another kind is not here
+        postings.get_visible(db_session(), actor, posting_id, name)  # a posting of another kind is not here
         item = postings.update_posting(db_session(), actor, posting_id, _record(request.context.json, kind),
                                        expected_version(posting_id))
         return _versioned(item)
 
     def archive(posting_id: int):
         actor = writer()
-        postings.get_posting(db_session(), posting_id, name)
+        postings.get_visible(db_session(), actor, posting_id, name)
         return _versioned(postings.archive_posting(db_session(), actor, posting_id, expected_version(posting_id)))
 
     _route(base, describe(f"list_{name}", headers={200: ("Link",)}), ["GET"], list_postings,
