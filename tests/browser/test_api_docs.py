@@ -2,11 +2,12 @@
 document and asks nothing of any other host."""
 import pytest
 
+from tests.browser.conftest import SCREENSHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
-def test_the_api_documentation_renders_offline_from_the_generated_document(client, live_server, browser,
-                                                                            screenshot):
+def test_the_api_documentation_renders_offline_from_the_generated_document(client, live_server, browser):
     document = client.get("/api/v1/openapi.json").get_json()
     page = browser.new_page()
     elsewhere = []
@@ -21,5 +22,6 @@ def test_the_api_documentation_renders_offline_from_the_generated_document(clien
     assert shown == set(document["paths"])
     assert {"Shared instruments", "Test needs", "Inquiries and quotes", "Feed"} <= set(page.locator("h3")
                                                                                      .all_inner_texts())
-    screenshot(page, "api-docs")
+    (SCREENSHOTS / "api_docs").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "api_docs" / "api-docs.png"), full_page=True)
     assert elsewhere == [] and errors == []

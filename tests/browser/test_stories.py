@@ -97,7 +97,7 @@ def test_an_sme_posts_a_need_gets_matches_asks_for_a_quote_and_books(app, visito
     # 5. The SME accepts.
     sme.go(thread)
     assert "¥60,000" in sme.page.locator(".quote-offered").inner_text()
-    sme.page.get_by_role("link", name=sme.t("Accept…"), exact=True).click()
+    sme.page.get_by_role("button", name=sme.t("Accept…"), exact=True).click()  # a link drawn as a button
     sme.step("quote-confirm")
     sme.page.get_by_role("button", name=sme.t("Accept and place the order"), exact=True).click()
     sme.page.wait_for_selector(".quote-accepted")
