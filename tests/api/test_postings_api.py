@@ -6,7 +6,7 @@ import pytest
 from marketplace import kinds
 from marketplace.services import postings
 from tests.api.conftest import holder
-from tests.factories import full_record, instrument_record
+from tests.factories import full_record, instrument_record, platform_admin
 
 KINDS = [pytest.param(kind, id=name) for name, kind in kinds.KINDS.items()]
 PROBLEM = "application/problem+json"
@@ -86,6 +86,17 @@ def test_tokens_act_under_the_sites_rules(client, lab, sme):
     anonymous = client.put(url, json=new, headers={"If-Match": etag})
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
     assert client.get(url, headers={"Authorization": "Bearer yq_forged"}).status_code == 401
+
+
+def test_a_posting_hidden_by_a_platform_administrator_is_read_only_by_its_owners(client, session, lab, sme):
+    created = create(client, lab)
+    url, etag = created.headers["Location"], created.headers["ETag"]
+    postings.set_hidden(session, platform_admin(session), created.get_json()["id"], hidden=True)
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers=sme.read).status_code == 404
+    assert client.get(url, headers=lab.read).status_code == 200
+    new = {key: value for key, value in body_of(instrument_record()).items() if key != "ref"}
+    assert client.put(url, json=new, headers={**sme.write, "If-Match": etag}).status_code == 404
 
 
 def test_a_posting_of_another_kind_is_not_found_at_this_kinds_address(client, lab):
