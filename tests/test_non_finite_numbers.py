@@ -90,7 +90,8 @@ def test_a_reindex_swaps_in_the_new_index_and_dead_letters_a_posting_holding_nan
         user = register(session)
         for n in range(3):
             postings.create_posting(session, user, instrument_record(ref=f"i-{n}", title=f"液相色谱仪 {n}"))
-        bad = postings.create_posting(session, user, instrument_record(
+        vendor = register(session, email="vendor@example.com", organisation="某仪器公司", kind="vendor")
+        bad = postings.create_posting(session, vendor, instrument_record(  # vendors post products
             ref="bad", kind="product", fees=None, original_value_cny=None, service_modes=None, price_min_cny=1,
             price_max_cny=2))
         bad_id = bad.id
