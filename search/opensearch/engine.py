@@ -201,6 +201,8 @@ class OpenSearchBackend:
                 return None
             elif leg == "vector" and "not knn_vector type" in str(error):
                 continue  # only deletes so far: the vector field comes with the first upsert
+            elif queries.failed_for_now(response):
+                raise BackendUnavailable(f"OpenSearch cannot answer the {leg} search now: {error}")
             else:
                 raise RuntimeError(f"OpenSearch {leg} search failed: {error}")
         return answered
