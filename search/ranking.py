@@ -8,7 +8,7 @@ the vector leg (bench/results/search.md, `python -m bench.search`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,15 @@ class RankingSettings:
     ann_cells_per_sqrt_row: float = 2.0
     ann_probed_share: float = 0.08
     ann_min_probes: int = 32
+
+
+# The values that follow an embedding model's similarity scale, by model name (EmbedderFingerprint.name):
+# e5's cosines are compressed (unrelated listings median 0.833, related 0.868; bench/results/embedders.md),
+# USE's and MiniLM's spread from 0 to 1, so one floor and one vector weight cannot serve them all.
+# Chosen on the tuning sets (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`).
+MODEL_VALUES: dict[str, dict[str, float]] = {}
+
+
+def for_model(name: str) -> RankingSettings:
+    """The ranking settings for searches embedded with the model `name` (its own values where measured)."""
+    return replace(RankingSettings(), **MODEL_VALUES.get(name, {}))
