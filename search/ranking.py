@@ -29,6 +29,10 @@ class RankingSettings:
     # Vector candidates less similar than this (cosine) are dropped. ranking.md: 0 to 0.2 rank alike and
     # 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
+    # No padding: when no listing matches a word of the query, its vector candidates are shown only if
+    # the best of them is at least this similar; otherwise nothing good matched and the search returns
+    # no hit. Per model (MODEL_VALUES): nonsense must fall below it, real queries' best listing above.
+    good_match_similarity: float = 0.0
     # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
     # questions); ranking.md: it costs nothing on the labelled set, whose grades ignore completeness.

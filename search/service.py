@@ -51,6 +51,9 @@ class SearchResponse:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     mode: Mode  # what actually ran: "keyword" while the embedding model is still loading
+    # False when the query matched no word of any listing and no listing came near enough in meaning
+    # (RankingSettings.good_match_similarity): then hits are empty, and the page says "no good match".
+    good_match: bool = True
 
 
 class Searcher:
@@ -78,12 +81,21 @@ class Searcher:
         result = self.backend.search(BackendQuery(
             keywords=keywords, vector=vector, filters=request.filters, legs=frozenset(legs), keyword_depth=depth,
             vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS))
+        ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
+        if text and not self._good_match(result):
+            return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
         ranked = self._rank(result, text)
         page = ranked[request.offset:request.offset + request.limit]
         return SearchResponse(
             # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
             total=max(result.total, len(ranked)), hits=self._hits(page, result, keywords), facets=result.facets,
-            mode="hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword"))
+            mode=ran)
+
+    def _good_match(self, result: BackendResult) -> bool:
+        """Some listing matched a word of the query, or one is near enough in meaning to show."""
+        best_similarity = max((similarity for _, similarity in result.vector), default=None)
+        return bool(result.keyword) or (best_similarity is not None
+                                        and best_similarity >= self.ranking.good_match_similarity)
 
     def _query_vector(self, keywords: analysis.AnalysedQuery, mode: Mode) -> np.ndarray | None:
         if mode == "keyword" or not keywords.text:
