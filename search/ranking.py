@@ -9,6 +9,7 @@ the vector leg (bench/results/search.md, `python -m bench.search`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class RankingSettings:
 # e5's cosines are compressed (unrelated listings median 0.833, related 0.868; bench/results/embedders.md),
 # USE's and MiniLM's spread from 0 to 1, so one floor and one vector weight cannot serve them all.
 # Chosen on the tuning sets (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`).
-MODEL_VALUES: dict[str, dict[str, float]] = {}
+MODEL_VALUES: dict[str, dict[str, Any]] = {}
 
 
 def for_model(name: str) -> RankingSettings:
