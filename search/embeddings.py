@@ -34,6 +34,12 @@ class EmbedderFingerprint:
     query_prompt: str
     document_prompt: str
 
+    @property
+    def key(self) -> str:
+        """What an index records of the model its vectors come from (search.backend.Upsert.model)."""
+        return (f"{self.name} sha256:{self.weights_sha256[:16]} dim:{self.dimension} "
+                f"prompts:{self.query_prompt!r}/{self.document_prompt!r}")
+
 
 class Embedder(Protocol):
     @property

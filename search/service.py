@@ -6,6 +6,7 @@ rows from SQL in this order.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +22,9 @@ from search.ranking import RankingSettings
 __all__ = ["Hit", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
 
 Mode = Literal["hybrid", "keyword", "vector"]
+# How long a search trusts the last answer to "was the index built with our model?" (a rebuild with
+# the new model is noticed this long after it swapped in).
+MODEL_CHECK_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,18 @@ class Searcher:
         self.ranking = ranking
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
+        self._model_check: tuple[float, bool] | None = None  # (when, whether the index's model is ours)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         text = request.text.strip()
         keywords = analysis.analyse_query(text)
-        vector = self._query_vector(keywords, request.mode)
+        mode = request.mode
+        vector = self._query_vector(keywords, mode)
+        if vector is not None and not self._index_matches_model():
+            vector, mode = None, "keyword"
         legs: set[Leg] = set()
         # Browsing (no text) is the keyword leg's job; a query of stop words only has no keyword leg.
-        if request.mode != "vector" and (keywords or not text):
+        if mode != "vector" and (keywords or not text):
             legs.add("keyword")
         if vector is not None:
             legs.add("vector")
@@ -96,6 +104,16 @@ class Searcher:
         best_similarity = max((similarity for _, similarity in result.vector), default=None)
         return bool(result.keyword) or (best_similarity is not None
                                         and best_similarity >= self.ranking.good_match_similarity)
+
+    def _index_matches_model(self) -> bool:
+        """False while the index holds vectors of another model (until `indexer verify --repair` has
+        rebuilt it): searches then run by keywords only, never comparing two models' vectors. Asked of
+        the backend at most every MODEL_CHECK_SECONDS, not on every search."""
+        now = time.monotonic()
+        if self._model_check is None or now - self._model_check[0] > MODEL_CHECK_SECONDS:
+            indexed = self.backend.embedded_with()
+            self._model_check = (now, indexed is None or indexed == self.embedder.fingerprint.key)
+        return self._model_check[1]
 
     def _query_vector(self, keywords: analysis.AnalysedQuery, mode: Mode) -> np.ndarray | None:
         if mode == "keyword" or not keywords.text:

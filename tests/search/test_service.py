@@ -29,6 +29,10 @@ class LoadingEmbedder:
     def embed_query(self, text):
         return self.embed([text])[0]
 
+    @property
+    def fingerprint(self):
+        return self._inner.fingerprint
+
 
 class RefusingEmbedder(HashingEmbedder):
     def embed_query(self, text):
