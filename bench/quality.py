@@ -34,7 +34,7 @@ from marketplace import migrations
 from marketplace.services import catalog, discovery
 from search.embeddings import DEFAULT_MODEL
 from search.factory import create_backend
-from search.ranking import RankingSettings
+from search.ranking import for_model
 from search.service import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,7 +204,8 @@ def main() -> None:
                     rows.append([path.name, len(queries), model, mode, backend, f"{r['ndcg@10']:.3f}",
                                  f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
                     print(rows[-1], flush=True)
-    body = (f"Backend(s): {', '.join(backends)}; {RankingSettings()} (per-model values: search/ranking.py).\n\n"
+    settings = "; ".join(f"{model}: {for_model(model)}" for model in model_names)
+    body = (f"Backend(s): {', '.join(backends)}; ranking (search/ranking.py) {settings}.\n\n"
             + table(["set", "queries", "model", "mode", "backend", "nDCG@10", "recall@50", "MRR"], rows))
     print(write_report(args.report, "Search quality", body, module="quality"))
 

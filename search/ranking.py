@@ -77,7 +77,20 @@ class RankingSettings:
 # e5's cosines are compressed (unrelated listings median 0.833, related 0.868; bench/results/embedders.md),
 # USE's and MiniLM's spread from 0 to 1, so one floor and one vector weight cannot serve them all.
 # Chosen on the tuning sets (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`).
-MODEL_VALUES: dict[str, dict[str, Any]] = {}
+#
+# multilingual-e5-small (ranking-multilingual-e5-small.md): the vector leg is worth far more than MiniLM's
+# (market-tune vector-only 0.691 against keyword 0.654): hybrid nDCG@10 on dev / market-tune is 0.938 /
+# 0.661 at weight 0.05, 0.923 / 0.687 at 0.5, 0.902 / 0.700 at 1 and 0.859 / 0.705 at 2; 0.5 is best
+# over both sets' queries (dev's labels follow the demo's words, so keywords alone nearly saturate it).
+# Candidate floor 0.80: no loss on either set (0.82 starts losing recall, 0.86 costs vector-only 0.16 on
+# dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
+# at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
+# use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
+# in 95%); its weights were not swept.
+MODEL_VALUES: dict[str, dict[str, Any]] = {
+    "multilingual-e5-small": {"vector_weight": 0.5, "min_similarity": 0.80, "good_match_similarity": 0.85},
+    "use-multilingual-v3": {"good_match_similarity": 0.25},
+}
 
 
 def for_model(name: str) -> RankingSettings:
