@@ -94,8 +94,10 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            built = documents(postings)
-        ops: list[WriteOp] = list(with_vectors(built, self.embedder))
+            built = documents([p for p in postings if p.is_live])
+            # An archived posting leaves the index: a tombstone at its version outranks the copy it has.
+            archived = [Delete(document_id(p.id), p.version) for p in postings if not p.is_live]
+        ops: list[WriteOp] = [*with_vectors(built, self.embedder), *archived]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
         outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
