@@ -3,7 +3,7 @@
 The composition root (marketplace/search_gateway.py) makes one RankingSettings and hands it to the
 Searcher (fusion) and to the backend it builds (keyword leg, vector leg); bench/quality.py measures
 variants of it. Each value names the measurement that chose it: ranking quality on the labelled
-development set (bench/results/ranking.md, `python -m bench.quality --sweep`) or speed and recall of
+development set (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`) or speed and recall of
 the vector leg (bench/results/search.md, `python -m bench.search`).
 """
 from __future__ import annotations
@@ -15,20 +15,20 @@ from typing import Any
 @dataclass(frozen=True)
 class RankingSettings:
     # -- fusion (search.service) ------------------------------------------------------------------
-    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking.md: 5 to
+    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking-all-MiniLM-L6-v2.md: 5 to
     # 20 rank alike (hybrid nDCG@10 0.940 / 0.939 / 0.939); the textbook 60 flattens the keyword leg's
     # clear winners (0.935).
     rrf_k: int = 10
     # Keyword matching with the synonym dictionary is the stronger leg on the labelled set, so the vector
-    # leg mostly adds what no word matched and breaks near-ties. ranking.md: weights 0.02 to 0.1 rank
+    # leg mostly adds what no word matched and breaks near-ties. ranking-all-MiniLM-L6-v2.md: weights 0.02 to 0.1 rank
     # alike; 0 loses recall@50 (0.809 against 0.811), 0.3 and more lower nDCG@10 (0.928 at 0.3, 0.865 at 1).
     keyword_weight: float = 1.0
     vector_weight: float = 0.05
-    # How many of each leg's best candidates are fused (a deeper page asks for more). ranking.md: 20 to
+    # How many of each leg's best candidates are fused (a deeper page asks for more). ranking-all-MiniLM-L6-v2.md: 20 to
     # 100 rank alike on the labelled set; each candidate costs OpenSearch work (its k-NN k and hits fetched).
     fusion_depth: int = 50
-    # Vector candidates less similar than this (cosine) are dropped. ranking.md: 0 to 0.2 rank alike and
-    # 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
+    # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
+    # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
     # No padding: when no listing matches a word of the query, its vector candidates are shown only if
     # the best of them is at least this similar; otherwise nothing good matched and the search returns
@@ -36,15 +36,15 @@ class RankingSettings:
     good_match_similarity: float = 0.0
     # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
-    # questions); ranking.md: it costs nothing on the labelled set, whose grades ignore completeness.
+    # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
     completeness_floor: float = 0.7
 
     # -- keyword leg (both backends) --------------------------------------------------------------
-    # BM25 weight of a match in the title against one in the body. ranking.md: heavier ranked better
+    # BM25 weight of a match in the title against one in the body. ranking-all-MiniLM-L6-v2.md: heavier ranked better
     # up to 5 (hybrid nDCG@10 0.934 at 1, 0.939 at 3, 0.941 at 5): a candidate for the next labelled set.
     title_weight: float = 3.0
     # The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it
-    # relaxes (drops words no listing has, then ORs). ranking.md: 10 to 50 rank alike; at 5, nDCG@10
+    # relaxes (drops words no listing has, then ORs). ranking-all-MiniLM-L6-v2.md: 10 to 50 rank alike; at 5, nDCG@10
     # falls to 0.892 and recall@50 to 0.770 (from 0.939 and 0.811).
     enough_matches: int = 20
     # A word is too common to OR in when it is in more than half of the listings and in at least this
