@@ -34,10 +34,24 @@ def groups_of(query: dict) -> list[str]:
     return names
 
 
+def kinds_of(path: Path) -> dict[str, str]:
+    return {r["ref"]: r["kind"] for r in catalogue(path)}
+
+
+def kind_shares(runs: list[list[str]], kinds: dict[str, str]) -> list[str]:
+    """Shares of instruments, products and transfers among the top 5 (all queries' top 5 together): a
+    test need should see shared instruments first, a buyer products (issue 17)."""
+    top = [kinds[ref] for run in runs for ref in run[:5]]
+    return [f"{top.count(kind) / len(top):.2f}" if top else "-" for kind in ("instrument", "product", "transfer")]
+
+
+def catalogue(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "catalogue.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
 def english_refs(path: Path) -> set[str]:
     """Listings written in English: fewer than four Chinese characters in the title and the description's start."""
-    records = [json.loads(line) for line in (path / "catalogue.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    return {r["ref"] for r in records if len(CJK.findall(r["title"] + r["description"][:60])) < 4}
+    return {r["ref"] for r in catalogue(path) if len(CJK.findall(r["title"] + r["description"][:60])) < 4}
 
 
 def main() -> None:
@@ -53,7 +67,7 @@ def main() -> None:
         for i, query in enumerate(queries):
             for name in groups_of(query):
                 members[name].append(i)
-        english = english_refs(path)
+        english, kinds = english_refs(path), kinds_of(path)
         for i in members.get("cross_lingual:zh->en", []):  # the same queries, judged on their English listings only
             only = dict(queries[i], relevant={r: g for r, g in queries[i]["relevant"].items() if r in english})
             members["cross_lingual:zh->en, English listings"].append(len(queries))
@@ -67,12 +81,13 @@ def main() -> None:
                 r = mean_scores(runs, picked)
                 r10 = sum(recall_at_10(run, q["relevant"]) for run, q in zip(runs, picked)) / len(picked)
                 rows.append([path.name, name, len(picked), mode, f"{r['ndcg@10']:.3f}", f"{r10:.3f}",
-                             f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+                             f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}", *kind_shares(runs, kinds)])
                 print(rows[-1], flush=True)
     body = (f"Backend: {args.backend}. Nonsense queries have no relevant listing, so they score 0 on every metric "
             "(and pull the \"all\" rows down by their share); whether a search returns nothing for them is not "
-            "measured here.\n\n"
-            + table(["set", "query type", "queries", "mode", "nDCG@10", "recall@10", "recall@50", "MRR"], rows))
+            "measured here. The last three columns are shares of the group's top-5 results by kind.\n\n"
+            + table(["set", "query type", "queries", "mode", "nDCG@10", "recall@10", "recall@50", "MRR",
+                   "instruments in top 5", "products in top 5", "transfers in top 5"], rows))
     print(write_report("quality_by_type", "Search quality by query type", body))
 
 

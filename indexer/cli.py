@@ -12,11 +12,11 @@ from flask.cli import AppGroup
 
 from indexer import maintenance, outbox
 from indexer.locks import ReindexRunning
-from indexer.status import sync_status
+from indexer.status import index_status, sync_status
 from indexer.worker import Worker
 from marketplace.db import Database
 from marketplace.services import alerts
-from search.backend import SearchBackend
+from search.backend import BackendUnavailable, SearchBackend
 from search.embeddings import Embedder
 from search.service import Searcher
 
@@ -45,7 +45,12 @@ def _alerts(database: Database, searcher: Searcher) -> Callable[[list[int]], Non
 def run(until_idle: bool, batch_size: int, poll_interval: float, lease_seconds: int) -> None:
     """Apply outbox changes to the search backend continuously (or until idle)."""
     database, backend, embedder = _parts()
-    if maintenance.stale_dictionaries(backend):
+    try:
+        stale = maintenance.stale_dictionaries(backend)
+    except BackendUnavailable as error:  # the worker waits for it like for any outage
+        stale = None
+        click.echo(f"warning: {error}; retrying with backoff", err=True)
+    if stale:
         click.echo("warning: the search index was built with other dictionaries (search/data); "
                    "run `flask --app app indexer reindex`", err=True)
     stopping = []
@@ -104,11 +109,15 @@ def status() -> None:
     """Sync lag, throughput, dead letters and index size."""
     database, backend, _ = _parts()
     with database.new_session() as session:
-        state = sync_status(session)
-    lag = f"{state.oldest_pending_age_s:.1f}s" if state.oldest_pending_age_s is not None else "none"
-    click.echo(f"pending changes: {state.pending}\noldest pending (sync lag): {lag}\n"
-               f"throughput (last 5 min): {state.throughput_per_s:.2f} changes/s\n"
-               f"dead letters: {state.dead_letters}\nindexed documents: {backend.count()}")
+        state = index_status(session, backend)
+    sync = state.sync
+    lag = f"{sync.oldest_pending_age_s:.1f}s" if sync.oldest_pending_age_s is not None else "none"
+    indexed = state.indexed if state.indexed is not None else f"unknown: the search backend is down ({state.problem})"
+    click.echo(f"pending changes: {sync.pending}\noldest pending (sync lag): {lag}\n"
+               f"throughput (last 5 min): {sync.throughput_per_s:.2f} changes/s\n"
+               f"dead letters: {sync.dead_letters}\nindexed documents: {indexed}")
+    if state.indexed is None:
+        raise SystemExit(2)
 
 
 @indexer_cli.command("retry-dead")

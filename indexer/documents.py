@@ -83,9 +83,17 @@ def posting_document(posting: Posting) -> SearchDocument:
     return build_document(document_id(posting.id), posting.version, record)
 
 
-def documents(postings: Sequence[Posting]) -> list[SearchDocument]:
-    """The postings' documents: call inside the transaction that loaded them."""
-    return [posting_document(p) for p in postings]
+def documents(postings: Sequence[Posting]) -> tuple[list[SearchDocument], dict[int, str]]:
+    """The postings' documents, and posting id -> error for those whose data makes no document (a
+    number that is not finite, say): one bad posting must not stop the others. Call inside the
+    transaction that loaded them."""
+    built, failed = [], {}
+    for posting in postings:
+        try:
+            built.append(posting_document(posting))
+        except (ValueError, TypeError, KeyError) as error:
+            failed[posting.id] = f"no search document: {type(error).__name__}: {error}"
+    return built, failed
 
 
 def with_vectors(documents: Sequence[SearchDocument], embedder: Embedder) -> list[Upsert]:

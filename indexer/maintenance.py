@@ -35,27 +35,39 @@ def reindex(session_factory: Callable[[], Session], backend: SearchBackend, embe
     with reindex_lock(engine):
         with session_factory() as session, session.begin():
             replay_from = session.scalar(select(func.max(SearchChange.id))) or 0
-        indexed = [0]
-        backend.rebuild(_all_postings(session_factory, embedder, batch_size, indexed))
+        indexed, failed = [0], dict[int, str]()
+        refused = backend.rebuild(_all_postings(session_factory, embedder, batch_size, indexed, failed))
+        failed |= {posting_id(r.doc_id): r.error or "refused by the search backend" for r in refused}
         with session_factory() as session:
+            _dead_letter(session, failed)
             with session.begin():
                 replay = session.execute(
                     select(SearchChange.posting_id, SearchChange.kind, SearchChange.operation, SearchChange.version)
                     .where(SearchChange.id > replay_from)
                 ).all()
             outbox.enqueue(session, [dict(posting_id=p, kind=k, operation=o, version=v) for p, k, o, v in replay])
-    return indexed[0]
+    return indexed[0] - len(failed)
+
+
+def _dead_letter(session: Session, failed: dict[int, str]) -> None:
+    """The postings a rebuild left out go to the dead letters, for an operator to see and retry."""
+    with session.begin():
+        postings = session.execute(select(Posting.id, Posting.kind, Posting.version)
+                                   .where(Posting.id.in_(list(failed)))).all() if failed else []
+    outbox.dead_letter(session, [(id_, kind, version) for id_, kind, version in postings], failed)
 
 
 def _all_postings(session_factory: Callable[[], Session], embedder: Embedder, batch_size: int,
-                  indexed: list[int]) -> Iterator[Upsert]:
-    """Every posting's upsert, paged by id; counts them in indexed[0]."""
+                  indexed: list[int], failed: dict[int, str]) -> Iterator[Upsert]:
+    """Every posting's upsert, paged by id; counts them in indexed[0], and collects posting id -> error
+    in `failed` for those that make no document."""
     after = 0
     while True:
         with session_factory() as session, session.begin():
             page = session.scalars(select(Posting).where(Posting.is_live, Posting.id > after).order_by(Posting.id)
                                    .limit(batch_size)).all()
-            built = documents(page)
+            built, unbuildable = documents(page)
+        failed.update(unbuildable)
         if not page:
             return
         after = page[-1].id

@@ -103,6 +103,17 @@ def fail(session: Session, worker: str, changes: Sequence[Change], error: str, *
     return len(dead)
 
 
+def dead_letter(session: Session, postings: Sequence[tuple[int, str, int]], errors: dict[int, str]) -> None:
+    """Record postings (id, kind, version) a reindex could not index, with posting id -> error: they
+    come from no outbox change (change_id 0), and `indexer retry-dead` queues them like any other."""
+    if postings:
+        now = utcnow()
+        with session.begin():
+            session.execute(insert(DeadLetter), [
+                {"change_id": 0, "posting_id": p, "kind": k, "operation": "upsert", "version": v, "attempts": 1,
+                 "error": errors[p][:4000], "created_at": now, "failed_at": now} for p, k, v in postings])
+
+
 def retry_dead_letters(session: Session) -> int:
     """Put every dead letter back into the outbox (after the cause was fixed)."""
     with session.begin():

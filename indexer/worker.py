@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 PURGE_INTERVAL_S = 3600
 
 
+def _sleep_unless_stopped(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, looking at `stop` every tenth of a second: a worker backing off for minutes while the
+    backend is down still exits promptly on SIGTERM."""
+    deadline = time.monotonic() + seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+
+
 @dataclass
 class BatchOutcome:
     claimed: int = 0
@@ -94,13 +102,13 @@ class Worker:
         upsert_ids = [c.posting_id for c in changes if c.operation == "upsert"]
         with session.begin():
             postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all() if upsert_ids else []
-            built = documents([p for p in postings if p.is_live])
+            built, unbuildable = documents([p for p in postings if p.is_live])
             # An archived posting leaves the index: a tombstone at its version outranks the copy it has.
             archived = [Delete(document_id(p.id), p.version) for p in postings if not p.is_live]
         ops: list[WriteOp] = [*with_vectors(built, self.embedder), *archived]
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         ops += [Delete(document_id(c.posting_id), c.version) for c in changes if c.operation == "delete"]
-        outcome: dict[int, str | None] = {c.posting_id: None for c in changes}
+        outcome: dict[int, str | None] = {c.posting_id: unbuildable.get(c.posting_id) for c in changes}
         for result in self.backend.write(ops) if ops else []:
             if result.status == "error":
                 outcome[posting_id(result.doc_id)] = result.error or "unknown backend error"
@@ -122,7 +130,7 @@ class Worker:
                     return processed
             if outcome.retried:
                 pause = min(pause * 2, outbox.MAX_BACKOFF_S)
-            time.sleep(pause if outcome.retried else poll_interval)
+            _sleep_unless_stopped(pause if outcome.retried else poll_interval, stop)
         return processed
 
     def _purge_when_due(self) -> None:

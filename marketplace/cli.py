@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -19,6 +20,23 @@ demo_cli = AppGroup("demo", help="Demo data.")
 
 def _database():
     return current_app.extensions["database"]
+
+
+class ProgressPrinter:
+    """Prints each step of a long command as it goes: its count and rate (to stderr; stdout keeps the
+    result). A step reported again (a running count) is timed from where it began."""
+
+    def __init__(self) -> None:
+        self.step, self.began = "", time.monotonic()
+        self.last = self.began
+
+    def __call__(self, step: str, count: int) -> None:
+        now = time.monotonic()
+        if step != self.step:
+            self.step, self.began = step, self.last
+        self.last = now
+        seconds = max(now - self.began, 1e-3)
+        click.echo(f"  {step}: {count:,} in {seconds:.1f} s ({count / seconds:,.0f}/s)", err=True)
 
 
 @db_cli.command("upgrade")
@@ -44,6 +62,7 @@ def catalog_import(path: Path, fmt: str | None, owner: str | None) -> None:
     """Import FILE; the same ref updates its posting instead of duplicating it."""
     session = _database().new_session()
     with session:
+        progress = ProgressPrinter()
         if fmt == "uniquip":
             if not owner:
                 raise click.UsageError("a uniquip file names no owner: give --owner ORGANISATION")
@@ -52,7 +71,8 @@ def catalog_import(path: Path, fmt: str | None, owner: str | None) -> None:
             click.echo(f"read as {imported.encoding}")
         else:
             report = catalog.import_records(session, catalog.parse_catalogue(path, fmt),
-                                            default_owner={"name": owner} if owner else None)
+                                            default_owner={"name": owner} if owner else None,
+                                            progress=lambda count: progress("rows read", count))
     click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"rejected {len(report.errors)}")
     for error in report.errors:
@@ -91,7 +111,8 @@ def demo_seed(scale: int) -> None:
     """Load the bilingual demo catalogue and demo accounts (idempotent)."""
     session = _database().new_session()
     with session:
-        report, logins = demo.seed(session, current_app.extensions["passwords"], scale=scale)
+        report, logins = demo.seed(session, current_app.extensions["passwords"], scale=scale,
+                                   progress=ProgressPrinter())
     click.echo(f"demo catalogue: created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
     for error in report.errors:
         click.echo(f"  {error}", err=True)

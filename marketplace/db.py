@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.sql import ColumnElement, bindparam
@@ -66,6 +67,31 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 def _json_text(value: Any) -> str:
     # Keep Chinese readable in stored JSON (and searchable with LIKE) instead of \uXXXX escapes.
     return json.dumps(value, ensure_ascii=False)
+
+
+# PostgreSQL's deadlock, serialization failure and lock-not-available: the transaction may simply be retried.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer: on SQLite take the write lock now (BEGIN IMMEDIATE).
+
+    pysqlite only begins a transaction at the first INSERT/UPDATE/DELETE, but a SAVEPOINT opens a
+    deferred one at once: its first SELECT pins a snapshot, and when another process (the indexer)
+    commits before this transaction's first write, SQLite refuses the upgrade with "database is locked"
+    at once, without waiting for the busy timeout. Taking the lock first waits for it instead.
+    PostgreSQL locks rows, so nothing is needed there.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_lock_conflict(error: OperationalError) -> bool:
+    """Whether a failed transaction lost a race for a lock and may be retried as it was."""
+    if "database is locked" in str(error.orig) or "database table is locked" in str(error.orig):
+        return True
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -174,6 +174,7 @@ INSTRUMENT = Kind(
         MODEL.scored(2, Phrase("Add the model")),
         MANUFACTURER.scored(1, Phrase("Add the manufacturer")),
         ORIGIN.scored(1, Phrase("Say whether it is domestic or imported")),
+        _text("asset_number", Phrase("Asset number"), 60),
         _money("original_value_cny", Phrase("Original value")),
         Field("service_modes", FieldType.CHOICE_LIST, Phrase("Service modes"), choices=(
             Choice("operated_by_staff", Phrase("operated by staff")), Choice("self_service", Phrase("self service")),
@@ -186,6 +187,11 @@ INSTRUMENT = Kind(
         STANDARDS.scored(1, Phrase("List standards")),
         Field("booking_rules", FieldType.LONG_TEXT, Phrase("Booking rules"), max_length=5000).scored(
             1, Phrase("Explain booking rules")),
+        # Enforced when a booking is requested (services/bookings.py); empty means no lead time, one-hour slots.
+        Field("booking_lead_hours", FieldType.INTEGER, Phrase("Book ahead at least"), unit=Phrase("hours"),
+              minimum=0, maximum=8760),
+        Field("slot_minutes", FieldType.INTEGER, Phrase("Booking slot length"), unit=Phrase("minutes"), minimum=5,
+              maximum=1440),
     ),
 )
 
@@ -247,6 +253,7 @@ NEED = Kind(
         Field("sample_count", FieldType.INTEGER, Phrase("Number of samples"), minimum=1, maximum=1_000_000).scored(
             2, Phrase("Give the number of samples")),
         STANDARDS.scored(1, Phrase("Name the standard")),
+        CERTIFICATIONS,  # what the report must carry (CMA, CNAS): read from the description too
         Field("deadline", FieldType.DATE, Phrase("Deadline")).scored(1, Phrase("Set a deadline")),
         _money("budget_cny", Phrase("Budget")).scored(1, Phrase("Give a budget")),
         Field("domestic_only", FieldType.BOOLEAN, Phrase("Domestic instruments only"), default=False),

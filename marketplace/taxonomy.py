@@ -46,3 +46,13 @@ def is_known_region(path: str) -> bool:
     """The province must be known; any city below it is accepted."""
     province = path.split("/")[0]
     return province in {p["name"] for p in regions()}
+
+
+@cache
+def category_names_en() -> dict[str, str]:
+    """Category path -> its English name ("分析仪器/色谱仪器" -> "Chromatographs")."""
+    names: dict[str, str] = {}
+    for top in categories():
+        names[top["name"]] = top["name_en"]
+        names.update((f"{top['name']}/{child['name']}", child["name_en"]) for child in top.get("children", []))
+    return names

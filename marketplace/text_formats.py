@@ -1,9 +1,12 @@
-"""Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`."""
+"""Fees and specifications as people type them, one per line: `item | price | unit` and `name: value`;
+spreadsheet cells that cannot run as formulas."""
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
-from marketplace.kinds import FEE_UNITS
+from marketplace.kinds import FEE_UNITS, MAX_MONEY
 from marketplace.messages import Phrase
 
 UNITS = tuple(unit.value for unit in FEE_UNITS)
@@ -32,9 +35,9 @@ def parse_fees(text: str | None) -> list[dict[str, Any]]:
             amount = float(price)
         except ValueError:
             raise TextFormatError(Phrase("line %(line)d: price must be a number", line=number)) from None
-        if amount < 0 or unit not in UNITS:
-            raise TextFormatError(Phrase("line %(line)d: price must be >= 0 and unit one of %(units)s",
-                                         line=number, units=", ".join(UNITS)))
+        if not math.isfinite(amount) or not 0 <= amount <= MAX_MONEY or unit not in UNITS:
+            raise TextFormatError(Phrase("line %(line)d: price must be 0 to %(limit)d and unit one of %(units)s",
+                                         line=number, limit=MAX_MONEY, units=", ".join(UNITS)))
         fees.append({"item": item, "price_cny": amount, "unit": unit})
     return fees
 
@@ -58,3 +61,19 @@ def parse_specs(text: str | None) -> dict[str, str]:
 
 def format_specs(specs: dict[str, str]) -> str:
     return "\n".join(f"{name}: {value}" for name, value in specs.items())
+
+
+# A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return before one) as a
+# formula: OWASP's advice is to prefix such cells with a quote. Cells already starting with quotes
+# before one of these get one more quote, so that stripping one on import gives back exactly the value.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+
+def neutralise_formula(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text instead of evaluating."""
+    return "'" + cell if FORMULA_START.match(cell) else cell
+
+
+def restore_formula(cell: str) -> str:
+    """The value a neutralised cell holds (neutralise_formula undone; any other cell unchanged)."""
+    return cell[1:] if cell.startswith("'") and FORMULA_START.match(cell[1:]) else cell

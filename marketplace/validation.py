@@ -6,6 +6,8 @@ returned as field -> human message, never raised, so callers can show them next 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -134,11 +136,35 @@ def credit_code_error(code: str) -> str | None:
     return None
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable_values(value: Any, path: str = "") -> dict[str, str]:
+    """Values no column or index can hold, wherever they sit. NaN and ±Infinity (JSON's NaN/Infinity,
+    "1e400", float("nan") from a CSV cell): JSON Schema counts them as numbers and they pass every range
+    check, then break the JSON export, PostgreSQL and the search index. Lone surrogates (a JSON
+    "\\udc80" escape): no UTF-8 encoder writes them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {path or "record": Phrase("must be a finite number")}
+    if isinstance(value, str) and LONE_SURROGATE.search(value):
+        return {path or "record": Phrase("is not valid Unicode text")}
+    children: Any = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    errors: dict[str, str] = {}
+    for key, child in children:
+        if isinstance(key, str) and LONE_SURROGATE.search(key):  # a key is part of the path shown
+            errors[path or "record"] = Phrase("is not valid Unicode text")
+            continue
+        errors.update(_unstorable_values(child, f"{path}.{key}" if path else str(key)))
+    return errors
+
+
 def record_errors(record: Any) -> dict[str, str]:
     """Field -> message for everything wrong with a catalogue record (empty when valid)."""
     if not isinstance(record, Mapping):
         return {"record": Phrase("must be a JSON object")}
-    errors: dict[str, str] = {}
+    errors = _unstorable_values(record)
+    if errors:
+        return errors
     for error in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         errors.setdefault(_field_name(error), _message(error))
     if errors:

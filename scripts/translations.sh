@@ -17,7 +17,7 @@ untranslated="$(.venv/bin/python - "$catalogue/zh/LC_MESSAGES/messages.po" <<'PY
 import sys
 from babel.messages.pofile import read_po
 with open(sys.argv[1], "rb") as stream:
-    print("\n".join(repr(m.id) for m in read_po(stream) if m.id and not m.string))
+    print("\n".join(repr(m.id) for m in read_po(stream) if m.id and not all(m.string if m.pluralizable else [m.string])))
 PY
 )"
 if [ "${1:-}" = --check ]; then

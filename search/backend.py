@@ -130,6 +130,8 @@ class DocInfo(NamedTuple):
     kind: str
     ref: str
     completeness: float
+    region: str | None  # what soft preferences (search.service.Preferences) are weighed on
+    certifications: tuple[str, ...]
 
 
 @dataclass
@@ -186,9 +188,10 @@ class SearchBackend(Protocol):
     def embedded_with(self) -> str | None:
         """The Upsert.model the index's vectors come from (None: no vectors yet, or none recorded)."""
 
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Build a new index aside from exactly these documents (keeping known tombstones) and swap it
-        in atomically; searches keep answering from the old index meanwhile."""
+        in atomically; searches keep answering from the old index meanwhile. A document the index
+        refuses is left out and returned as an error: one bad document never stops the swap."""
 
     def clear(self) -> None:
         """Forget everything, tombstones included (tests)."""

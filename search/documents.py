@@ -2,6 +2,7 @@
 marketplace posting is the indexer's job (indexer/documents.py); search/ knows no catalogue fields."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 # Sentence models read a few hundred word pieces at most; the title and the start of the body carry
@@ -25,6 +26,15 @@ class SearchDocument:
     price_cny_low: float | None = None
     price_cny_high: float | None = None
     completeness: float = 1.0  # 0..1, how fully the listing is filled in
+
+    def __post_init__(self) -> None:
+        # NaN or Infinity would be refused by OpenSearch (and sort nowhere in the embedded engine): a
+        # document holding one fails on its own, when it is built, instead of in the middle of a bulk write.
+        numbers = {"price_cny_low": self.price_cny_low, "price_cny_high": self.price_cny_high,
+                   "completeness": self.completeness}
+        bad = [name for name, value in numbers.items() if value is not None and not math.isfinite(value)]
+        if bad:
+            raise ValueError(f"document {self.doc_id}: {', '.join(bad)} must be finite numbers")
 
     @property
     def province(self) -> str | None:

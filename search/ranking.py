@@ -38,6 +38,18 @@ class RankingSettings:
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
     # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
     completeness_floor: float = 0.7
+    # Soft preferences (search.service.Preferences, read from the query by the marketplace's need
+    # understanding) multiply the fused score. With RRF's k of 10, a kind multiplier of 1.5 lifts a
+    # preferred listing at rank 15 above the others from rank 7 on, so a test-service query shows
+    # shared instruments before products for sale without burying a clearly better product;
+    # bench/results/quality_by_type.md has what it changes (share of products in the top 5 of test needs).
+    preferred_kind_multiplier: float = 1.5
+    # A listing in the place the searcher named ranks higher, one in the same province a little;
+    # a place is a convenience (samples can be posted), so less than the kind.
+    preferred_region_multiplier: float = 1.25
+    preferred_province_multiplier: float = 1.1
+    # A listing holding every certification the searcher asked for (CMA, CNAS).
+    preferred_certifications_multiplier: float = 1.25
 
     # -- keyword leg (both backends) --------------------------------------------------------------
     # BM25 weight of a match in the title against one in the body. ranking-all-MiniLM-L6-v2.md: heavier ranked better

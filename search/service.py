@@ -13,13 +13,14 @@ from typing import Literal
 import numpy as np
 
 from search import analysis
-from search.backend import FACETS, BackendQuery, BackendResult, Leg, SearchBackend, SearchFilters
+from search.backend import FACETS, BackendQuery, BackendResult, DocInfo, Leg, SearchBackend, SearchFilters
+from search.documents import matches_prefix
 from search.embeddings import Embedder
 from search.fusion import reciprocal_rank_fusion
 from search.highlight import Highlighter
 from search.ranking import RankingSettings
 
-__all__ = ["Hit", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
+__all__ = ["Hit", "Preferences", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
 
 Mode = Literal["hybrid", "keyword", "vector"]
 # How long a search trusts the last answer to "was the index built with our model?" (a rebuild with
@@ -28,9 +29,23 @@ MODEL_CHECK_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
+class Preferences:
+    """What the searcher would like without insisting: listings that have it rank higher, the others
+    stay (filters are what excludes). The multipliers are RankingSettings'."""
+
+    kinds: tuple[str, ...] = ()  # e.g. ("instrument",) for a test-service need
+    region: str | None = None  # path prefix, as the region filter: "湖北省/武汉市"
+    certifications: tuple[str, ...] = ()  # upper case; a listing holding all of them ranks higher
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.region or self.certifications)
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     text: str = ""  # empty: browse the filtered listings, most complete first
     filters: SearchFilters = field(default_factory=SearchFilters)
+    preferences: Preferences = field(default_factory=Preferences)
     mode: Mode = "hybrid"
     limit: int = 20
     offset: int = 0
@@ -92,7 +107,7 @@ class Searcher:
         ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
         if text and not self._good_match(result):
             return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
-        ranked = self._rank(result, text)
+        ranked = self._prefer(self._rank(result, text), result, request.preferences)
         page = ranked[request.offset:request.offset + request.limit]
         return SearchResponse(
             # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
@@ -140,6 +155,30 @@ class Searcher:
         floor = ranking.completeness_floor
         return sorted(((doc_id, score * (floor + (1 - floor) * result.info[doc_id].completeness))
                        for doc_id, score in fused), key=lambda item: (-item[1], item[0]))
+
+    def _prefer(self, ranked: list[tuple[str, float]], result: BackendResult,
+                preferences: Preferences) -> list[tuple[str, float]]:
+        """Multiply each score by what the candidate offers of the preferences, after fusion: ranks
+        alone are fused, so a preference moves a listing past near-equals, not past clearly better ones."""
+        if not preferences:
+            return ranked
+        ranking = self.ranking
+        wanted = set(preferences.certifications)
+        region = preferences.region
+        province = region.split("/", 1)[0] if region else None
+
+        def multiplier(info: DocInfo) -> float:
+            factor = ranking.preferred_kind_multiplier if info.kind in preferences.kinds else 1.0
+            if region and matches_prefix(info.region, region):
+                factor *= ranking.preferred_region_multiplier
+            elif province and province != region and matches_prefix(info.region, province):
+                factor *= ranking.preferred_province_multiplier
+            if wanted and wanted <= set(info.certifications):
+                factor *= ranking.preferred_certifications_multiplier
+            return factor
+
+        return sorted(((doc_id, score * multiplier(result.info[doc_id])) for doc_id, score in ranked),
+                      key=lambda item: (-item[1], item[0]))
 
     def _hits(self, page: list[tuple[str, float]], result: BackendResult,
               keywords: analysis.AnalysedQuery) -> list[Hit]:

@@ -1,6 +1,7 @@
 """Small builders for test data: valid records and signed-in users."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from marketplace.kinds import Field, FieldType, Kind
 from marketplace.models import Role, User
 from marketplace.passwords import PasswordHasher
 from marketplace.services import accounts, memberships
+from marketplace.services.deals import LineItem
 
 PASSWORD = "correct-horse-9"
 # The method tests configure (tests/conftest.py): one iteration, since hashing strength is not under test here.
@@ -118,3 +120,14 @@ def invited_member(session, admin_email: str = "lab@example.com", email: str = "
     _, code = memberships.create_invitation(session, admin)
     return accounts.register(session, TEST_PASSWORDS, email=email, password=PASSWORD,
                              display_name="Colleague", invitation=code)
+
+
+def one_line(price_cny: float) -> list[LineItem]:
+    """A quote's lines when only its total matters."""
+    return [LineItem("检测服务", 1, "item", price_cny)]
+
+
+def weekday_ahead(days: int) -> date:
+    """The first Monday-to-Friday date at least `days` from today: inside an instrument's standard hours."""
+    day = date.today() + timedelta(days=days)
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)

@@ -6,7 +6,7 @@ from indexer import maintenance
 from marketplace.models import DeletedPosting, Order, Posting, Quote
 from marketplace.services import deals, postings
 from marketplace.services.errors import Conflict, PreconditionFailed
-from tests.factories import index_all, instrument_record, login, need_record, register
+from tests.factories import index_all, instrument_record, login, need_record, one_line, register
 from tests.test_web_postings import FORM
 
 
@@ -18,7 +18,7 @@ def deal(session):
     listing = postings.create_posting(session, provider, instrument_record())
     need = postings.create_posting(session, sme, need_record(owner=None))
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "能否检测？")
-    quote = deals.offer_quote(session, provider, inquiry.id, 48000, 10)
+    quote = deals.offer_quote(session, provider, inquiry.id, one_line(48000), 10)
     order = deals.accept_quote(session, sme, quote.id)
     return provider, sme, listing, need, inquiry, order
 

@@ -99,7 +99,7 @@ def test_a_booking_cannot_be_completed_before_its_slot_ends(client, session, set
     assert response.status_code == 409 and "only after its slot ends" in response.get_data(as_text=True)
     assert "Completed" not in client.get(f"/instruments/{instrument.id}/calendar?week={MONDAY.date()}").get_data(
         as_text=True)
-    assert sharing.yearly_report(session, owner.organisation_id, MONDAY.year)[0].effective_hours == 0
+    assert sharing.sharing_report(session, owner, MONDAY.year).totals.effective_hours == 0
     done = bookings.complete_booking(session, owner, booking.id, now=MONDAY + timedelta(hours=3))
     assert done.status is BookingStatus.COMPLETED
 
@@ -114,3 +114,16 @@ def test_an_organisation_cannot_review_its_own_instrument(session, setup):
         bookings.review_booking(session, colleague, booking.id, 5, "我们自己的仪器最好")
     assert "cannot review its own listing" in str(refused.value)
     assert deals.listing_rating(session, instrument.id) == (None, 0)
+
+
+def test_the_calendar_opens_for_requesters_at_the_first_week_with_free_time_after_the_lead_time(session, setup):
+    owner, sme, _, instrument = setup
+    postings.update_posting(session, owner, instrument.id, instrument_record(booking_lead_hours=72))
+    wednesday_evening = MONDAY - timedelta(days=5) + timedelta(hours=8)  # the lead time ends on Saturday
+    found = bookings.calendar(session, sme, instrument.id, None, now=wednesday_evening)
+    assert found.week == MONDAY.date() and any(day.free for day in found.days)
+    asked = bookings.calendar(session, sme, instrument.id, wednesday_evening.date().isoformat(),
+                              now=wednesday_evening)
+    assert asked.week == MONDAY.date() - timedelta(days=7) and not any(day.free for day in asked.days)
+    # The lab sees its current week, bookings and all.
+    assert bookings.calendar(session, owner, instrument.id, None, now=wednesday_evening).week == asked.week

@@ -2,6 +2,7 @@
 what they print, and what they leave in the database and the index. SQLite and PostgreSQL; the indexer
 commands on the embedded engine and a real OpenSearch."""
 import json
+import re
 import uuid
 
 import pytest
@@ -42,13 +43,14 @@ def search_app(request, database_url, tmp_path):
         yield app
 
 
-def test_catalog_import_keeps_the_good_rows_reports_the_bad_ones_by_line_and_exits_1(app, tmp_path):
+def test_catalog_import_keeps_the_good_rows_reports_progress_and_the_bad_ones_by_line_and_exits_1(app, tmp_path):
     path = write_jsonl(tmp_path / "mixed.jsonl", GOOD[0], "{not json", GOOD[1],
                        need_record(ref="bad-count", sample_count="many"), GOOD[2])
     result = flask(app, "catalog", "import", path)
     assert result.exit_code == 1
     assert result.stdout == "created 3, updated 0, unchanged 0, rejected 2\n"
-    reported = result.stderr.splitlines()
+    progress, *reported = result.stderr.splitlines()
+    assert re.fullmatch(r"  rows read: 5 in \d+\.\d s \([\d,]+/s\)", progress)
     assert len(reported) == 2
     assert reported[0].startswith("  line 2: record: is not valid JSON")
     assert reported[1].startswith("  line 4 (ref bad-count): sample_count: ")

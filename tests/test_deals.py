@@ -4,7 +4,7 @@ from marketplace.models import OrderStatus, QuoteStatus
 from marketplace.services import deals, postings
 from marketplace.services.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.services.notifications import unread
-from tests.factories import instrument_record, need_record, register
+from tests.factories import instrument_record, need_record, one_line, register
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def test_an_sme_contacts_a_provider_and_they_agree_on_a_quote(session, parties):
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "能否检测 200 个胶囊样品？")
     assert [n.message for n in unread(session, provider)][0].startswith("New inquiry")
     deals.post_message(session, provider, inquiry.id, "可以，两周内完成。")
-    quote = deals.offer_quote(session, provider, inquiry.id, 48000, 10, "含报告")
+    quote = deals.offer_quote(session, provider, inquiry.id, one_line(48000), 10, "含报告")
     order = deals.accept_quote(session, sme, quote.id)
     assert quote.status is QuoteStatus.ACCEPTED and order.status is OrderStatus.IN_PROGRESS
     deals.complete_order(session, provider, order.id)
@@ -41,7 +41,7 @@ def test_contacting_about_the_same_pair_reuses_the_thread(session, parties):
 def test_a_withdrawn_quote_cannot_be_accepted(session, parties):
     provider, sme, _, listing, need = parties
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "hi")
-    quote = deals.offer_quote(session, provider, inquiry.id, 1000, 5)
+    quote = deals.offer_quote(session, provider, inquiry.id, one_line(1000), 5)
     deals.withdraw_quote(session, provider, quote.id)
     with pytest.raises(Conflict):
         deals.accept_quote(session, sme, quote.id)
@@ -50,8 +50,8 @@ def test_a_withdrawn_quote_cannot_be_accepted(session, parties):
 def test_a_new_quote_replaces_the_one_on_offer(session, parties):
     provider, sme, _, listing, need = parties
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "hi")
-    old = deals.offer_quote(session, provider, inquiry.id, 1000, 5)
-    new = deals.offer_quote(session, provider, inquiry.id, 900, 5)
+    old = deals.offer_quote(session, provider, inquiry.id, one_line(1000), 5)
+    new = deals.offer_quote(session, provider, inquiry.id, one_line(900), 5)
     session.refresh(old)
     assert old.status is QuoteStatus.WITHDRAWN and new.status is QuoteStatus.OFFERED
 
@@ -59,7 +59,7 @@ def test_a_new_quote_replaces_the_one_on_offer(session, parties):
 def test_outsiders_cannot_read_or_act_on_a_private_thread(session, parties):
     provider, sme, outsider, listing, need = parties
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "private")
-    quote = deals.offer_quote(session, provider, inquiry.id, 1000, 5)
+    quote = deals.offer_quote(session, provider, inquiry.id, one_line(1000), 5)
     with pytest.raises(Forbidden):
         deals.get_inquiry(session, outsider, inquiry.id)
     with pytest.raises(Forbidden):
@@ -69,7 +69,7 @@ def test_outsiders_cannot_read_or_act_on_a_private_thread(session, parties):
     with pytest.raises(Forbidden):
         deals.accept_quote(session, provider, quote.id)  # the provider cannot accept its own quote
     with pytest.raises(Forbidden):
-        deals.offer_quote(session, sme, inquiry.id, 1, 1)  # only the provider quotes
+        deals.offer_quote(session, sme, inquiry.id, one_line(1), 1)  # only the provider quotes
     with pytest.raises(Forbidden):
         deals.open_inquiry(session, outsider, need.id, listing.id, "posing as the SME")
 
@@ -77,7 +77,7 @@ def test_outsiders_cannot_read_or_act_on_a_private_thread(session, parties):
 def test_reviews_need_a_completed_order_and_there_is_one_per_order(session, parties):
     provider, sme, _, listing, need = parties
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "hi")
-    order = deals.accept_quote(session, sme, deals.offer_quote(session, provider, inquiry.id, 100, 1).id)
+    order = deals.accept_quote(session, sme, deals.offer_quote(session, provider, inquiry.id, one_line(100), 1).id)
     with pytest.raises(Conflict):
         deals.review_order(session, sme, order.id, 4)
     deals.complete_order(session, provider, order.id)

@@ -47,10 +47,20 @@ def test_matches_rank_the_right_listings_and_respect_domestic_only(app, session,
     assert {m.posting.id for m in matching.matches_for_need(session, searcher, strict)} == {catalogue.domestic}
 
 
-def test_providers_see_the_open_needs_that_match_their_listings(app, session, catalogue):
+def test_providers_see_only_the_open_needs_their_listings_match_well_with_score_and_reasons(app, session, catalogue):
     leads = matching.leads_for_organisation(session, app.extensions["search"].searcher, catalogue.lab)
-    ranked = [lead.need.id for lead in leads]
-    assert set(ranked[:2]) == {catalogue.need, catalogue.strict}  # both capsule needs before the soil one
+    # Not the domestic-only capsule need (the lab's HPLC is imported), nor the soil one (it shares one word).
+    assert [lead.need.id for lead in leads] == [catalogue.need]
+    lead = leads[0]
+    assert lead.via.id == catalogue.imported and lead.match.rank == 1 and lead.match.relative_score == 1.0
+    assert len(lead.match.matched_terms) >= 2 and any("same city" in reason for reason in lead.match.reasons)
+
+
+def test_the_leads_page_shows_each_leads_score_and_why(client, catalogue):
+    login(client, "lab@example.com")
+    page = client.get("/leads").get_data(as_text=True)
+    assert "胶囊剂有关物质检测" in page and "100%" in page and "no. 1 of the need’s matches" in page
+    assert "土壤重金属检测" not in page
 
 
 def test_dashboards_show_each_role_its_work(client, catalogue):

@@ -1,12 +1,12 @@
 """Every link a notification carries leads its reader to a page that exists."""
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from marketplace.models import Notification, User
 from marketplace.services import alerts, bookings, deals, memberships, postings
-from tests.factories import index_all, instrument_record, login, need_record, register
+from tests.factories import index_all, instrument_record, login, need_record, one_line, register, weekday_ahead
 
 
 def test_every_notification_link_opens_a_page_for_its_reader(app, db):
@@ -19,14 +19,19 @@ def test_every_notification_link_opens_a_page_for_its_reader(app, db):
     # Inquiries, quotes and orders.
     inquiry = deals.open_inquiry(db, sme, need.id, instrument.id, "报价？")
     deals.post_message(db, lab, inquiry.id, "可以")
-    order = deals.accept_quote(db, sme, deals.offer_quote(db, lab, inquiry.id, 5000, 5).id)
+    order = deals.accept_quote(db, sme, deals.offer_quote(db, lab, inquiry.id, one_line(5000), 5).id)
     deals.complete_order(db, lab, order.id)
-    # Bookings: a request, then both decisions.
-    day = date.today() + timedelta(days=10)
+    # Bookings: requests, both decisions, a cancellation and a completion.
+    day = weekday_ahead(10)
     for hour in (9, 13):
         start = datetime.combine(day, time(hour))
         booking = bookings.request_booking(db, sme, instrument.id, start, start + timedelta(hours=2))
         bookings.decide_booking(db, lab, booking.id, approve=hour == 9)
+        if hour == 9:
+            completed = bookings.complete_booking(db, lab, booking.id, now=booking.end_at)
+    start = datetime.combine(day, time(15))
+    cancelled = bookings.cancel_booking(db, sme, bookings.request_booking(db, sme, instrument.id, start,
+                                                                          start + timedelta(hours=1)).id)
     # Membership: a request to join and its answer.
     newcomer = register(db, email="new@example.com", organisation="武汉大学分析测试中心")
     memberships.decide_request(db, lab, memberships.pending_request(db, newcomer).id, approve=True)
@@ -37,6 +42,9 @@ def test_every_notification_link_opens_a_page_for_its_reader(app, db):
     assert alerts.announce_new_listings(db, app.extensions["search"].searcher, [new.id], backlog=0) >= 2
 
     notifications = db.scalars(select(Notification)).all()
+    # The requester is asked to review a completed booking; the lab hears of a cancelled one.
+    assert {bookings.request_path(completed.id), bookings.received_path(cancelled.id)} <= {
+        n.link for n in notifications}
     assert {n.user_id for n in notifications} >= {lab.id, sme.id, newcomer.id} and len(notifications) > 10
     readers = {}
     for notification in notifications:
@@ -45,3 +53,5 @@ def test_every_notification_link_opens_a_page_for_its_reader(app, db):
             login(readers[notification.user_id], db.get(User, notification.user_id).email)
         response = readers[notification.user_id].get(notification.link)
         assert response.status_code == 200, (notification.message, notification.link, response.status_code)
+        _, _, fragment = notification.link.partition("#")
+        assert not fragment or f'id="{fragment}"' in response.text, (notification.message, notification.link)

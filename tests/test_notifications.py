@@ -7,7 +7,7 @@ from marketplace.messages import Phrase
 from marketplace.models import EmailMessage, Notification
 from marketplace.services import deals, postings
 from marketplace.services.notifications import notify_users
-from tests.factories import index_all, instrument_record, login, need_record, register
+from tests.factories import index_all, instrument_record, login, need_record, one_line, register
 
 
 def test_a_notification_is_stored_as_template_and_values_and_read_in_each_language(client, session):
@@ -16,7 +16,7 @@ def test_a_notification_is_stored_as_template_and_values_and_read_in_each_langua
     listing = postings.create_posting(session, provider, instrument_record())
     need = postings.create_posting(session, sme, need_record(owner=None))
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "能否检测？")
-    deals.offer_quote(session, provider, inquiry.id, 48000, 10)
+    deals.offer_quote(session, provider, inquiry.id, one_line(48000), 10)
     stored = session.scalar(select(Notification).where(Notification.user_id == sme.id))
     assert (stored.template, stored.values) == ("New quote: ¥%(price)s", {"price": "48,000"})
     login(client, "sme@example.com")

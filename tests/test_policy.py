@@ -5,7 +5,15 @@ import pytest
 
 from marketplace.services import bookings, deals, postings, sharing, vouchers
 from marketplace.services.errors import Forbidden, ValidationFailed
-from tests.factories import index_all, instrument_record, login, need_record, platform_admin, register
+from tests.factories import (
+    index_all,
+    instrument_record,
+    login,
+    need_record,
+    one_line,
+    platform_admin,
+    register,
+)
 
 PRODUCT = {"kind": "product", "ref": "lc-100", "title": "国产高效液相色谱仪 LC-100", "description": "HPLC",
            "origin": "domestic", "replaces": ["Agilent 1260 Infinity II"], "specs": {"流速范围": "0.001-10 mL/min"},
@@ -28,28 +36,47 @@ def test_the_alternative_finder_puts_named_replacements_first_with_specs_side_by
     assert client.get("/alternatives?imported=" + "x" * 201).status_code == 422
 
 
+def test_the_alternative_finder_offers_only_products_of_the_imported_instruments_class(app, client, session):
+    lab = register(session)
+    vendor = register(session, email="v@example.com", organisation="国产仪器公司", kind="vendor")
+    postings.create_posting(session, lab, instrument_record())  # the Agilent 1260 a lab shares: a chromatograph
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "lc-200", "title": "国产液相色谱仪 LC-200 (1260 级)",
+                                              "replaces": [], "category": "分析仪器/色谱仪器"})
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "uv-1260", "title": "国产紫外分光光度计 UV-1260",
+                                              "replaces": [], "category": "分析仪器/光谱仪器", "description": "UV-Vis"})
+    # Names the model as replaced, but a mass spectrometer.
+    postings.create_posting(session, vendor, {**PRODUCT, "ref": "named-ms", "title": "国产质谱仪 MS-1",
+                                              "category": "分析仪器/质谱仪器"})
+    index_all(app)
+    page = client.get("/alternatives?imported=Agilent 1260").get_data(as_text=True)
+    assert "LC-200" in page and "UV-1260" not in page and "MS-1" not in page
+    assert "Chromatographs" in page
+    chosen = client.get("/alternatives", query_string={"imported": "Agilent 1260", "category": "分析仪器/光谱仪器"})
+    assert "UV-1260" in chosen.get_data(as_text=True) and "LC-200" not in chosen.get_data(as_text=True)
+    assert client.get("/alternatives?imported=Agilent 1260&category=火星").status_code == 422
+
+
 def test_completed_bookings_and_orders_feed_the_yearly_sharing_report(app, client, session):
     lab = register(session)
     sme = register(session, email="sme@example.com", organisation="某药企", kind="enterprise")
     instrument = postings.create_posting(session, lab, instrument_record(
         fees=[{"item": "机时", "price_cny": 200, "unit": "hour"}]))
-    start = datetime.combine(date.today() + timedelta(days=1), datetime.min.time()).replace(hour=9)
-    booking = bookings.request_booking(session, sme, instrument.id, start, start + timedelta(hours=3), sample_count=10)
+    start = datetime(2025, 3, 3, 9)  # a Monday of a past year: the order below counts in this year
+    booking = bookings.request_booking(session, sme, instrument.id, start, start + timedelta(hours=3), sample_count=10,
+                                       now=start - timedelta(days=7))
     bookings.decide_booking(session, lab, booking.id, approve=True)
     bookings.complete_booking(session, lab, booking.id, now=start + timedelta(hours=3))
     need = postings.create_posting(session, sme, need_record(owner=None))
     inquiry = deals.open_inquiry(session, sme, need.id, instrument.id, "报价？")
-    order = deals.accept_quote(session, sme, deals.offer_quote(session, lab, inquiry.id, 6000, 7).id)
+    order = deals.accept_quote(session, sme, deals.offer_quote(session, lab, inquiry.id, one_line(6000), 7).id)
     deals.complete_order(session, lab, order.id)
+    today = date.today()
     sharing.record_manual_use(session, lab, instrument.id, start.date(), 2, 0, False, 0, "内部课题")
-    rows = sharing.yearly_report(session, lab.organisation_id, start.year)
-    row = rows[0] if start.year == date.today().year else None
-    assert row.effective_hours == 5 and row.external_hours == 3 and row.services == 3
-    assert row.samples == 210 and row.income_cny == 6600 and round(row.external_share, 2) == 0.6
-    login(client)
-    csv_text = client.get(f"/sharing?year={start.year}&format=csv").get_data(as_text=True)
-    assert "effective_hours" in csv_text and "0.600" in csv_text
-    assert "<svg" in client.get(f"/sharing?year={start.year}").get_data(as_text=True)
+    row = sharing.sharing_report(session, lab, 2025).rows[0]
+    assert (row.effective_hours, row.external_hours, row.services, row.samples) == (5, 3, 2, 10)
+    assert row.income_cny == 600 and round(row.external_share, 2) == 0.6 and row.external_users == 1
+    ordered = sharing.sharing_report(session, lab, today.year).rows[0]  # an order counts when it is completed
+    assert (ordered.services, ordered.samples, ordered.income_cny, ordered.external_users) == (1, 200, 6000, 1)
     with pytest.raises(ValidationFailed):
         sharing.record_manual_use(session, lab, instrument.id, start.date(), -1, 0, True, 0)
     with pytest.raises(Forbidden):

@@ -87,3 +87,53 @@ def test_the_search_page_serves_only_results_to_htmx(client, catalogue):
 def test_browse_without_a_query_lists_by_filters(client, catalogue):
     body = client.get("/api/v1/search?kind=instrument").get_json()
     assert body["total"] == 3
+
+
+def _refs(client, query):
+    return [r["ref"] for r in client.get("/api/v1/search", query_string=query).get_json()["results"]]
+
+
+@pytest.mark.parametrize("text, intent, first", [
+    ("HPLC 送检", "test_service", "inst-hplc-1"),
+    ("采购 有关物质 液相色谱", "buy_instrument", "lc-100"),
+])
+def test_the_intent_read_from_a_query_puts_its_kind_of_listing_first(client, catalogue, text, intent, first):
+    without = _refs(client, {"q": text, "drop": f"intent:{intent}", "mode": "keyword"})
+    assert without[0] != first and first in without  # the words alone put the other kind first
+    assert _refs(client, {"q": text, "mode": "keyword"})[0] == first
+
+
+def test_a_place_in_the_query_ranks_listings_there_higher_without_hiding_the_others(client, catalogue):
+    refs = _refs(client, {"q": "液相色谱 北京", "mode": "keyword"})
+    assert refs[0] == "lc-100" and "inst-hplc-1" in refs  # lc-100 is in Beijing, the Agilent in Wuhan
+    assert _refs(client, {"q": "液相色谱 武汉", "mode": "keyword"})[0] == "inst-hplc-1"
+
+
+def test_the_page_shows_what_it_read_as_chips_that_can_be_removed_or_made_a_filter(client, catalogue):
+    page = client.get("/search?q=液相色谱 武汉 CMA").get_data(as_text=True)
+    assert 'class="chip"' in page and "武汉市" in page and "drop=region:" in page and "region=%E6%B9%96" in page
+    without = client.get("/search", query_string={"q": "液相色谱 武汉 CMA", "drop": "region:湖北省/武汉市"},
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "武汉市</strong>" not in without and "CMA</strong>" in without
+    assert 'name="drop" value="region:湖北省/武汉市" form="search-form"' in without  # typing on keeps it removed
+    filtered = client.get("/search", query_string={"q": "液相色谱 武汉 CMA", "region": "湖北省/武汉市"})
+    assert "武汉市</strong>" not in filtered.get_data(as_text=True)  # a filter now, no longer a chip
+
+
+def test_chips_speak_the_readers_language(client, catalogue):
+    client.get("/language/en")
+    page = client.get("/search?q=胶囊 HPLC 检测 武汉").get_data(as_text=True)
+    assert "Region: <strong>Wuhan</strong>" in page and "Sample type: <strong>capsule</strong>" in page
+    assert "testing: shared instruments first" in page
+
+
+def test_a_search_that_finds_nothing_says_so_and_suggests_what_to_do(client, catalogue):
+    page = client.get("/search", query_string={"q": "扫描电镜", "region": "湖北省"}).get_data(as_text=True)
+    assert "No good match" in page or "没有合适的结果" in page
+    assert 'href="/search?q=%E6%89%AB%E6%8F%8F%E7%94%B5%E9%95%9C"' in page  # the same words without the region
+    assert "/search?category=%E5%88%86%E6%9E%90%E4%BB%AA%E5%99%A8" in page  # the category the words are found in
+    assert "/needs/new?description=%E6%89%AB%E6%8F%8F%E7%94%B5%E9%95%9C" in page
+
+
+def test_a_search_with_results_offers_no_such_suggestions(client, catalogue):
+    assert "no-match" not in client.get("/search?q=扫描电镜").get_data(as_text=True)

@@ -36,6 +36,14 @@ def test_form_errors_come_back_as_422_with_messages_next_to_fields(client, sessi
     assert session.scalars(select(Posting)).all() == []
 
 
+def test_money_inputs_left_empty_are_saved_as_no_value(client, session):
+    register(session)
+    login(client)
+    response = client.post("/instruments/new", data={**FORM, "original_value_cny": "  "})  # as a browser sends it
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert session.scalar(select(Posting)).original_value_cny is None
+
+
 def test_oversize_text_is_a_clear_error_not_a_crash(client, session):
     register(session)
     login(client)

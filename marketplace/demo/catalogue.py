@@ -85,8 +85,11 @@ def _instrument(rng: random.Random, provider: tuple, family: dict, suffix: str, 
     fees = [{"item": item, "price_cny": float(rng.randrange(low, high + 1, 10)), "unit": unit}
             for item, low, high, unit in family["fees"]]
     low, high = family["value"]
+    ref = f"inst-{index:03d}-{family['key']}{suffix}"
+    # Figures drawn from the ref, not from rng, so the rest of the catalogue stays as it was before they existed.
+    digest = int.from_bytes(hashlib.sha256(ref.encode()).digest()[:4], "big")
     return {
-        "kind": "instrument", "ref": f"inst-{index:03d}-{family['key']}{suffix}", "title": title,
+        "kind": "instrument", "ref": ref, "title": title,
         "description": description, "owner": _owner(name, kind, division), "region": region,
         "category": family["category"], "keywords": [family["abbr"], family["zh"], family["en"].lower()],
         "model": model, "manufacturer": brand, "origin": "imported" if imported else "domestic",
@@ -95,6 +98,8 @@ def _instrument(rng: random.Random, provider: tuple, family: dict, suffix: str, 
                                      ["operated_by_staff", "self_service"], ["sample_submission", "self_service"]]),
         "fees": fees, "certifications": certifications, "capabilities": caps, "standards": family["standards"],
         "booking_rules": f"请提前 {values['days']} 个工作日预约；外单位用户需签署服务协议。",
+        "asset_number": f"{2012 + digest % 12}{digest % 100_000:05d}", "booking_lead_hours": 24 * values["days"],
+        "slot_minutes": 30 if digest % 3 == 0 else 60,
     }
 
 

@@ -2,10 +2,10 @@
 from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.accounts import Role, User
 from marketplace.models.api_tokens import ApiToken, TokenScope
-from marketplace.models.bookings import Booking, BookingStatus
-from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
+from marketplace.models.bookings import Booking, BookingStatus, OpeningDate, OpeningHours
+from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteLine, QuoteStatus, Review
 from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
-from marketplace.models.notifications import EmailMessage, Notification, SavedSearch
+from marketplace.models.notifications import EmailMessage, Notification, SavedSearch, SentAlert
 from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.models.postings import (
@@ -30,12 +30,16 @@ __all__ = [
     "JoinRequestStatus",
     "Message",
     "Notification",
+    "OpeningDate",
+    "OpeningHours",
     "Order",
     "OrderStatus",
     "Quote",
+    "QuoteLine",
     "QuoteStatus",
     "Review",
     "SavedSearch",
+    "SentAlert",
     "LISTING_KINDS",
     "MODEL_BY_KIND",
     "POSTING_KINDS",

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.clock import utcnow
@@ -71,14 +71,36 @@ class Quote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"), index=True)
     inquiry: Mapped[Inquiry] = relationship(back_populates="quotes")
-    price_cny: Mapped[float] = mapped_column(Money)
+    price_cny: Mapped[float] = mapped_column(Money)  # the total of its lines, computed when it is offered
+    lines: Mapped[list[QuoteLine]] = relationship(order_by="QuoteLine.position", cascade="all, delete-orphan")
     turnaround_days: Mapped[int] = mapped_column(Integer)
+    # The last day it can be accepted; empty on quotes made before quotes had a validity.
+    valid_until: Mapped[date | None]
     conditions: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[QuoteStatus] = mapped_column(_enum(QuoteStatus), default=QuoteStatus.OFFERED)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     order: Mapped[Order | None] = relationship(back_populates="quote")
+
+
+class QuoteLine(Base):
+    """One priced line of a quote: 200 samples x ¥300 per sample."""
+
+    __tablename__ = "quote_lines"
+    __table_args__ = (CheckConstraint("quantity > 0 AND unit_price_cny >= 0", name="positive_amounts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(10))  # one of the fee units (marketplace.kinds.FEE_UNITS)
+    unit_price_cny: Mapped[float] = mapped_column(Money)
+
+    @property
+    def amount_cny(self) -> float:
+        return round(self.quantity * self.unit_price_cny, 2)
 
 
 class Order(Base):

@@ -23,6 +23,18 @@ class SavedSearch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SentAlert(Base):
+    """One alert about one listing for one need or saved search, sent once: re-indexing the listing or
+    editing it never announces the same pair again."""
+
+    __tablename__ = "sent_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "need:<need id>:listing:<listing id>" or "search:<saved search id>:listing:<listing id>"
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Notification(Base):
     __tablename__ = "notifications"
 

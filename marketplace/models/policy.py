@@ -28,6 +28,8 @@ class UsageRecord(Base):
     external: Mapped[bool]
     user_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     user_organisation: Mapped[Organisation | None] = relationship()
+    # Who used it when entered by hand (an organisation's name), so external users can be counted.
+    user_name: Mapped[str] = mapped_column(String(200), default="")
     income_cny: Mapped[float] = mapped_column(Money, default=0)
     source: Mapped[str] = mapped_column(String(10))  # booking, order or manual
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), unique=True)

@@ -8,20 +8,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from marketplace.kinds import posting_path
 from marketplace.messages import Phrase
-from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, TestNeed, User
+from marketplace.models import LISTING_KINDS, NeedStatus, Posting, SavedSearch, SentAlert, TestNeed, User
 from marketplace.services.discovery import QUERY_ARGUMENTS, SearchParams, parse_params, search_postings
 from marketplace.services.errors import ValidationFailed
-from marketplace.services.matching import listing_query
+from marketplace.services.matching import listing_query, qualified_matches
 from marketplace.services.notifications import notify_organisation, notify_users
-from search.service import Searcher
+from search.service import Preferences, Searcher
 
 BULK_BACKLOG = 1000
 NEEDS_PER_LISTING = 10
+# Notifications store their template: the wording alerts had before they said how well and why they
+# match stays in the catalogue, so the ones already sent are still shown in the reader's language.
+EARLIER_TEMPLATES = (Phrase("New match for “%(search)s”: %(title)s"),
+                     Phrase("New listing for your need “%(need)s”: %(title)s"))
 
 
 def save_search(session: Session, actor: User, name: str, arguments: MultiDict) -> SavedSearch:
@@ -41,7 +46,8 @@ def saved_searches(session: Session, actor: User) -> list[SavedSearch]:
 
 
 def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Sequence[int], backlog: int) -> int:
-    """Notify owners of saved searches and of open needs that the new listings match; returns alerts sent."""
+    """Notify owners of saved searches and of open needs that the new listings match well (the same
+    relevance floor as leads: matching.qualified_matches), each pair once; returns alerts sent."""
     if not posting_ids or backlog > BULK_BACKLOG:
         return 0
     new = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids),
@@ -52,24 +58,46 @@ def announce_new_listings(session: Session, searcher: Searcher, posting_ids: Seq
     for saved in session.scalars(select(SavedSearch)):
         page = search_postings(session, searcher, parse_params(MultiDict(
             [(k, v) for k, values in saved.arguments.items() for v in values] + [("limit", "50")])))
-        found = [r.posting for r in page.results if r.posting.id in new]
+        # A search with words alerts only on listings that share some: closeness alone is too weak.
+        found = [r for r in page.results if r.posting.id in new and (r.matched_terms or not page.params.text)
+                 and _first_time(session, f"search:{saved.id}:listing:{r.posting.id}")]
         if found:
-            user = session.get(User, saved.user_id)
-            notify_users(session, [user], Phrase("New match for “%(search)s”: %(title)s", search=saved.name,
-                                                 title=found[0].title), posting_path(found[0].kind, found[0].id))
+            listing = found[0].posting
+            notify_users(session, [session.get(User, saved.user_id)], Phrase(
+                "New match for “%(search)s”: %(title)s (matched: %(terms)s)", search=saved.name,
+                title=listing.title, terms=", ".join(found[0].matched_terms[:4]) or "—"),
+                posting_path(listing.kind, listing.id))
             sent += 1
     for listing in new.values():
-        # Keyword mode: an alert needs a shared term anyway, and it spares one embedding per listing.
+        # Candidates: needs sharing words with the listing (keyword mode spares an embedding per listing).
         page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",),
-                                                               mode="keyword", limit=NEEDS_PER_LISTING))
+                                                               mode="keyword", limit=NEEDS_PER_LISTING,
+                                                               preferences=Preferences()))
         for result in page.results:
             need = result.posting
-            # Only needs with a keyword overlap: closeness alone is too weak a reason to interrupt someone.
-            if (isinstance(need, TestNeed) and need.status is NeedStatus.OPEN and result.matched_terms
-                    and need.organisation_id != listing.organisation_id):
-                notify_organisation(session, need.organisation_id,
-                                    Phrase("New listing for your need “%(need)s”: %(title)s", need=need.title,
-                                           title=listing.title), posting_path(need.kind, need.id) + "/matches")
-                sent += 1
+            if (not isinstance(need, TestNeed) or need.status is not NeedStatus.OPEN
+                    or need.organisation_id == listing.organisation_id):
+                continue
+            match = next(iter(qualified_matches(session, searcher, need, {listing.id})), None)
+            if match is None or not _first_time(session, f"need:{need.id}:listing:{listing.id}"):
+                continue
+            message = Phrase(
+                "New listing for your need “%(need)s”: %(title)s, match %(score)d%% (no. %(rank)d of its matches; "
+                "matched: %(terms)s)", need=need.title, title=listing.title, score=round(100 * match.relative_score),
+                rank=match.rank, terms=", ".join(match.matched_terms[:4]))
+            notify_organisation(session, need.organisation_id, message, posting_path(need.kind, need.id) + "/matches")
+            sent += 1
     session.commit()
     return sent
+
+
+def _first_time(session: Session, key: str) -> bool:
+    """Record that the alert `key` names is being sent; False when it was already (by this or another worker)."""
+    if session.scalar(select(SentAlert.id).where(SentAlert.key == key)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SentAlert(key=key))
+    except IntegrityError:  # another worker recorded it in the meantime
+        return False
+    return True

@@ -5,13 +5,16 @@ cannot both win: the loser gets a Conflict, never a corrupted state.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marketplace.clock import utcnow
+from marketplace.clock import lab_today, utcnow
+from marketplace.kinds import FEE_UNITS, MAX_MONEY
 from marketplace.messages import Phrase
 from marketplace.models import (
     LISTING_KINDS,
@@ -22,6 +25,7 @@ from marketplace.models import (
     OrderStatus,
     Posting,
     Quote,
+    QuoteLine,
     QuoteStatus,
     Review,
     TestNeed,
@@ -34,9 +38,24 @@ from marketplace.services.sharing import record_order_use
 from marketplace.services.vouchers import NetPrice, net_quote_prices
 
 MAX_MESSAGE = 5000
+MAX_LINES = 30
+MAX_QUANTITY = 1_000_000
+DEFAULT_VALIDITY = timedelta(days=30)
+MAX_VALIDITY = timedelta(days=366)
+EXPIRED = "expired"  # an offered quote past its validity: shown as such, and it can no longer be accepted
 
 
-def _message_body(body: str) -> str:
+@dataclass(frozen=True)
+class LineItem:
+    """One line of a quote as the provider writes it: 200 samples at ¥300 per sample."""
+
+    item: str
+    quantity: float
+    unit: str  # one of marketplace.kinds.FEE_UNITS
+    unit_price_cny: float
+
+
+def message_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationFailed({"body": Phrase("must not be empty")})
@@ -59,26 +78,75 @@ def get_inquiry(session: Session, actor: User, inquiry_id: int) -> Inquiry:
     return inquiry
 
 
+def quote_state(quote: Quote, today: date) -> str:
+    """Its status as people read it: an offered quote past its validity is expired."""
+    if quote.status is QuoteStatus.OFFERED and quote.valid_until is not None and quote.valid_until < today:
+        return EXPIRED
+    return quote.status.value
+
+
 @dataclass(frozen=True)
 class Thread:
     """An inquiry as one of its two organisations sees it."""
 
     inquiry: Inquiry
     net_prices: dict[int, NetPrice]  # quote id -> price after the requester's voucher
+    states: dict[int, str]  # quote id -> quote_state
     is_provider: bool
     is_requester: bool
+    suggested_lines: list[LineItem]  # a provider's new quote starts from its published prices
+
+
+def suggested_lines(inquiry: Inquiry) -> list[LineItem]:
+    """Lines from the listing's published prices: fees per sample or per test item times the need's samples."""
+    listing, samples = inquiry.listing, getattr(inquiry.need, "sample_count", None) or 1
+    fees = getattr(listing, "fees", None) or []
+    if fees:
+        return [LineItem(fee["item"], samples if fee["unit"] in ("sample", "item") else 1, fee["unit"],
+                         fee["price_cny"]) for fee in fees[:MAX_LINES]]
+    price = getattr(listing, "price_min_cny", None) or getattr(listing, "asking_price_cny", None)
+    return [LineItem(listing.title[:200], 1, "item", price)] if price is not None else []
 
 
 def thread(session: Session, actor: User, inquiry_id: int) -> Thread:
     inquiry = get_inquiry(session, actor, inquiry_id)
-    return Thread(inquiry, net_quote_prices(session, inquiry), is_member(actor, inquiry.provider_id),
-                  is_member(actor, inquiry.requester_id))
+    today = lab_today()
+    is_provider = is_member(actor, inquiry.provider_id)
+    return Thread(inquiry, net_quote_prices(session, inquiry), {q.id: quote_state(q, today) for q in inquiry.quotes},
+                  is_provider, is_member(actor, inquiry.requester_id),
+                  suggested_lines(inquiry) if is_provider else [])
+
+
+def provider_thread(session: Session, actor: User, inquiry_id: int) -> Thread:
+    """The thread as its provider sees it, to show a refused quote again; nobody else may quote."""
+    found = thread(session, actor, inquiry_id)
+    require_member(actor, found.inquiry.provider_id, "quote on this inquiry")
+    return found
 
 
 def inquiries_for(session: Session, actor: User) -> list[Inquiry]:
     org = actor.organisation_id
     return list(session.scalars(select(Inquiry).where((Inquiry.requester_id == org) | (Inquiry.provider_id == org))
                                 .order_by(Inquiry.created_at.desc())))
+
+
+@dataclass(frozen=True)
+class InquirySummary:
+    inquiry: Inquiry
+    other: str  # the other organisation's name
+    latest: Quote | None
+    latest_state: str | None
+
+
+def inquiry_summaries(session: Session, actor: User) -> list[InquirySummary]:
+    """The actor's threads, newest first, each with its latest quote and that quote's state."""
+    today = lab_today()
+    summaries = []
+    for inquiry in inquiries_for(session, actor):
+        other = inquiry.provider if is_member(actor, inquiry.requester_id) else inquiry.requester
+        latest = inquiry.quotes[-1] if inquiry.quotes else None
+        summaries.append(InquirySummary(inquiry, other.name, latest, quote_state(latest, today) if latest else None))
+    return summaries
 
 
 def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, body: str) -> Inquiry:
@@ -94,7 +162,7 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
         raise Conflict("This need is closed; reopen it before contacting providers.")
     if not listing.is_live:
         raise Conflict("This listing is archived; its provider no longer offers it.")
-    text = _message_body(body)
+    text = message_body(body)
     inquiry = session.scalar(select(Inquiry).where(Inquiry.need_id == need_id, Inquiry.listing_id == listing_id))
     if inquiry is None:
         inquiry = Inquiry(need_id=need_id, listing_id=listing_id, requester_id=need.organisation_id,
@@ -115,7 +183,7 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
 
 def post_message(session: Session, actor: User, inquiry_id: int, body: str) -> Inquiry:
     inquiry = get_inquiry(session, actor, inquiry_id)
-    inquiry.messages.append(Message(author_id=actor.id, body=_message_body(body)))
+    inquiry.messages.append(Message(author_id=actor.id, body=message_body(body)))
     other = inquiry.provider_id if is_member(actor, inquiry.requester_id) else inquiry.requester_id
     notify_organisation(session, other, Phrase("New message"), inquiry_path(inquiry.id))
     session.commit()
@@ -130,24 +198,53 @@ def get_quote(session: Session, actor: User, quote_id: int) -> Quote:
     return quote
 
 
-def _transition(session: Session, quote: Quote, new: QuoteStatus) -> None:
-    changed = session.execute(update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.OFFERED)
-                              .values(status=new, decided_at=utcnow()))
+def _transition(session: Session, quote: Quote, new: QuoteStatus, *conditions) -> None:
+    changed = session.execute(update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.OFFERED,
+                                                  *conditions).values(status=new, decided_at=utcnow()))
     if changed.rowcount != 1:
         session.rollback()
+        session.refresh(quote)
+        if quote.status is QuoteStatus.OFFERED:  # only the extra conditions failed: it has expired
+            raise Conflict("This quote expired on %(day)s; ask the provider for a new one.",
+                           day=quote.valid_until.isoformat())
         raise Conflict("This quote is no longer on offer (it was withdrawn, accepted or declined).")
     session.refresh(quote)
 
 
-def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float, turnaround_days: int,
-                conditions: str = "") -> Quote:
+def _line_errors(lines: Sequence[LineItem]) -> dict[str, Phrase]:
+    errors: dict[str, Phrase] = {}
+    units = {choice.value for choice in FEE_UNITS}
+    if not lines:
+        errors["lines"] = Phrase("add at least one line (item, quantity, unit price)")
+    elif len(lines) > MAX_LINES:
+        errors["lines"] = Phrase("at most %(count)d lines", count=MAX_LINES)
+    for number, line in enumerate(lines):
+        if not (line.item or "").strip() or len(line.item) > 200:
+            errors[f"lines.{number}.item"] = Phrase("name the item (at most 200 characters)")
+        if line.quantity is None or not 0 < line.quantity <= MAX_QUANTITY:
+            errors[f"lines.{number}.quantity"] = Phrase("must be above 0 and at most 1,000,000")
+        if line.unit not in units:
+            errors[f"lines.{number}.unit"] = Phrase("choose a unit")
+        if line.unit_price_cny is None or not 0 <= line.unit_price_cny <= MAX_MONEY:
+            errors[f"lines.{number}.unit_price_cny"] = Phrase("must be a price from 0 to 10,000,000,000")
+    if not errors and sum(line.quantity * line.unit_price_cny for line in lines) > MAX_MONEY:
+        errors["lines"] = Phrase("the total must be at most 10,000,000,000")
+    return errors
+
+
+def offer_quote(session: Session, actor: User, inquiry_id: int, lines: Sequence[LineItem], turnaround_days: int,
+                conditions: str = "", valid_until: date | None = None, today: date | None = None) -> Quote:
+    """The provider's itemised offer; its total is computed here. It can be accepted until `valid_until`
+    (by default 30 days from today)."""
     inquiry = get_inquiry(session, actor, inquiry_id)
     require_member(actor, inquiry.provider_id, "quote on this inquiry")
-    errors = {}
-    if price_cny is None or price_cny < 0 or price_cny > 1e10:
-        errors["price_cny"] = Phrase("must be a price from 0 to 10,000,000,000")
+    today = today or lab_today()
+    valid_until = valid_until or today + DEFAULT_VALIDITY
+    errors = _line_errors(lines)
     if turnaround_days is None or not 0 < turnaround_days <= 3650:
         errors["turnaround_days"] = Phrase("must be from 1 to 3650 days")
+    if not today <= valid_until <= today + MAX_VALIDITY:
+        errors["valid_until"] = Phrase("must be from today to a year ahead")
     if len(conditions or "") > MAX_MESSAGE:
         errors["conditions"] = Phrase("is too long (at most %(limit)d characters)", limit=MAX_MESSAGE)
     if errors:
@@ -155,10 +252,13 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
     # A new quote replaces the one on offer, so the SME always sees one current price.
     session.execute(update(Quote).where(Quote.inquiry_id == inquiry.id, Quote.status == QuoteStatus.OFFERED)
                     .values(status=QuoteStatus.WITHDRAWN, decided_at=utcnow()))
-    quote = Quote(inquiry_id=inquiry.id, price_cny=price_cny, turnaround_days=turnaround_days,
-                  conditions=(conditions or "").strip(), created_by_id=actor.id)
+    quote_lines = [QuoteLine(position=number, item=line.item.strip(), quantity=line.quantity, unit=line.unit,
+                             unit_price_cny=line.unit_price_cny) for number, line in enumerate(lines)]
+    total = round(sum(line.amount_cny for line in quote_lines), 2)
+    quote = Quote(inquiry_id=inquiry.id, price_cny=total, lines=quote_lines, turnaround_days=turnaround_days,
+                  valid_until=valid_until, conditions=(conditions or "").strip(), created_by_id=actor.id)
     session.add(quote)
-    notify_organisation(session, inquiry.requester_id, Phrase("New quote: ¥%(price)s", price=f"{price_cny:,.0f}"),
+    notify_organisation(session, inquiry.requester_id, Phrase("New quote: ¥%(price)s", price=f"{total:,.0f}"),
                         inquiry_path(inquiry.id))
     session.commit()
     return quote
@@ -180,10 +280,26 @@ def decline_quote(session: Session, actor: User, quote_id: int) -> Quote:
     return quote
 
 
-def accept_quote(session: Session, actor: User, quote_id: int) -> Order:
+@dataclass(frozen=True)
+class Acceptance:
+    """What the requester confirms before accepting: the quote, its price after the voucher, its state."""
+
+    quote: Quote
+    net_price: NetPrice
+    state: str
+
+
+def acceptance(session: Session, actor: User, quote_id: int) -> Acceptance:
     quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.requester_id, "accept this quote")
-    _transition(session, quote, QuoteStatus.ACCEPTED)
+    return Acceptance(quote, net_quote_prices(session, quote.inquiry)[quote.id], quote_state(quote, lab_today()))
+
+
+def accept_quote(session: Session, actor: User, quote_id: int, today: date | None = None) -> Order:
+    quote = get_quote(session, actor, quote_id)
+    require_member(actor, quote.inquiry.requester_id, "accept this quote")
+    _transition(session, quote, QuoteStatus.ACCEPTED,
+                or_(Quote.valid_until.is_(None), Quote.valid_until >= (today or lab_today())))
     order = Order(quote_id=quote.id)
     session.add(order)
     notify_organisation(session, quote.inquiry.provider_id, Phrase("Quote accepted"), inquiry_path(quote.inquiry_id))

@@ -46,3 +46,10 @@ class Unauthorized(ServiceError):
     """No valid credentials: the API answers 401 with a WWW-Authenticate challenge."""
 
     status = 401
+
+
+class SearchUnavailable(ServiceError):
+    """The search backend cannot be reached: come back later."""
+
+    status = 503
+    headers = {"Retry-After": "30"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -14,10 +14,16 @@ from marketplace.models import LISTING_KINDS, NeedStatus, Posting, TestNeed, Use
 from marketplace.services.access import is_member
 from marketplace.services.discovery import Result, SearchParams, search_postings
 from marketplace.services.postings import get_posting
-from search.service import Searcher
+from search.service import Preferences, Searcher
 
-REGION_BOOST = {"city": 0.15, "province": 0.08}
 LEAD_HALF_LIFE_DAYS = 30
+# The relevance floor of leads and alerts: a listing is worth telling someone about for a need only when
+# it is among the need's own best matches, ranked as the need's matches page ranks them, and shares
+# at least two words (or synonyms) with the need: semantic closeness alone is too weak a reason to
+# interrupt anyone, and one shared word is often a generic one (检测, analysis). A rank and a count,
+# not a score: fused scores have no fixed scale, and they change with the model.
+LEAD_RANK_FLOOR = 10
+LEAD_MIN_MATCHED_TERMS = 2
 
 
 @dataclass
@@ -26,6 +32,9 @@ class Match:
     score: float
     reasons: list[Phrase] = field(default_factory=list)
     estimated_cost_cny: float | None = None
+    matched_terms: tuple[str, ...] = ()
+    rank: int = 0  # 1-based among the need's matches
+    relative_score: float = 1.0  # score / the need's best match's score: what people are shown, as a percentage
 
 
 def need_query(need: TestNeed) -> str:
@@ -54,15 +63,14 @@ def estimated_cost(need: TestNeed, listing: Posting) -> float | None:
 
 def explain(need: TestNeed, result: Result) -> Match:
     listing = result.posting
-    match = Match(listing, result.score)
+    match = Match(listing, result.score, matched_terms=tuple(result.matched_terms))
     if result.matched_terms:
         match.reasons.append(Phrase("matched: %(terms)s", terms=", ".join(result.matched_terms[:6])))
     similarity = getattr(result, "vector_similarity", None)
     if similarity is not None:
         match.reasons.append(Phrase("semantic closeness %(similarity).2f", similarity=similarity))
     fit = _region_fit(need, listing)
-    if fit:
-        match.score *= 1 + REGION_BOOST[fit]
+    if fit:  # the search already ranked it higher (Preferences.region)
         match.reasons.append(Phrase("same city") if fit == "city" else Phrase("same province"))
     certifications = getattr(listing, "certifications", None) or []
     if certifications:
@@ -79,15 +87,25 @@ def explain(need: TestNeed, result: Result) -> Match:
 
 
 def matches_for_need(session: Session, searcher: Searcher, need: TestNeed, limit: int = 30) -> list[Match]:
+    # A test need: shared instruments first, listings near the need a little higher.
+    preferences = Preferences(kinds=("instrument",), region=need.region)
     page = search_postings(session, searcher, SearchParams(text=need_query(need), kinds=LISTING_KINDS,
-                                                           limit=min(100, limit * 2)))
+                                                           limit=min(100, limit * 2), preferences=preferences))
     results = [r for r in page.results if r.posting.organisation_id != need.organisation_id]
     if need.domestic_only:
         # Imported instruments cannot serve a domestic-only need; transfers have no origin and stay.
         results = [r for r in results if getattr(r.posting, "origin", None) != "imported"]
-    matches = [explain(need, r) for r in results]
-    matches.sort(key=lambda m: m.score, reverse=True)
-    return matches[:limit]
+    matches = [explain(need, r) for r in results][:limit]
+    for rank, match in enumerate(matches, start=1):
+        match.rank, match.relative_score = rank, match.score / matches[0].score if matches[0].score else 0.0
+    return matches
+
+
+def qualified_matches(session: Session, searcher: Searcher, need: TestNeed,
+                      listing_ids: Collection[int]) -> list[Match]:
+    """The need's matches among `listing_ids` that pass the relevance floor (above), best first."""
+    return [m for m in matches_for_need(session, searcher, need, limit=LEAD_RANK_FLOOR)
+            if m.posting.id in listing_ids and len(m.matched_terms) >= LEAD_MIN_MATCHED_TERMS]
 
 
 @dataclass(frozen=True)
@@ -106,9 +124,9 @@ def need_matches(session: Session, searcher: Searcher, actor: User | None, need_
 @dataclass
 class Lead:
     need: TestNeed
-    score: float
-    via: Posting
-
+    score: float  # the match's relative score, lowered with the need's age
+    via: Posting  # the organisation's listing that matches it best
+    match: Match  # how well, and why
 
 def leads_for_actor(session: Session, searcher: Searcher, actor: User) -> list[Lead]:
     """The leads page: open needs matching the listings of the actor's organisation."""
@@ -124,21 +142,30 @@ def listing_query(listing: Posting) -> str:
 
 def leads_for_organisation(session: Session, searcher: Searcher, organisation_id: int,
                            listings: Sequence[Posting] | None = None, limit: int = 30) -> list[Lead]:
-    """Open needs that match any of the organisation's listings, best and newest first."""
+    """Open needs for which one of the organisation's listings is among the best matches (the relevance
+    floor), best and newest first. Candidates are the needs each listing's words find; each is then
+    ranked from the need's side, as its owner sees its matches."""
     if listings is None:
         listings = session.scalars(select(Posting).where(Posting.organisation_id == organisation_id,
                                                          Posting.kind.in_(LISTING_KINDS), Posting.is_live)
                                    .order_by(Posting.updated_at.desc()).limit(30)).all()
-    best: dict[int, Lead] = {}
-    now = utcnow()
+    candidates: dict[int, TestNeed] = {}
     for listing in listings:
-        page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",), limit=20))
+        page = search_postings(session, searcher, SearchParams(text=listing_query(listing), kinds=("need",), limit=20,
+                                                               preferences=Preferences()))
         for result in page.results:
             need = result.posting
-            if need.organisation_id == organisation_id or need.status is not NeedStatus.OPEN:
-                continue
+            if (isinstance(need, TestNeed) and need.organisation_id != organisation_id
+                    and need.status is NeedStatus.OPEN):
+                candidates.setdefault(need.id, need)
+    listing_ids = {listing.id for listing in listings}
+    now = utcnow()
+    leads = []
+    for need in candidates.values():
+        qualified = qualified_matches(session, searcher, need, listing_ids)
+        if qualified:
+            best = qualified[0]
             age_days = max(0.0, (now - need.created_at).total_seconds() / 86400) if need.created_at else 0.0
-            score = result.score * math.pow(0.5, age_days / LEAD_HALF_LIFE_DAYS)
-            if need.id not in best or score > best[need.id].score:
-                best[need.id] = Lead(need, score, listing)
-    return sorted(best.values(), key=lambda lead: lead.score, reverse=True)[:limit]
+            leads.append(Lead(need, best.relative_score * math.pow(0.5, age_days / LEAD_HALF_LIFE_DAYS),
+                              best.posting, best))
+    return sorted(leads, key=lambda lead: lead.score, reverse=True)[:limit]

@@ -29,21 +29,28 @@ def organisation_errors(name: str, kind: str, credit_code: str | None, region: s
     return errors
 
 
+def find_owner(session: Session, owner: Mapping[str, Any]) -> Organisation | None:
+    """The existing organisation a record's owner names: by credit code, then by name."""
+    code = normalise_credit_code(owner.get("credit_code"))
+    if code:
+        found = session.scalar(select(Organisation).where(Organisation.credit_code == code))
+        if found:
+            return found
+    name = (owner.get("name") or "").strip()
+    return session.scalar(select(Organisation).where(Organisation.name == name)) if name else None
+
+
 def find_or_create_owner(session: Session, owner: Mapping[str, Any] | None, posting_kind: str,
                          region: str | None) -> Organisation:
     """Resolve a record's owner by credit code, then by name; create it if new. Caller commits."""
     owner = owner or {}
     name = (owner.get("name") or "").strip()
     code = normalise_credit_code(owner.get("credit_code"))
-    if code:
-        found = session.scalar(select(Organisation).where(Organisation.credit_code == code))
-        if found:
-            return found
-    if not name:
-        raise ValidationFailed({"owner.name": Phrase("is required: every posting belongs to an organisation")})
-    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    found = find_owner(session, owner)
     if found:
         return found
+    if not name:
+        raise ValidationFailed({"owner.name": Phrase("is required: every posting belongs to an organisation")})
     kind = owner.get("kind") or KINDS[posting_kind].default_owner_kind
     errors = organisation_errors(name, kind, code, None)
     if errors:

@@ -32,7 +32,7 @@ from marketplace.web.context import db_session
 from marketplace.web.i18n import init_i18n, localise, localise_errors
 from marketplace.web.rate_limits import init_rate_limits
 from marketplace.web.security import init_security
-from marketplace.web.urls import url_with_arguments
+from marketplace.web.urls import IdConverter, url_with_arguments
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -63,6 +63,7 @@ def _error_response(status: int, message: str, errors: dict[str, str] | None = N
 
 
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     init_security(app)
     init_i18n(app)
     app.jinja_env.globals.update(posting_kinds=kinds.KINDS, posting_path=kinds.posting_path,

@@ -10,6 +10,9 @@ class FiniteDecimalField(DecimalField):
     (NumberRange raises InvalidOperation, a 500) or the database; they get a field error instead."""
 
     def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None  # a number input left empty, as browsers post it: no value, not a bad one
+            return
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None

@@ -17,7 +17,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -156,6 +155,17 @@ class PostingForm(FlaskForm):
             if field.in_form and field.name in record:
                 self[form_name(field)].data = _form_value(field, record[field.name])
 
+    def fill_missing(self, record: dict[str, Any]) -> list[str]:
+        """Set the inputs the person left empty from `record`; the labels of those filled."""
+        filled = []
+        for field in self.kind.fields:
+            form_input = self[form_name(field)] if field.in_form else None
+            if form_input is not None and field.name in record and form_input.data in (None, "", [], {}):
+                form_input.data = _form_value(field, record[field.name])
+                form_input.raw_data = None  # else an input shows what was posted (empty), not the value
+                filled.append(str(form_input.label.text))
+        return filled
+
     def input_for(self, record_key: str) -> Any:
         """The input that shows a record field's errors ("fees.0.price_cny" -> the fees input), or None."""
         field = next((f for f in self.kind.fields if f.name == record_key.split(".")[0] and f.in_form), None)
@@ -202,27 +212,10 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
 
 
-class QuoteForm(FlaskForm):
-    price_cny = FiniteDecimalField(_l("Price (CNY)"), validators=[DataRequired(), NumberRange(min=0, max=1e10)])
-    turnaround_days = IntegerField(_l("Turnaround (days)"), validators=[DataRequired(), NumberRange(min=1, max=3650)])
-    conditions = TextAreaField(_l("Conditions"), validators=[Length(max=5000)])
-
-
 class ReviewForm(FlaskForm):
     rating = SelectField(_l("Rating"), choices=[("5", "★★★★★ 5"), ("4", "★★★★ 4"), ("3", "★★★ 3"), ("2", "★★ 2"),
                                                   ("1", "★ 1")], coerce=int)
     comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
-
-
-class BookingForm(FlaskForm):
-    start_at = DateTimeLocalField(_l("Start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    end_at = DateTimeLocalField(_l("End"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    sample_count = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
-
-
-class DecisionForm(FlaskForm):
-    note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class UsageForm(FlaskForm):
@@ -232,13 +225,14 @@ class UsageForm(FlaskForm):
     samples = IntegerField(_l("Samples"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     external = BooleanField(_l("External user"))
     income_cny = FiniteDecimalField(_l("Income (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
+    user_name = StringField(_l("User's organisation"), validators=[Length(max=200)])
     note = StringField(_l("Note"), validators=[Length(max=500)])
 
 
 class SubsidyPolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     rate = FiniteDecimalField(_l("Rate (0-1)"), validators=[DataRequired(), NumberRange(min=0.001, max=1)])
-    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0)])
+    cap_cny = FiniteDecimalField(_l("Cap per service (CNY)"), validators=[Optional(), NumberRange(min=0, max=1e10)])
     organisation_kinds = CheckboxList(_l("Eligible organisations"), choices=ORGANISATION_KINDS,
                                       default=[OrganisationKind.ENTERPRISE.value])
     listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[

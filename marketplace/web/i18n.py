@@ -5,6 +5,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, request, sessi
 from flask_babel import Babel, LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from marketplace import taxonomy
 from marketplace.messages import translate
 from marketplace.web.urls import next_or_home
 
@@ -12,7 +13,8 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 # The states of quotes, orders and bookings as people read them (the `status` template filter).
 STATUS_LABELS = {"requested": _l("requested"), "approved": _l("approved"), "declined": _l("declined"),
                  "cancelled": _l("cancelled"), "completed": _l("completed"), "offered": _l("offered"),
-                 "withdrawn": _l("withdrawn"), "accepted": _l("accepted"), "in_progress": _l("in progress"),
+                 "withdrawn": _l("withdrawn"), "accepted": _l("accepted"), "expired": _l("expired"),
+                 "in_progress": _l("in progress"),
                  "open": _l("open"), "closed": _l("closed")}
 
 bp = Blueprint("i18n", __name__)
@@ -48,6 +50,13 @@ def status_label(value: str) -> str:
     return str(STATUS_LABELS[value]) if value in STATUS_LABELS else gettext(value)
 
 
+def category_name(path: str) -> str:
+    """A category's own name (the path's last segment) in the reader's language."""
+    if str(get_locale()) == "zh":
+        return path.rsplit("/", 1)[-1]
+    return taxonomy.category_names_en().get(path, path.rsplit("/", 1)[-1])
+
+
 def localise_errors(errors: dict[str, str]) -> dict[str, str]:
     return {field: localise(message) for field, message in errors.items()}
 
@@ -64,3 +73,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=lambda: str(get_locale()))
     app.jinja_env.filters["status"] = status_label
     app.jinja_env.filters["localise"] = localise
+    app.jinja_env.filters["category_name"] = category_name

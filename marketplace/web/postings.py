@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import kinds
+from marketplace.clock import utcnow
 from marketplace.services import postings as service
 from marketplace.services.errors import PreconditionFailed, ValidationFailed
+from marketplace.services.query_reading import need_fields
 from marketplace.services.records import to_record
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import FORM_BY_KIND, PostingForm
@@ -32,9 +34,15 @@ def _attach_errors(form: PostingForm, errors: dict[str, str]) -> None:
             form.form_errors.append(f"{key}: {message}")
 
 
-def _form_page(form: PostingForm, kind: str, posting=None, status: int = 200):
+def _form_page(form: PostingForm, kind: str, posting=None, status: int = 200, read: list[str] | None = None):
     return render_page("postings/form.html", "postings/_form.html", form=form, kind=kind,
-                       slug=kinds.KINDS[kind].slug, posting=posting), status
+                       slug=kinds.KINDS[kind].slug, posting=posting, read=read or []), status
+
+
+def _read_need(form: PostingForm) -> list[str]:
+    """Fill the need form's empty fields from what its title and description say; the labels filled."""
+    text = " ".join(filter(None, [form.title.data, form.description.data]))
+    return form.fill_missing(need_fields(text, utcnow().date())) if text else []
 
 
 @bp.get("/<slug>/")
@@ -57,15 +65,24 @@ def show(slug: str, posting_id: int):
 def create(slug: str):
     kind = _kind(slug)
     form = FORM_BY_KIND[kind]()
-    if form.validate_on_submit():
-        try:
-            posting = service.create_posting(db_session(), current_user, form.to_record())
-        except ValidationFailed as failure:
-            _attach_errors(form, failure.errors)
-        else:
-            flash(_("Saved."))
-            return redirect(url_for(".show", slug=slug, posting_id=posting.id))
-    return _form_page(form, kind, status=422 if form.errors or form.form_errors else 200)
+    read: list[str] = []
+    if kind == "need" and request.method == "GET" and request.args.get("description"):
+        # From a search that found nothing: the words become the description, and what they say the fields.
+        form.description.data = request.args["description"][:kinds.DESCRIPTION.max_length]
+        read = _read_need(form)
+    elif form.validate_on_submit():
+        # A need's fields left empty that its text states are filled in and shown before it is saved.
+        if kind == "need" and not request.form.get("reviewed"):
+            read = _read_need(form)
+        if not read:
+            try:
+                posting = service.create_posting(db_session(), current_user, form.to_record())
+            except ValidationFailed as failure:
+                _attach_errors(form, failure.errors)
+            else:
+                flash(_("Saved."))
+                return redirect(url_for(".show", slug=slug, posting_id=posting.id))
+    return _form_page(form, kind, read=read, status=422 if form.errors or form.form_errors else 200)
 
 
 @bp.route("/<slug>/<int:posting_id>/edit", methods=["GET", "POST"])
@@ -102,6 +119,14 @@ def validate(slug: str):
         except ValidationFailed as failure:
             _attach_errors(form, failure.errors)
     return render_template("postings/_form.html", form=form, kind=kind, slug=slug, posting=None)
+
+
+@bp.post("/needs/read")
+def read_need():
+    """htmx, when a need's description changes: the form with the fields its text states filled in."""
+    form = FORM_BY_KIND["need"]()
+    return render_template("postings/_form.html", form=form, kind="need", slug="needs", posting=None,
+                           read=_read_need(form))
 
 
 @bp.post("/<slug>/<int:posting_id>/delete")

@@ -1,4 +1,5 @@
 from flask import Blueprint, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace import taxonomy
@@ -9,10 +10,40 @@ from marketplace.web.i18n import localise_errors
 from marketplace.web.urls import url_with_arguments
 
 bp = Blueprint("search", __name__)
+# The filters a "no good match" page offers to remove, as the facet panel names them.
+FILTER_LABELS = {"kind": _l("Kind"), "region": _l("Region"), "category": _l("Category"), "origin": _l("Origin"),
+                 "certification": _l("Certification"), "service_mode": _l("Service"), "price_min": _l("Price (CNY)"),
+                 "price_max": _l("Price (CNY)")}
 
 
 def _page_url(offset: int) -> str:
     return url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS, offset=str(offset))
+
+
+def _chip_links(page: discovery.ResultPage) -> dict[str, dict[str, str | None]]:
+    """Per chip, the search without it (htmx swaps the results) and, where it can be one, the search
+    with it as a filter (a whole page, so that the facet controls show the filter)."""
+    links: dict[str, dict[str, str | None]] = {}
+    for chip in page.chips:
+        remove = url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS,
+                                    drop=[*page.params.dropped, chip.key], offset=None)
+        promote = None
+        if chip.filter:
+            name, value = chip.filter
+            chosen = [] if name in ("region", "kind") else request.args.getlist(name)
+            promote = url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS,
+                                         **{name: [*chosen, value]}, offset=None)
+        links[chip.key] = {"remove": remove, "promote": promote}
+    return links
+
+
+def _without_filter_links(page: discovery.ResultPage) -> list[tuple[str, str]]:
+    """For a search that found nothing good: each filter set, with the search that drops it."""
+    if page.no_good_match is None:
+        return []
+    return [(str(label), url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS,
+                                            **{name: None, "offset": None}))
+            for name, label in FILTER_LABELS.items() if request.args.get(name)]
 
 
 def _pager(page: discovery.ResultPage) -> dict[str, str | None]:
@@ -32,8 +63,9 @@ def search_page():
     except ValidationFailed as failure:
         return render_page("search/page.html", "search/_results.html", page=None,
                            errors=localise_errors(failure.errors),
-                           pager={}, prices={}, **context), 400
+                           pager={}, prices={}, chip_links={}, without_filters=[], **context), 400
     page = discovery.search_postings(db_session(), searcher(), params)
     prices = vouchers.net_starting_prices(db_session(), current_user, [r.posting for r in page.results])
     return render_page("search/page.html", "search/_results.html", page=page, errors={}, pager=_pager(page),
-                       prices=prices, **context)
+                       prices=prices, chip_links=_chip_links(page), without_filters=_without_filter_links(page),
+                       **context)

@@ -6,6 +6,17 @@ from urllib.parse import unquote, urlsplit
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
+
+# Every id column is a 32-bit integer on PostgreSQL (and SQLite's are 64-bit): a larger id in a path
+# made the database raise (a 500). Routes' <int:...> match only ids that can exist, so others are a 404.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's parameter name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _is_same_site_path(target: str) -> bool:

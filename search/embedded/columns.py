@@ -89,6 +89,9 @@ class _Flags:
             wanted |= self.columns.get(value, False)
         mask &= wanted
 
+    def of(self, row: int) -> tuple[str, ...]:
+        return tuple(sorted(value for value, column in self.columns.items() if column[row]))
+
     def counts(self, rows: np.ndarray) -> dict[str, int]:
         found = {value: int(np.count_nonzero(column[rows])) for value, column in self.columns.items()}
         return {value: count for value, count in found.items() if count}
@@ -229,8 +232,11 @@ class Columns:
                 for name in names}
 
     def info(self, row: int) -> DocInfo:
+        region = self.region.codes[row]
         return DocInfo(kind=self.kind.values[self.kind.codes[row]], ref=self.refs[row],
-                       completeness=float(self.completeness[row]))
+                       completeness=float(self.completeness[row]),
+                       region=self.region.values[region] if region >= 0 else None,
+                       certifications=self.certifications.of(row))
 
     @property
     def dimension(self) -> int:

@@ -152,8 +152,8 @@ class EmbeddedBackend:
     def embedded_with(self) -> str | None:
         return self.store.embedded_with()
 
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
-        self.store.rebuild(upserts)
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
+        return self.store.rebuild(upserts)
 
     def clear(self) -> None:
         self.store.clear()

@@ -289,8 +289,9 @@ class IndexStore:
         return self._meta(self._db()).get("model")
 
     # -- maintenance -------------------------------------------------------------------------------
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
-        """Write a complete new file next to the live one, carry the tombstones over, then swap.
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
+        """Write a complete new file next to the live one, carry the tombstones over, then swap; returns
+        the documents it refused (left out).
 
         Writes that reach the old file while this runs are not in the new one: the caller replays
         them afterwards (the indexer replays its outbox), and external versions make that idempotent.
@@ -298,13 +299,14 @@ class IndexStore:
         old = self._live_file()
         fresh_path = self._new_file()
         fresh = self._connect(fresh_path)
+        refused: list[WriteResult] = []
         try:
             batch: list[Upsert] = []
             for upsert in upserts:
                 batch.append(upsert)
                 if len(batch) >= REBUILD_BATCH:
-                    self._rebuild_batch(fresh, batch)
-            self._rebuild_batch(fresh, batch)
+                    refused += self._rebuild_batch(fresh, batch)
+            refused += self._rebuild_batch(fresh, batch)
             fresh.execute("ATTACH DATABASE ? AS old", (f"file:{old}?mode=ro",))
             fresh.execute("INSERT INTO docs (doc_id, version, live, generation, written_at) "
                           "SELECT doc_id, version, 0, 1, written_at FROM old.docs "
@@ -321,12 +323,12 @@ class IndexStore:
         # Connections still open on the old file keep reading it until their next query reopens.
         for suffix in ("", "-wal", "-shm"):
             Path(f"{old}{suffix}").unlink(missing_ok=True)
+        return refused
 
-    def _rebuild_batch(self, connection: sqlite3.Connection, batch: list[Upsert]) -> None:
+    def _rebuild_batch(self, connection: sqlite3.Connection, batch: list[Upsert]) -> list[WriteResult]:
         failed = [r for r in self._write_on(connection, batch) if r.status == "error"]
-        if failed:
-            raise ValueError(f"rebuild: {len(failed)} documents failed, e.g. {failed[0]}")
         batch.clear()
+        return failed
 
     def clear(self) -> None:
         db = self._db()

@@ -257,7 +257,7 @@ class OpenSearchBackend:
         return meta.get("model")
 
     # -- maintenance -------------------------------------------------------------------------------
-    def rebuild(self, upserts: Iterable[Upsert]) -> None:
+    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Load a new index while the alias still serves the old one, carry the old tombstones over,
         then move the alias in one atomic call and drop the old index.
 
@@ -271,9 +271,10 @@ class OpenSearchBackend:
         self._call(self.client.indices.create, index=new, body=body)
         try:
             written: set[str] = set()
+            refused: list[WriteResult] = []
             for chunk in _chunks(upserts, BULK_CHUNK):
                 self._ensure_vector_field(new, chunk[0])
-                self._bulk_or_raise(new, chunk)
+                refused += [r for r in self._bulk(new, chunk, refresh=False) if r.status == "error"]
                 written.update(op.doc_id for op in chunk)
             if old:
                 tombstones = (Delete(hit["_id"], hit["_source"]["version"])
@@ -294,6 +295,7 @@ class OpenSearchBackend:
         for name in old:
             self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
         self._indexes_with_vectors.difference_update(old)
+        return refused
 
     def _bulk_or_raise(self, index: str, ops: Sequence[WriteOp]) -> None:
         failed = [r for r in self._bulk(index, ops, refresh=False) if r.status == "error"]

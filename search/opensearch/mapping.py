@@ -9,7 +9,7 @@ from search.backend import Delete, Upsert
 
 # What a hit carries, its id included, read from doc values: loading any stored field of a hit (its
 # _source, even just its _id) decompresses a block of stored documents, which cost more than finding it.
-HIT_FIELDS = ["doc_id", "kind", "ref", "completeness"]
+HIT_FIELDS = ["doc_id", "kind", "ref", "completeness", "region", "certifications"]
 TEXT_FIELDS = ["title", "body", "title_terms", "body_terms"]
 # The index's layout, recorded in its mapping: an index of another format is rebuilt by `indexer verify
 # --repair` (analysed_with reports it as unknown). 2: texts are stored fields, read without _source.

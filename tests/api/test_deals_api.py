@@ -1,9 +1,14 @@
 """Inquiries, messages, quotes and orders through the API: the same services and rules as the site."""
+from datetime import timedelta
+
 import pytest
 
+from marketplace.clock import lab_today
 from marketplace.services import postings
 from tests.api.conftest import holder
 from tests.factories import instrument_record, need_record
+
+LINE = {"item": "检测服务", "quantity": 1, "unit": "item", "unit_price_cny": 100}
 
 
 @pytest.fixture
@@ -21,9 +26,14 @@ def test_an_sme_and_a_provider_agree_on_a_quote_through_the_api(client, lab, sme
     thread_url = opened.headers["Location"]
     reply = client.post(f"{thread_url}/messages", json={"body": "可以，两周内完成。"}, headers=lab.write)
     assert reply.status_code == 201 and reply.get_json()["author"] == "Test User"
-    quoted = client.post(f"{thread_url}/quotes", json={"price_cny": 48000, "turnaround_days": 10,
+    lines = [{"item": "有关物质", "quantity": 200, "unit": "sample", "unit_price_cny": 240},
+             {"item": "报告", "quantity": 1, "unit": "item", "unit_price_cny": 0}]
+    quoted = client.post(f"{thread_url}/quotes", json={"lines": lines, "turnaround_days": 10, "valid_days": 14,
                                                        "conditions": "含报告"}, headers=lab.write)
     assert quoted.status_code == 201 and quoted.get_json()["status"] == "offered"
+    assert quoted.get_json()["price_cny"] == 48000 and [line["amount_cny"] for line in quoted.get_json()["lines"]] == [
+        48000, 0]
+    assert quoted.get_json()["valid_until"] == (lab_today() + timedelta(days=14)).isoformat()
     accepted = client.post(f"{quoted.headers['Location']}/accept", headers=sme.write)
     assert accepted.status_code == 201 and accepted.get_json()["status"] == "in_progress"
     assert client.get(accepted.headers["Location"], headers=lab.read).get_json()["quote_id"] == quoted.get_json()["id"]
@@ -40,9 +50,9 @@ def test_only_the_two_organisations_read_a_thread_and_each_does_only_its_part(cl
     outsider = holder(session, email="spy@example.com", organisation="无关公司", kind="enterprise")
     assert client.get(thread_url, headers=outsider.read).status_code == 403
     assert client.get(thread_url).status_code == 401
-    assert client.post(f"{thread_url}/quotes", json={"price_cny": 1, "turnaround_days": 1},
+    assert client.post(f"{thread_url}/quotes", json={"lines": [LINE], "turnaround_days": 1},
                        headers=sme.write).status_code == 403  # the requester cannot quote
-    quote_url = client.post(f"{thread_url}/quotes", json={"price_cny": 100, "turnaround_days": 3},
+    quote_url = client.post(f"{thread_url}/quotes", json={"lines": [LINE], "turnaround_days": 3},
                             headers=lab.write).headers["Location"]
     assert client.post(f"{quote_url}/accept", headers=lab.write).status_code == 403  # nor the provider accept
     assert client.post(f"{quote_url}/accept", headers=sme.read).status_code == 403  # nor a read token

@@ -1,4 +1,6 @@
 """Postings through the API: every kind of the registry round-trips; versions guard every change."""
+import json
+
 import pytest
 
 from marketplace import kinds
@@ -178,3 +180,13 @@ def test_the_api_rate_limit_counts_per_token_or_per_address_across_operations(ap
     for _ in range(4):
         assert client.get("/api/v1/instruments", headers=lab.read).status_code == 200
     assert client.get("/api/v1/instruments", headers=lab.read).status_code == 429
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_non_finite_number_is_a_field_error_and_creates_nothing(client, lab, number):
+    body = json.dumps(body_of(instrument_record(owner=None))).replace('"original_value_cny": 650000',
+                                                                      f'"original_value_cny": {number}')
+    response = client.post("/api/v1/instruments", data=body, content_type="application/json", headers=lab.write)
+    assert response.status_code in (400, 422), response.get_data(as_text=True)
+    assert "original_value_cny" in response.get_data(as_text=True)
+    assert client.get("/api/v1/instruments", headers=lab.read).get_json()["items"] == []

@@ -2,6 +2,7 @@
 document's links) must find no server error, no undocumented status code, no response that breaks the
 document's schemas, content types or headers. Bounded: a fixed seed and a fixed number of cases per
 operation, about a minute per database."""
+import os
 import re
 import subprocess
 import sys
@@ -11,11 +12,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from marketplace.services import api_tokens, deals, postings
-from tests.factories import index_all, instrument_record, need_record, register
+from tests.factories import index_all, instrument_record, need_record, one_line, register
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
           "response_schema_conformance")
-EXAMPLES_PER_OPERATION = 12
+# The CI fuzz stage (.ci/run) asks for more.
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_API_EXAMPLES", "12"))
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def live_api(app, session):
     need = postings.create_posting(session, sme, need_record(owner=None))
     postings.create_posting(session, lab, need_record(owner=None, ref="lab-need", title="SEM 形貌观察"))
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "能否检测？")
-    deals.offer_quote(session, lab, inquiry.id, 4800, 5)
+    deals.offer_quote(session, lab, inquiry.id, one_line(4800), 5)
     index_all(app)
     secret = api_tokens.create_token(session, lab, "schemathesis", "read_write").secret
     app.config["API_LIMIT_PER_TOKEN"] = "100000 per minute"  # the point is the contract, not the 429s

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from marketplace.services import postings
-from tests.factories import PASSWORD, index_all, instrument_record, register
+from tests.factories import PASSWORD, index_all, instrument_record, register, weekday_ahead
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
@@ -92,7 +92,9 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
     sign_in(lab, base, "lab@example.com")
     lab.goto(thread_url)
     lab.click("summary:has-text('Make a quote')")
-    lab.fill("input[name=price_cny]", "60000")
+    assert lab.input_value("input[name=lines-0-quantity]") == "200"  # the published per-sample fee x 200 samples
+    for name in ("item", "quantity", "unit_price_cny"):  # drop the machine-time line: an empty line is ignored
+        lab.fill(f"input[name=lines-1-{name}]", "")
     lab.fill("input[name=turnaround_days]", "10")
     lab.fill("textarea[name=conditions]", "含 CMA 报告")
     lab.click("button:has-text('Send quote')")
@@ -101,23 +103,27 @@ def test_an_sme_goes_from_a_need_to_a_reviewed_service(app, live_server, browser
 
     # 5. The SME accepts.
     sme.goto(thread_url)
-    sme.click("button:has-text('Accept')")
+    assert "¥60,000" in sme.locator(".quote-offered").inner_text()
+    sme.click("a:has-text('Accept')")
+    sme.click("button:has-text('Accept and place the order')")  # the confirmation step
     sme.wait_for_selector(".quote-accepted")
     screenshot(sme, "quote-accepted")
 
     # 6. Book instrument time; the lab approves it in the calendar.
-    start = date.today() + timedelta(days=3)
+    start = weekday_ahead(3)
     sme.goto(f"{base}/instruments/{hplc.id}/calendar")
     sme.fill("input[name=start_at]", f"{start.isoformat()}T09:00")
     sme.fill("input[name=end_at]", f"{start.isoformat()}T12:00")
     sme.fill("input[name=sample_count]", "200")
-    sme.click("button:has-text('Request booking')")
+    sme.click("button:has-text('Continue')")
+    assert "¥600" in sme.locator(".confirmation").inner_text()  # 3 hours of machine time at ¥200
+    sme.click("button:has-text('Send request')")
     sme.wait_for_selector(".booking-requested")
     screenshot(sme, "booking-requested")
     lab.goto(f"{base}/instruments/{hplc.id}/calendar?week={start.isoformat()}")
     lab.click("button:has-text('Approve')")
     lab.wait_for_selector(".booking-approved")
-    assert "3.0 h" in lab.locator("table.calendar").inner_text()
+    assert "3.0 h booked" in lab.locator(".week").inner_text()
     screenshot(lab, "booking-approved")
 
     # 7. The lab completes the order; the SME reviews it and the listing shows the rating.

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from search.backend import SearchFilters
-from search.service import Searcher, SearchRequest
+from search.service import Preferences, Searcher, SearchRequest
 from tests.search.catalogue import HPLC_LISTINGS
 
 
@@ -139,3 +139,32 @@ def test_hybrid_search_reports_both_legs(searcher):
     assert response.mode == "hybrid" and top.ref == "hplc-wh"
     assert top.keyword_rank == 1 and top.vector_rank is not None
 
+
+
+def test_candidates_carry_the_region_and_certifications_that_preferences_weigh(backend):
+    from search import analysis
+    from search.backend import BackendQuery
+    result = backend.search(BackendQuery(keywords=analysis.analyse_query("液相色谱"), vector=None,
+                                         legs=frozenset({"keyword"})))
+    by_ref = {info.ref: info for info in result.info.values()}
+    assert (by_ref["hplc-bj"].region, by_ref["hplc-bj"].certifications) == ("北京市/北京市", ("CNAS",))
+    assert by_ref["lc-3000"].certifications == ()
+
+
+@pytest.mark.parametrize("preferences, preferred", [
+    (Preferences(kinds=("product",)), "lc-3000"),
+    (Preferences(kinds=("need",)), "need-1"),
+    (Preferences(region="北京市/北京市"), "hplc-bj"),
+    (Preferences(region="上海市"), "lc-3000"),
+    (Preferences(certifications=("CNAS",)), "hplc-bj"),
+])
+def test_a_preference_moves_what_has_it_up_without_removing_anything(searcher, preferences, preferred):
+    plain = refs(search(searcher, "液相色谱仪", mode="keyword"))
+    preferring = refs(search(searcher, "液相色谱仪", mode="keyword", preferences=preferences))
+    assert preferring.index(preferred) < plain.index(preferred) and sorted(preferring) == sorted(plain)
+
+
+def test_a_preferred_city_ranks_above_its_province_and_the_province_above_elsewhere(searcher):
+    wuhan = Preferences(region="湖北省/武汉市")
+    ranked = refs(search(searcher, "液相色谱 高效液相色谱仪 气相色谱", mode="keyword", preferences=wuhan))
+    assert ranked.index("hplc-wh") < ranked.index("gc-ms") < ranked.index("hplc-bj")

@@ -158,3 +158,10 @@ def test_multi_word_synonyms_match_as_one_term_in_any_case_and_spacing(searcher,
     put(renamed(XRD, "sem-en", title="Field-emission SCANNING   Electron Microscope", body="Imaging."),
         renamed(XRD, "scattered", title="Electron beam welding", body="Scanning of microscope slides."))
     assert refs(search(searcher, "扫描电镜", mode="keyword")) == ["sem-en"]
+
+
+def test_a_rebuild_leaves_out_a_document_the_index_refuses_and_still_swaps(backend, embedder, searcher, catalogue):
+    bad = Upsert(upserts(embedder, [XRD], version=2)[0].document, np.ones(7, dtype=np.float32))
+    refused = backend.rebuild([*upserts(embedder, [SEM], version=2), bad, *upserts(embedder, [NMR], version=2)])
+    assert [(r.doc_id, r.status) for r in refused] == [("xrd", "error")] and refused[0].error
+    assert backend.versions() == {"sem": 2, "nmr": 2}

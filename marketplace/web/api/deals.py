@@ -2,8 +2,11 @@
 in a thread, through the same services (and permission checks) as the site."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, request, url_for
 
+from marketplace.clock import lab_today
 from marketplace.services import api_tokens, deals
 from marketplace.services.api_tokens import TokenActor
 from marketplace.web.api import representations as show
@@ -93,10 +96,13 @@ def create_message(inquiry_id: int):
     "decide": follow("decide_quote", quote_id="$response.body#/id")}}), json=schemas.QuoteCreate,
                resp=responses(400, 403, 404, 415, HTTP_201=schemas.QuoteOut), tags=TAGS, security=TOKEN)
 def create_quote(inquiry_id: int):
-    """Quote on an inquiry (the provider)\n\nIt replaces the quote on offer, if any."""
+    """Quote on an inquiry (the provider)\n\nItemised: its total is computed from the lines. It replaces the
+    quote on offer, if any."""
     body = request.context.json
-    quote = deals.offer_quote(db_session(), writer(), inquiry_id, body.price_cny, body.turnaround_days,
-                              body.conditions)
+    lines = [deals.LineItem(line.item, line.quantity, line.unit, line.unit_price_cny) for line in body.lines]
+    today = lab_today()
+    quote = deals.offer_quote(db_session(), writer(), inquiry_id, lines, body.turnaround_days, body.conditions,
+                              valid_until=today + timedelta(days=body.valid_days), today=today)
     return _created(show.quote(quote), url_for(".read_quote", quote_id=quote.id))
 
 

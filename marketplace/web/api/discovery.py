@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from marketplace.services import discovery, matching
+from marketplace.services.errors import SearchUnavailable
 from marketplace.web.api import representations as show
 from marketplace.web.api import schemas
 from marketplace.web.api.openapi import PUBLIC, responses, spec
@@ -13,12 +14,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/search")
-@spec.validate(operation_id="search", query=schemas.SearchQuery, resp=responses(HTTP_200=schemas.SearchPage),
+@spec.validate(operation_id="search", query=schemas.SearchQuery, resp=responses(503, HTTP_200=schemas.SearchPage),
                tags=["Search"], security=PUBLIC)
 def search():
     """Search listings\n\nHybrid keyword and semantic search over the public listings, with the search page's
     filters; facets count the filtered matches. Archived listings never appear."""
     page = discovery.search_summaries(db_session(), searcher(), discovery.parse_params(request.args))
+    if page.search_unavailable:  # programs retry (Retry-After); the pages show the database's matches instead
+        raise SearchUnavailable("Search is temporarily unavailable; try again in a minute.")
     return schemas.SearchPage(
         total=page.total, mode=page.mode,
         results=[schemas.SearchResult(id=r.posting.id, ref=r.posting.ref, kind=r.posting.kind, title=r.posting.title,

@@ -62,7 +62,11 @@ def order(item: Order) -> schemas.OrderOut:
 def quote(item: Quote, net_price_cny: float | None = None) -> schemas.QuoteOut:
     return schemas.QuoteOut(
         id=item.id, inquiry_id=item.inquiry_id, price_cny=item.price_cny, net_price_cny=net_price_cny,
-        turnaround_days=item.turnaround_days, conditions=item.conditions, status=item.status.value,
+        lines=[schemas.QuoteLineOut(item=line.item, quantity=line.quantity, unit=line.unit,
+                                    unit_price_cny=line.unit_price_cny, amount_cny=line.amount_cny)
+               for line in item.lines],
+        turnaround_days=item.turnaround_days, valid_until=item.valid_until, conditions=item.conditions,
+        status=item.status.value,
         created_at=aware(item.created_at), decided_at=aware(item.decided_at),
         order=order(item.order) if item.order is not None else None)
 

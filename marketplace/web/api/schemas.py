@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, create_model
 from pydantic import Field as Property
 
-from marketplace.kinds import KINDS, LISTING_KINDS, MAX_MONEY, Field, FieldType, Kind
+from marketplace.kinds import FEE_UNITS, KINDS, LISTING_KINDS, MAX_MONEY, Field, FieldType, Kind
 from marketplace.models import OrganisationKind, QuoteStatus
 from marketplace.models.deals import OrderStatus
-from marketplace.services.deals import MAX_MESSAGE
+from marketplace.services.deals import DEFAULT_VALIDITY, MAX_LINES, MAX_MESSAGE, MAX_QUANTITY, MAX_VALIDITY
 from marketplace.services.discovery import MAX_LIMIT, MAX_QUERY, MODES, ORIGINS, SERVICE_MODES
 
 Id = Annotated[int, Property(ge=1, le=2_147_483_647)]
@@ -277,10 +277,31 @@ class MessageCreate(Request):
     body: Body
 
 
+FeeUnit = Literal[tuple(choice.value for choice in FEE_UNITS)]
+
+
+class QuoteLineIn(Request):
+    item: text(200, 1)
+    quantity: Annotated[float, Property(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+    unit: FeeUnit
+    unit_price_cny: Annotated[float, Property(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+
+
 class QuoteCreate(Request):
-    price_cny: Annotated[float, Property(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+    lines: Annotated[list[QuoteLineIn], Property(min_length=1, max_length=MAX_LINES,
+                                                 description="the total is computed from them")]
     turnaround_days: Annotated[int, Property(ge=1, le=3650)]
+    valid_days: Annotated[int, Property(ge=1, le=MAX_VALIDITY.days, description="it can be accepted for this many "
+                                        "days from today (the lab's date); default 30")] = DEFAULT_VALIDITY.days
     conditions: text(MAX_MESSAGE) = ""
+
+
+class QuoteLineOut(Reply):
+    item: str
+    quantity: float
+    unit: FeeUnit
+    unit_price_cny: float
+    amount_cny: float
 
 
 class MessageOut(Reply):
@@ -305,9 +326,11 @@ class OrderOut(Reply):
 class QuoteOut(Reply):
     id: int
     inquiry_id: int
-    price_cny: float
+    lines: list[QuoteLineOut]
+    price_cny: float = Property(description="the total of the lines")
     net_price_cny: float | None = Property(None, description="after the requester's subsidy voucher")
     turnaround_days: int
+    valid_until: date | None = Property(description="the last day it can be accepted; after it, it reads as expired")
     conditions: str
     status: Literal[tuple(s.value for s in QuoteStatus)]
     created_at: AwareDatetime
@@ -351,6 +374,9 @@ class SearchQuery(BaseModel):
     price_min: Annotated[float, Property(ge=0, allow_inf_nan=False)] = None
     price_max: Annotated[float, Property(ge=0, allow_inf_nan=False)] = None
     mode: Literal[MODES] = "hybrid"
+    drop: list[text(200)] = Property(None, description="what the query was read to prefer, to ignore: "
+                                     "region:<path>, certification:<name>, intent:<intent> (as the search "
+                                     "page's chips name them)")
     limit: Annotated[int, Property(ge=1, le=MAX_LIMIT)] = 20
     offset: Annotated[int, Property(ge=0, le=10_000)] = 0
 
