@@ -8,9 +8,10 @@ the app's RankingSettings (search/ranking.py).
 
 --sweep measures instead what each ranking setting is worth: every RankingSettings value in SWEEP is
 varied alone around the app's settings on the sets ranking may be tuned on (dev and market-tune, never
-heldout), and bench/results/ranking.md gets hybrid and keyword quality for each.
+heldout), and bench/results/ranking-<model>.md gets hybrid, keyword and vector quality for each.
 
-    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch] [--sweep]
+    python -m bench.quality [--set DIR ...] [--backend embedded|opensearch|both] [--model NAME ...] [--sweep]
+                            [--report quality]
 """
 from __future__ import annotations
 
@@ -31,25 +32,32 @@ from bench.common import table, write_report
 from indexer.worker import Worker
 from marketplace import migrations
 from marketplace.services import catalog, discovery
+from search.embeddings import DEFAULT_MODEL
 from search.factory import create_backend
-from search.ranking import RankingSettings
+from search.ranking import for_model
 from search.service import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("keyword", "vector", "hybrid")
 DATA = Path(__file__).parent / "data"
+# Converted models (multilingual-e5-small) are cached here across runs: converting takes about 15 s.
+MODELS_DIR = Path(__file__).parent / ".cache" / "models"
+BACKENDS = ("embedded", "opensearch")
 # The labelled sets ranking settings may be chosen on (bench/data/LABELLING.md): never heldout.
 TUNING_SETS = (DATA / "dev", DATA / "market-tune")
 # RankingSettings field -> the values tried besides the app's own (--sweep).
 SWEEP = {
     "rrf_k": (5, 20, 60),
-    "vector_weight": (0.0, 0.02, 0.1, 0.3, 1.0),
+    "vector_weight": (0.0, 0.02, 0.1, 0.3, 0.5, 1.0, 2.0),
     "fusion_depth": (20, 100),
     "min_similarity": (0.0, 0.1, 0.3),
     "completeness_floor": (0.5, 1.0),
     "title_weight": (1.0, 2.0, 5.0),
     "enough_matches": (5, 10, 50),
 }
+# Similarity floors on each model's own scale (bench/results/embedders.md: e5's unrelated listings lie
+# around 0.83, related ones around 0.87).
+MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82, 0.84, 0.86)}}
 
 
 def default_sets() -> list[Path]:
@@ -76,11 +84,12 @@ def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
     return next((1 / (i + 1) for i, ref in enumerate(ranked) if relevant.get(ref, 0) >= 2), 0.0)
 
 
-def load_set(path: Path, backend: str, workdir: Path):
+def load_set(path: Path, backend: str, workdir: Path, model: str = DEFAULT_MODEL):
     config = {"TESTING": True, "SECRET_KEY": "quality", "DATABASE_URL": f"sqlite:///{workdir / 'quality.sqlite3'}",
               "SEARCH_BACKEND": backend, "SEARCH_PATH": str(workdir / "index"),
               "OPENSEARCH_URL": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200"),
-              "OPENSEARCH_INDEX": f"quality-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
+              "OPENSEARCH_INDEX": f"quality-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": model,
+              "EMBEDDING_MODELS_PATH": str(MODELS_DIR)}
     app = create_app(config)
     database = app.extensions["database"]
     migrations.upgrade(database.engine)
@@ -98,11 +107,11 @@ def read_queries(path: Path) -> list[dict]:
     return [json.loads(line) for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
-def rankings(path: Path, backend: str, queries: list[dict]) -> dict[str, list[list[str]]]:
+def rankings(path: Path, backend: str, queries: list[dict], model: str = DEFAULT_MODEL) -> dict[str, list[list[str]]]:
     """Per mode, the top 50 refs the public search API returns for each query, over a scratch copy of the set."""
     ranked: dict[str, list[list[str]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
-        app = load_set(path, backend, Path(tmp))
+        app = load_set(path, backend, Path(tmp), model)
         client = app.test_client()
         for query in queries:
             for mode in MODES:
@@ -133,11 +142,11 @@ def ranked_by(app: Flask, searcher: Searcher, queries: list[dict], mode: str) ->
 
 
 def sweep(app: Flask, name: str, queries: list[dict]) -> list[list[object]]:
-    """One row per setting and value: hybrid nDCG@10, recall@50 and MRR, and keyword nDCG@10."""
+    """One row per setting and value: hybrid nDCG@10, recall@50 and MRR, keyword and vector nDCG@10."""
     gateway = app.extensions["search"]
     base, embedder = gateway.searcher.ranking, gateway.searcher.embedder
     rows: list[list[object]] = []
-    for setting, values in SWEEP.items():
+    for setting, values in (SWEEP | MODEL_SWEEP.get(embedder.name, {})).items():
         default = getattr(base, setting)
         for value in sorted({default, *values}):
             ranking = replace(base, **{setting: value})
@@ -145,51 +154,60 @@ def sweep(app: Flask, name: str, queries: list[dict]) -> list[list[object]]:
             searcher = Searcher(backend, embedder, ranking)
             hybrid = mean_scores(ranked_by(app, searcher, queries, "hybrid"), queries)
             keyword = mean_scores(ranked_by(app, searcher, queries, "keyword"), queries)
+            vector = mean_scores(ranked_by(app, searcher, queries, "vector"), queries)
             backend.close()
             rows.append([name, setting, f"**{value}** (app)" if value == default else value, f"{hybrid['ndcg@10']:.3f}",
-                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{keyword['ndcg@10']:.3f}"])
+                         f"{hybrid['recall@50']:.3f}", f"{hybrid['mrr']:.3f}", f"{keyword['ndcg@10']:.3f}",
+                         f"{vector['ndcg@10']:.3f}"])
             print(rows[-1], flush=True)
     return rows
 
 
-def run_sweep(backend: str) -> None:
+def run_sweep(backend: str, model: str) -> None:
     rows = []
     for path in TUNING_SETS:
         with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
-            app = load_set(path, backend, Path(tmp))
+            app = load_set(path, backend, Path(tmp), model)
             rows += sweep(app, path.name, read_queries(path))
             app.extensions["search"].searcher.backend.clear()
             app.extensions["database"].dispose()
     body = ("Each RankingSettings value varied alone, the others as the app has them (search/ranking.py), on "
             f"the sets ranking may be tuned on ({', '.join(p.name for p in TUNING_SETS)}); backend {backend}; "
-            "model all-MiniLM-L6-v2 (fp32). nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and "
-            "nDCG@10 of keyword search.\n\n"
-            + table(["set", "setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10"],
-                    rows))
-    print(write_report("ranking", "What each ranking setting is worth", body, module="quality"))
+            f"model {model} (fp32). nDCG@10, recall@50 (grade >= 2) and MRR of hybrid search, and "
+            "nDCG@10 of keyword and of vector search.\n\n"
+            + table(["set", "setting", "value", "hybrid nDCG@10", "hybrid recall@50", "hybrid MRR", "keyword nDCG@10",
+                     "vector nDCG@10"], rows))
+    print(write_report(f"ranking-{model}", "What each ranking setting is worth", body, module="quality"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="sets", type=Path, action="append")
-    parser.add_argument("--backend", default="embedded", choices=["embedded", "opensearch"])
+    parser.add_argument("--backend", default="embedded", choices=[*BACKENDS, "both"])
+    parser.add_argument("--model", action="append", help=f"embedding model(s) to compare (default {DEFAULT_MODEL})")
     parser.add_argument("--sweep", action="store_true", help="vary each ranking setting on the tuning sets")
+    parser.add_argument("--report", default="quality", help="name of the bench/results/*.md file written")
     args = parser.parse_args()
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    model_names = args.model or [DEFAULT_MODEL]
     if args.sweep:
-        run_sweep(args.backend)
+        run_sweep(backends[0], model_names[0])
         return
     rows = []
     for path in args.sets or default_sets():
         queries = read_queries(path)
-        ranked = rankings(path, args.backend, queries)
-        for mode in MODES:
-            r = mean_scores(ranked[mode], queries)
-            rows.append([path.name, len(queries), mode, f"{r['ndcg@10']:.3f}", f"{r['recall@50']:.3f}",
-                         f"{r['mrr']:.3f}"])
-            print(rows[-1], flush=True)
-    body = (f"Backend: {args.backend}; model all-MiniLM-L6-v2 (fp32); {RankingSettings()}.\n\n"
-            + table(["set", "queries", "mode", "nDCG@10", "recall@50", "MRR"], rows))
-    print(write_report("quality", "Search quality", body))
+        for model in model_names:
+            scores = {backend: rankings(path, backend, queries, model) for backend in backends}
+            for mode in MODES:
+                for backend, ranked in scores.items():
+                    r = mean_scores(ranked[mode], queries)
+                    rows.append([path.name, len(queries), model, mode, backend, f"{r['ndcg@10']:.3f}",
+                                 f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+                    print(rows[-1], flush=True)
+    settings = "; ".join(f"{model}: {for_model(model)}" for model in model_names)
+    body = (f"Backend(s): {', '.join(backends)}; ranking (search/ranking.py) {settings}.\n\n"
+            + table(["set", "queries", "model", "mode", "backend", "nDCG@10", "recall@50", "MRR"], rows))
+    print(write_report(args.report, "Search quality", body, module="quality"))
 
 
 if __name__ == "__main__":

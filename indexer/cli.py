@@ -90,7 +90,7 @@ def verify(repair: bool) -> None:
     """Compare database and index (ids and versions) and print the differences."""
     database, backend, embedder = _parts()
     with database.new_session() as session:
-        drift = maintenance.verify(session, backend)
+        drift = maintenance.verify(session, backend, embedder)
         for line in drift.lines():
             click.echo(line)
         if drift.clean:
@@ -98,7 +98,7 @@ def verify(repair: bool) -> None:
             return
         if not repair:
             raise SystemExit(1)
-        if drift.dictionaries:  # every document's terms are stale: rebuild rather than patch
+        if drift.needs_rebuild:
             try:
                 done = f"rebuilt the index with {maintenance.reindex(database.new_session, backend, embedder)} postings"
             except ReindexRunning as error:

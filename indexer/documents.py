@@ -101,4 +101,5 @@ def with_vectors(documents: Sequence[SearchDocument], embedder: Embedder) -> lis
     if not documents:
         return []
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(document, vector) for document, vector in zip(documents, vectors, strict=True)]
+    model = embedder.fingerprint.key
+    return [Upsert(document, vector, model) for document, vector in zip(documents, vectors, strict=True)]

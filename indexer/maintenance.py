@@ -86,21 +86,32 @@ class Drift:
     unexpected: dict[str, int] = field(default_factory=dict)  # in the index, gone from the database
     # (the index's, the current) analysis fingerprints when they differ: every document's terms are stale
     dictionaries: tuple[str, str] | None = None
+    # (the index's, the configured) embedding models when they differ: every vector is stale, and
+    # searches run by keywords only until the index is rebuilt
+    model: tuple[str, str] | None = None
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.outdated or self.unexpected or self.dictionaries)
+        return not (self.missing or self.outdated or self.unexpected or self.dictionaries or self.model)
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """Every document is stale (terms or vectors): rebuild rather than patch."""
+        return bool(self.dictionaries or self.model)
 
     def lines(self) -> list[str]:
         stale = ([f"index terms come from other dictionaries (index {self.dictionaries[0]}, now "
                   f"{self.dictionaries[1]}): rebuild it with `flask --app app indexer reindex`"]
                  if self.dictionaries else [])
+        stale += ([f"index vectors come from another embedding model (index {self.model[0]}, configured "
+                   f"{self.model[1]}): searches use keywords only until `flask --app app indexer verify --repair` "
+                   "rebuilds it"] if self.model else [])
         return (stale + [f"missing from index: posting {i}" for i in self.missing]
                 + [f"outdated in index: posting {i}" for i in self.outdated]
                 + [f"in index but not in database: document {d} (version {v})" for d, v in self.unexpected.items()])
 
 
-def verify(session: Session, backend: SearchBackend) -> Drift:
+def verify(session: Session, backend: SearchBackend, embedder: Embedder) -> Drift:
     database = dict(session.execute(select(Posting.id, Posting.version)
                                     .where(Posting.is_live, Posting.is_visible)).all())
     index = backend.versions()
@@ -114,6 +125,8 @@ def verify(session: Session, backend: SearchBackend) -> Drift:
     drift.unexpected = index
     session.rollback()
     drift.dictionaries = stale_dictionaries(backend)
+    indexed_with, configured = backend.embedded_with(), embedder.fingerprint.key
+    drift.model = (indexed_with, configured) if indexed_with not in (None, configured) else None
     return drift
 
 

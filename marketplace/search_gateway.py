@@ -6,8 +6,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from search import ranking as ranking_settings
 from search.factory import create_backend, create_embedder
-from search.ranking import RankingSettings
 from search.service import Searcher
 
 
@@ -44,9 +44,9 @@ class SearchGateway:
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                ranking = RankingSettings()
-                backend = create_backend(self.settings, ranking)
-                self._searcher = Searcher(backend, create_embedder(self.settings), ranking)
+                embedder = create_embedder(self.settings)
+                ranking = ranking_settings.for_model(embedder.name)
+                self._searcher = Searcher(create_backend(self.settings, ranking), embedder, ranking)
             return self._searcher
 
     def preload(self) -> None:

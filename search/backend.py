@@ -35,6 +35,9 @@ class BackendUnavailable(Exception):
 class Upsert:
     document: SearchDocument
     vector: np.ndarray  # float32, L2-normalised, the embedder's dimension
+    # The EmbedderFingerprint.key of the model that made the vector: the index records the first one it
+    # gets (embedded_with), so that a search never compares vectors of two models ("" records nothing).
+    model: str = ""
 
     @property
     def doc_id(self) -> str:
@@ -181,6 +184,9 @@ class SearchBackend(Protocol):
     def analysed_with(self) -> str | None:
         """The analysis.fingerprint() of the dictionaries the index was created with (None: no index
         yet; UNKNOWN_ANALYSIS: an index older than fingerprints). Another one means out-of-date terms."""
+
+    def embedded_with(self) -> str | None:
+        """The Upsert.model the index's vectors come from (None: no vectors yet, or none recorded)."""
 
     def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Build a new index aside from exactly these documents (keeping known tombstones) and swap it

@@ -14,7 +14,8 @@ import numpy as np
 from search import analysis, models
 from search.models.digest import sha256_of
 
-DEFAULT_MODEL = models.MINILM
+# Chosen on the tuning sets (bench/results/quality-models.md): multilingual, best vector leg of the three.
+DEFAULT_MODEL = models.E5
 QUERY_CACHE_SIZE = 2048
 # Listings are embedded from their title and the start of the body: 128 word pieces cover that, and
 # measured on 2 cores 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
@@ -33,8 +34,18 @@ class EmbedderFingerprint:
     query_prompt: str
     document_prompt: str
 
+    @property
+    def key(self) -> str:
+        """What an index records of the model its vectors come from (search.backend.Upsert.model)."""
+        return (f"{self.name} sha256:{self.weights_sha256[:16]} dim:{self.dimension} "
+                f"prompts:{self.query_prompt!r}/{self.document_prompt!r}")
+
 
 class Embedder(Protocol):
+    @property
+    def name(self) -> str:
+        """The model's name (its fingerprint's), known before the model loads."""
+
     @property
     def dimension(self) -> int: ...
 
@@ -106,6 +117,10 @@ class SentenceTransformerEmbedder:
         return self._loaded is not None
 
     @property
+    def name(self) -> str:
+        return self.choice.name
+
+    @property
     def dimension(self) -> int:
         return self.load().model.get_embedding_dimension()
 
@@ -113,7 +128,7 @@ class SentenceTransformerEmbedder:
     def fingerprint(self) -> EmbedderFingerprint:
         if self._fingerprint is None:  # computed once: hashing the weights takes up to a few seconds
             loaded = self.load()
-            self._fingerprint = EmbedderFingerprint(self.choice.name, sha256_of(loaded.weights), self.dimension,
+            self._fingerprint = EmbedderFingerprint(self.name, sha256_of(loaded.weights), self.dimension,
                                                     loaded.query_prompt, loaded.document_prompt)
         return self._fingerprint
 
@@ -165,6 +180,7 @@ class HashingEmbedder:
     instant, so tests need no model; it knows nothing of meaning beyond shared words."""
 
     ready = True
+    name = "hashing"
 
     def __init__(self, dimension: int = 64) -> None:
         self.dimension = dimension
@@ -181,7 +197,7 @@ class HashingEmbedder:
 
     @property
     def fingerprint(self) -> EmbedderFingerprint:
-        return EmbedderFingerprint("hashing", "", self.dimension, "", "")
+        return EmbedderFingerprint(self.name, "", self.dimension, "", "")
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts)

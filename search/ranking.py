@@ -3,35 +3,40 @@
 The composition root (marketplace/search_gateway.py) makes one RankingSettings and hands it to the
 Searcher (fusion) and to the backend it builds (keyword leg, vector leg); bench/quality.py measures
 variants of it. Each value names the measurement that chose it: ranking quality on the labelled
-development set (bench/results/ranking.md, `python -m bench.quality --sweep`) or speed and recall of
+development set (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`) or speed and recall of
 the vector leg (bench/results/search.md, `python -m bench.search`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
 class RankingSettings:
     # -- fusion (search.service) ------------------------------------------------------------------
-    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking.md: 5 to
+    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking-all-MiniLM-L6-v2.md: 5 to
     # 20 rank alike (hybrid nDCG@10 0.940 / 0.939 / 0.939); the textbook 60 flattens the keyword leg's
     # clear winners (0.935).
     rrf_k: int = 10
     # Keyword matching with the synonym dictionary is the stronger leg on the labelled set, so the vector
-    # leg mostly adds what no word matched and breaks near-ties. ranking.md: weights 0.02 to 0.1 rank
+    # leg mostly adds what no word matched and breaks near-ties. ranking-all-MiniLM-L6-v2.md: weights 0.02 to 0.1 rank
     # alike; 0 loses recall@50 (0.809 against 0.811), 0.3 and more lower nDCG@10 (0.928 at 0.3, 0.865 at 1).
     keyword_weight: float = 1.0
     vector_weight: float = 0.05
-    # How many of each leg's best candidates are fused (a deeper page asks for more). ranking.md: 20 to
+    # How many of each leg's best candidates are fused (a deeper page asks for more). ranking-all-MiniLM-L6-v2.md: 20 to
     # 100 rank alike on the labelled set; each candidate costs OpenSearch work (its k-NN k and hits fetched).
     fusion_depth: int = 50
-    # Vector candidates less similar than this (cosine) are dropped. ranking.md: 0 to 0.2 rank alike and
-    # 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
+    # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
+    # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
+    # No padding: when no listing matches a word of the query, its vector candidates are shown only if
+    # the best of them is at least this similar; otherwise nothing good matched and the search returns
+    # no hit. Per model (MODEL_VALUES): nonsense must fall below it, real queries' best listing above.
+    good_match_similarity: float = 0.0
     # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
-    # questions); ranking.md: it costs nothing on the labelled set, whose grades ignore completeness.
+    # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
     completeness_floor: float = 0.7
     # Soft preferences (search.service.Preferences, read from the query by the marketplace's need
     # understanding) multiply the fused score. With RRF's k of 10, a kind multiplier of 1.5 lifts a
@@ -47,11 +52,11 @@ class RankingSettings:
     preferred_certifications_multiplier: float = 1.25
 
     # -- keyword leg (both backends) --------------------------------------------------------------
-    # BM25 weight of a match in the title against one in the body. ranking.md: heavier ranked better
+    # BM25 weight of a match in the title against one in the body. ranking-all-MiniLM-L6-v2.md: heavier ranked better
     # up to 5 (hybrid nDCG@10 0.934 at 1, 0.939 at 3, 0.941 at 5): a candidate for the next labelled set.
     title_weight: float = 3.0
     # The keyword leg ANDs the query's groups; when that finds fewer filtered listings than this, it
-    # relaxes (drops words no listing has, then ORs). ranking.md: 10 to 50 rank alike; at 5, nDCG@10
+    # relaxes (drops words no listing has, then ORs). ranking-all-MiniLM-L6-v2.md: 10 to 50 rank alike; at 5, nDCG@10
     # falls to 0.892 and recall@50 to 0.770 (from 0.939 and 0.811).
     enough_matches: int = 20
     # A word is too common to OR in when it is in more than half of the listings and in at least this
@@ -78,3 +83,28 @@ class RankingSettings:
     ann_cells_per_sqrt_row: float = 2.0
     ann_probed_share: float = 0.08
     ann_min_probes: int = 32
+
+
+# The values that follow an embedding model's similarity scale, by model name (EmbedderFingerprint.name):
+# e5's cosines are compressed (unrelated listings median 0.833, related 0.868; bench/results/embedders.md),
+# USE's and MiniLM's spread from 0 to 1, so one floor and one vector weight cannot serve them all.
+# Chosen on the tuning sets (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`).
+#
+# multilingual-e5-small (ranking-multilingual-e5-small.md): the vector leg is worth far more than MiniLM's
+# (market-tune vector-only 0.691 against keyword 0.654): hybrid nDCG@10 on dev / market-tune is 0.938 /
+# 0.661 at weight 0.05, 0.923 / 0.687 at 0.5, 0.902 / 0.700 at 1 and 0.859 / 0.705 at 2; 0.5 is best
+# over both sets' queries (dev's labels follow the demo's words, so keywords alone nearly saturate it).
+# Candidate floor 0.80: no loss on either set (0.82 starts losing recall, 0.86 costs vector-only 0.16 on
+# dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
+# at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
+# use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
+# in 95%); its weights were not swept.
+MODEL_VALUES: dict[str, dict[str, Any]] = {
+    "multilingual-e5-small": {"vector_weight": 0.5, "min_similarity": 0.80, "good_match_similarity": 0.85},
+    "use-multilingual-v3": {"good_match_similarity": 0.25},
+}
+
+
+def for_model(name: str) -> RankingSettings:
+    """The ranking settings for searches embedded with the model `name` (its own values where measured)."""
+    return replace(RankingSettings(), **MODEL_VALUES.get(name, {}))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +25,9 @@ __all__ = ["Hit", "Preferences", "SearchFilters", "SearchRequest", "SearchRespon
 
 log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "keyword", "vector"]
+# How long a search trusts the last answer to "was the index built with our model?" (a rebuild with
+# the new model is noticed this long after it swapped in).
+MODEL_CHECK_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class SearchResponse:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     mode: Mode  # what actually ran: "keyword" while the embedding model is still loading
+    # False when the query matched no word of any listing and no listing came near enough in meaning
+    # (RankingSettings.good_match_similarity): then hits are empty, and the page says "no good match".
+    good_match: bool = True
 
 
 class Searcher:
@@ -80,14 +87,18 @@ class Searcher:
         self.ranking = ranking
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
+        self._model_check: tuple[float, bool] | None = None  # (when, whether the index's model is ours)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         text = request.text.strip()
         keywords = analysis.analyse_query(text)
-        vector = self._query_vector(keywords, request.mode)
+        mode = request.mode
+        vector = self._query_vector(keywords, mode)
+        if vector is not None and not self._index_matches_model():
+            vector, mode = None, "keyword"
         legs: set[Leg] = set()
         # Browsing (no text) is the keyword leg's job; a query of stop words only has no keyword leg.
-        if request.mode != "vector" and (keywords or not text):
+        if mode != "vector" and (keywords or not text):
             legs.add("keyword")
         if vector is not None:
             legs.add("vector")
@@ -95,12 +106,31 @@ class Searcher:
         result = self.backend.search(BackendQuery(
             keywords=keywords, vector=vector, filters=request.filters, legs=frozenset(legs), keyword_depth=depth,
             vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS))
+        ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
+        if text and not self._good_match(result):
+            return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
         ranked = self._prefer(self._rank(result, text), result, request.preferences)
         page = ranked[request.offset:request.offset + request.limit]
         return SearchResponse(
             # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
             total=max(result.total, len(ranked)), hits=self._hits(page, result, keywords), facets=result.facets,
-            mode="hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword"))
+            mode=ran)
+
+    def _good_match(self, result: BackendResult) -> bool:
+        """Some listing matched a word of the query, or one is near enough in meaning to show."""
+        best_similarity = max((similarity for _, similarity in result.vector), default=None)
+        return bool(result.keyword) or (best_similarity is not None
+                                        and best_similarity >= self.ranking.good_match_similarity)
+
+    def _index_matches_model(self) -> bool:
+        """False while the index holds vectors of another model (until `indexer verify --repair` has
+        rebuilt it): searches then run by keywords only, never comparing two models' vectors. Asked of
+        the backend at most every MODEL_CHECK_SECONDS, not on every search."""
+        now = time.monotonic()
+        if self._model_check is None or now - self._model_check[0] > MODEL_CHECK_SECONDS:
+            indexed = self.backend.embedded_with()
+            self._model_check = (now, indexed is None or indexed == self.embedder.fingerprint.key)
+        return self._model_check[1]
 
     def _query_vector(self, keywords: analysis.AnalysedQuery, mode: Mode) -> np.ndarray | None:
         if mode == "keyword" or not keywords.text:

@@ -64,7 +64,7 @@ def test_archived_postings_leave_lists_and_search_and_the_index(app, client, ses
     index_all(app)
     backend = app.extensions["search"].searcher.backend
     assert str(listing.id) not in backend.versions()
-    assert maintenance.verify(session, backend).clean
+    assert maintenance.verify(session, backend, app.extensions["search"].searcher.embedder).clean
     assert postings.list_postings(session, "instrument").items == []
     assert [p.id for p in postings.list_postings(session, "instrument", organisation_id=listing.organisation_id)
             .items] == [listing.id]

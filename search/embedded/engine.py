@@ -149,6 +149,9 @@ class EmbeddedBackend:
         return self.store.analysed_with()
 
     # -- maintenance -------------------------------------------------------------------------------
+    def embedded_with(self) -> str | None:
+        return self.store.embedded_with()
+
     def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         return self.store.rebuild(upserts)
 

@@ -201,6 +201,8 @@ class IndexStore:
                 if isinstance(op, Upsert) and dimension is None:
                     dimension = len(op.vector)
                     db.execute("INSERT INTO meta VALUES ('dimension', ?)", (str(dimension),))
+                    if op.model:
+                        db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (op.model,))
                 results.append(self._apply(db, op, terms.get(id(op)), generation, dimension))
             db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),))
             db.execute("COMMIT")
@@ -283,6 +285,9 @@ class IndexStore:
         meta = self._meta(self._db())
         return meta.get("analysis", UNKNOWN_ANALYSIS) if meta.get("format") == FORMAT else UNKNOWN_ANALYSIS
 
+    def embedded_with(self) -> str | None:
+        return self._meta(self._db()).get("model")
+
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Write a complete new file next to the live one, carry the tombstones over, then swap; returns
@@ -330,7 +335,7 @@ class IndexStore:
         db.execute("BEGIN IMMEDIATE")
         db.execute("DELETE FROM docs")
         db.execute("DELETE FROM terms")
-        db.execute("DELETE FROM meta WHERE key = 'dimension'")
+        db.execute("DELETE FROM meta WHERE key IN ('dimension', 'model')")
         db.execute("UPDATE meta SET value = ? WHERE key = 'file_id'", (uuid.uuid4().hex,))
         db.execute("COMMIT")
 

@@ -92,13 +92,16 @@ class OpenSearchBackend:
                 raise
         return first
 
-    def _ensure_vector_field(self, index: str, dimension: int) -> None:
+    def _ensure_vector_field(self, index: str, first: Upsert) -> None:
         if index in self._indexes_with_vectors:
             return
         current = self._call(self.client.indices.get_mapping, index=index)[index]["mappings"]
         if "vector" not in current.get("properties", {}):
             # Idempotent when two writers add the same field; a different dimension fails per item later.
-            self._call(self.client.indices.put_mapping, index=index, body=mapping.vector_mapping(dimension))
+            body = mapping.vector_mapping(len(first.vector))
+            if first.model:  # _meta is replaced whole: keep what the index recorded at creation
+                body["_meta"] = {**current.get("_meta", {}), "model": first.model}
+            self._call(self.client.indices.put_mapping, index=index, body=body)
         self._indexes_with_vectors.add(index)
 
     def ensure_ready(self) -> None:
@@ -114,7 +117,7 @@ class OpenSearchBackend:
         index = self._live_index()
         upserts = [op for op in ops if isinstance(op, Upsert)]
         if upserts:
-            self._ensure_vector_field(index, len(upserts[0].vector))
+            self._ensure_vector_field(index, upserts[0])
         # require_alias: a write must never auto-create an index named like the alias.
         return self._bulk(self.alias, ops, refresh=self.refresh, require_alias=True)
 
@@ -201,6 +204,8 @@ class OpenSearchBackend:
                 return None
             elif leg == "vector" and "not knn_vector type" in str(error):
                 continue  # only deletes so far: the vector field comes with the first upsert
+            elif queries.failed_for_now(response):
+                raise BackendUnavailable(f"OpenSearch cannot answer the {leg} search now: {error}")
             else:
                 raise RuntimeError(f"OpenSearch {leg} search failed: {error}")
         return answered
@@ -246,6 +251,13 @@ class OpenSearchBackend:
         meta = self._call(self.client.indices.get_mapping, index=indexes[0])[indexes[0]]["mappings"].get("_meta", {})
         return meta.get("analysis", UNKNOWN_ANALYSIS) if meta.get("format") == mapping.FORMAT else UNKNOWN_ANALYSIS
 
+    def embedded_with(self) -> str | None:
+        indexes = self._physical_indexes()
+        if not indexes:
+            return None
+        meta = self._call(self.client.indices.get_mapping, index=indexes[0])[indexes[0]]["mappings"].get("_meta", {})
+        return meta.get("model")
+
     # -- maintenance -------------------------------------------------------------------------------
     def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
         """Load a new index while the alias still serves the old one, carry the old tombstones over,
@@ -263,7 +275,7 @@ class OpenSearchBackend:
             written: set[str] = set()
             refused: list[WriteResult] = []
             for chunk in _chunks(upserts, BULK_CHUNK):
-                self._ensure_vector_field(new, len(chunk[0].vector))
+                self._ensure_vector_field(new, chunk[0])
                 refused += [r for r in self._bulk(new, chunk, refresh=False) if r.status == "error"]
                 written.update(op.doc_id for op in chunk)
             if old:

@@ -165,3 +165,13 @@ def read_result(query: BackendQuery, stages: list[Response], others: dict[str, R
                 # Doc values leave out a field the document has no value for.
                 region=fields.get("region", [None])[0], certifications=tuple(sorted(fields.get("certifications", ())))))
     return result
+
+
+# An _msearch item's HTTP status that means OpenSearch cannot answer now but will (shards initialising or
+# recovering after a node or connection came back, a full queue), not that the search is wrong.
+TEMPORARY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def failed_for_now(item: Response) -> bool:
+    """Whether a failed _msearch item is a temporary unavailability (search answers 'try again')."""
+    return item.get("status") in TEMPORARY_STATUSES

@@ -54,7 +54,8 @@ def worker_for(app, **options) -> Worker:
 
 def assert_index_equals_database(app) -> None:
     with app.extensions["database"].new_session() as session:
-        drift = maintenance.verify(session, app.extensions["search"].searcher.backend)
+        searcher = app.extensions["search"].searcher
+        drift = maintenance.verify(session, searcher.backend, searcher.embedder)
         assert drift.clean, drift.lines()
         assert sync_status(session).pending == 0
 

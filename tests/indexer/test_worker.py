@@ -11,6 +11,7 @@ from indexer.worker import Worker
 from marketplace.models import Posting
 from marketplace.services import postings
 from search import analysis
+from search.embeddings import HashingEmbedder
 from tests.factories import instrument_record, need_record, register
 
 LONG_AGO = datetime(2000, 1, 1)
@@ -34,7 +35,8 @@ def test_the_worker_drains_the_outbox_and_the_index_equals_the_database(app, ses
     assert make_worker(app).run(until_idle=True, poll_interval=0.01) == 3
     assert index_versions(app) == {str(first.id): 2, str(second.id): 1}
     assert sync_status(session).pending == 0
-    assert maintenance.verify(session, app.extensions["search"].searcher.backend).clean
+    searcher = app.extensions["search"].searcher
+    assert maintenance.verify(session, searcher.backend, searcher.embedder).clean
 
 
 def test_deletes_reach_the_index(app, session):
@@ -121,11 +123,11 @@ def test_reindex_swaps_in_a_full_rebuild_and_verify_repair_fixes_drift(app, sess
     session.execute(update(SearchChange).where(SearchChange.posting_id == extra.id)
                     .values(done_at=LONG_AGO))
     session.commit()
-    drift = maintenance.verify(session, backend)
+    drift = maintenance.verify(session, backend, app.extensions["search"].searcher.embedder)
     assert drift.missing == [extra.id]
     maintenance.repair(session, drift)
     make_worker(app).run(until_idle=True, poll_interval=0.01)
-    assert maintenance.verify(session, backend).clean
+    assert maintenance.verify(session, backend, app.extensions["search"].searcher.embedder).clean
     searcher = app.extensions["search"].searcher
     count = maintenance.reindex(app.extensions["database"].new_session, backend, searcher.embedder)
     assert count == 2 and index_versions(app) == {str(kept.id): 1, str(extra.id): 1}
@@ -137,10 +139,21 @@ def test_verify_reports_an_index_built_with_other_dictionaries_until_a_reindex(a
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     backend = app.extensions["search"].searcher.backend
     monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
-    drift = maintenance.verify(session, backend)
+    drift = maintenance.verify(session, backend, app.extensions["search"].searcher.embedder)
     assert not drift.clean and "indexer reindex" in drift.lines()[0]
     maintenance.reindex(app.extensions["database"].new_session, backend, app.extensions["search"].searcher.embedder)
-    assert maintenance.verify(session, backend).clean
+    assert maintenance.verify(session, backend, app.extensions["search"].searcher.embedder).clean
+
+
+def test_verify_reports_an_index_built_with_another_model_until_a_reindex_with_it(app, session):
+    postings.create_posting(session, register(session), instrument_record())
+    make_worker(app).run(until_idle=True, poll_interval=0.01)
+    backend = app.extensions["search"].searcher.backend
+    configured = HashingEmbedder(dimension=32)  # the settings now name another model
+    drift = maintenance.verify(session, backend, configured)
+    assert not drift.clean and drift.needs_rebuild and "another embedding model" in drift.lines()[0]
+    maintenance.reindex(app.extensions["database"].new_session, backend, configured)
+    assert maintenance.verify(session, backend, configured).clean
 
 
 def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, session):

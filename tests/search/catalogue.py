@@ -25,7 +25,7 @@ def upserts(embedder, documents: Sequence[SearchDocument], version: int = 1) -> 
     """The documents at `version`, with their vectors."""
     documents = [replace(d, version=version) for d in documents]
     vectors = embedder.embed([d.embedding_text() for d in documents])
-    return [Upsert(d, v) for d, v in zip(documents, vectors, strict=True)]
+    return [Upsert(d, v, embedder.fingerprint.key) for d, v in zip(documents, vectors, strict=True)]
 
 
 HPLC_WUHAN = listing(

@@ -9,6 +9,8 @@ import pytest
 
 from search import analysis
 from search.backend import UNKNOWN_ANALYSIS, Delete, Upsert
+from search.embeddings import HashingEmbedder
+from search.service import Searcher, SearchRequest
 from tests.search.catalogue import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD, renamed, upserts
 from tests.search.test_backend_contract import refs, search
 
@@ -119,6 +121,23 @@ def test_an_index_names_the_dictionaries_it_was_built_with(backend, embedder, ca
     monkeypatch.setattr(analysis, "fingerprint", lambda: "edited-dictionaries")
     backend.rebuild(upserts(embedder, ALL, version=2))
     assert backend.analysed_with() == "edited-dictionaries"
+
+
+def test_an_index_records_the_model_its_vectors_come_from_and_a_rebuild_the_new_one(backend, embedder, catalogue):
+    assert backend.embedded_with() == embedder.fingerprint.key
+    other = HashingEmbedder(dimension=32)
+    assert other.fingerprint.key != embedder.fingerprint.key
+    backend.rebuild(upserts(other, ALL, version=2))
+    assert backend.embedded_with() == other.fingerprint.key
+
+
+def test_a_search_never_compares_vectors_of_two_models(backend, embedder, ranking, catalogue):
+    other = HashingEmbedder(dimension=32)  # the configured model changed; the index still holds the old vectors
+    response = Searcher(backend, other, ranking).search(SearchRequest("扫描电镜"))
+    assert response.mode == "keyword" and [hit.ref for hit in response.hits] == ["sem"]
+    assert all(hit.vector_rank is None for hit in response.hits)
+    backend.rebuild(upserts(other, ALL, version=2))
+    assert Searcher(backend, other, ranking).search(SearchRequest("扫描电镜")).mode == "hybrid"
 
 
 # Where each backend keeps the format of the indexes it writes and reads.

@@ -133,3 +133,12 @@ def test_when_the_keywords_match_nothing_the_vector_candidates_are_the_match_set
     vector = response(("c", 0.9), ("d", 0.8), total=1000, buckets={"instrument": 2})
     result = queries.read_result(query(facets=("kind",)), [response(total=0)], {"vector": vector})
     assert result.total == 2 and result.facets == {"kind": [("instrument", 2)]}
+
+
+def test_an_msearch_item_whose_shards_are_not_ready_is_a_temporary_failure():
+    # Seen in the load-and-fault test right after OpenSearch became reachable again: HTTP 200 for the
+    # _msearch, and an item "all shards failed" with status 503, which must read as "unavailable now".
+    not_ready = {"status": 503, "error": {"type": "search_phase_execution_exception", "reason": "all shards failed",
+                                          "phase": "query", "grouped": True, "failed_shards": []}}
+    assert queries.failed_for_now(not_ready)
+    assert not queries.failed_for_now({"status": 400, "error": {"type": "parsing_exception"}})

@@ -29,6 +29,10 @@ class LoadingEmbedder:
     def embed_query(self, text):
         return self.embed([text])[0]
 
+    @property
+    def fingerprint(self):
+        return self._inner.fingerprint
+
 
 class RefusingEmbedder(HashingEmbedder):
     def embed_query(self, text):
@@ -71,3 +75,19 @@ def test_the_total_counts_vector_candidates_that_the_keywords_missed(backend, em
     keyword_total = searcher.search(SearchRequest("扫描电镜", mode="keyword")).total
     hybrid = searcher.search(SearchRequest("扫描电镜", limit=100))
     assert keyword_total == 1 and hybrid.total == len(hybrid.hits) > 1
+
+
+def test_a_query_nothing_matches_well_returns_no_hit_and_says_so(backend, embedder, ranking):
+    # Every listing is a vector candidate (min_similarity -1), but none is near enough to show.
+    searcher = Searcher(backend, embedder, replace(ranking, min_similarity=-1.0, good_match_similarity=0.5))
+    for nonsense in ("asdfgh qwerty", "紫色的大象跳舞"):
+        response = searcher.search(SearchRequest(nonsense))
+        assert (response.total, response.hits, response.good_match) == (0, [], False)
+    found = searcher.search(SearchRequest("扫描电镜"))
+    assert found.good_match and found.hits[0].ref == "sem"
+
+
+def test_vector_candidates_near_enough_in_meaning_are_shown_without_a_keyword_match(backend, embedder, ranking):
+    searcher = Searcher(backend, embedder, replace(ranking, min_similarity=-1.0, good_match_similarity=-1.0))
+    response = searcher.search(SearchRequest("asdfgh qwerty", mode="vector"))
+    assert response.good_match and response.total == len(response.hits) > 0
