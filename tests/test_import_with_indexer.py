@@ -50,4 +50,5 @@ def test_an_import_of_hundreds_of_rows_finishes_with_its_report_while_the_indexe
     assert "locked" not in errors, errors
     with database.new_session() as session:
         assert session.scalar(select(func.count()).select_from(Posting)) == ROWS - 1
-        assert maintenance.verify(session, app.extensions["search"].searcher.backend).clean
+        searcher = app.extensions["search"].searcher
+        assert maintenance.verify(session, searcher.backend, searcher.embedder).clean

@@ -13,7 +13,19 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
+def _at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..limit: an id past it matches no route at all (a 404
+    for every method; a converter that refuses it after matching leaves werkzeug answering 405)."""
+    digits = str(limit)
+    shorter = rf"\d{{1,{len(digits) - 1}}}" if len(digits) > 1 else None
+    same_length = [digits[:i] + f"[0-{int(d) - 1}]" + rf"\d{{{len(digits) - i - 1}}}"
+                   for i, d in enumerate(digits) if d != "0"] + [digits]
+    return "(?:" + "|".join(filter(None, [shorter, *same_length])) + ")"
+
+
 class IdConverter(IntegerConverter):
+    regex = _at_most(MAX_ID)
+
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's parameter name)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

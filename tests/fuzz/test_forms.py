@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_wtf import FlaskForm
@@ -20,7 +20,7 @@ from wtforms.fields.core import UnboundField
 from marketplace.kinds import KINDS
 from marketplace.models import Role
 from marketplace.services import bookings, deals, postings
-from tests.factories import instrument_record, login, need_record, register
+from tests.factories import instrument_record, login, need_record, one_line, register
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
@@ -73,8 +73,10 @@ def signed_in(app, session, client):
     listing = postings.create_posting(session, lab, instrument_record())
     need = postings.create_posting(session, sme, need_record(owner=None))
     inquiry = deals.open_inquiry(session, sme, need.id, listing.id, "能否检测？")
-    deals.offer_quote(session, lab, inquiry.id, 4800, 5)
-    start = datetime.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=2)
+    deals.offer_quote(session, lab, inquiry.id, one_line(4800), 5)
+    soon = date.today() + timedelta(weeks=4)
+    monday = soon - timedelta(days=soon.weekday())
+    start = datetime(monday.year, monday.month, monday.day, 9)  # a Monday morning: open hours
     bookings.request_booking(session, sme, listing.id, start, start + timedelta(hours=2))
     session.commit()
     login(client)
