@@ -8,6 +8,7 @@
 #   scripts/opensearch.sh status    print the cluster health JSON, or "not running" (exit 1)
 #   scripts/opensearch.sh url       print http://127.0.0.1:$OPENSEARCH_PORT
 #   scripts/opensearch.sh logs      print the tail of the node's log
+#   scripts/opensearch.sh wipe      delete this port's indices and cluster state (refused while it runs)
 #
 # Env:
 #   OPENSEARCH_VERSION        server version (default below); the k-NN plugin is "$OPENSEARCH_VERSION.0"
@@ -309,6 +310,14 @@ do_stop() {
   log "stopped (pid $pid, port $PORT)"
 }
 
+# A node dir once used by a multi-node cluster keeps that cluster's voting configuration and will not
+# start as a single node again; throwaway nodes (the outage test's) wipe before they start.
+do_wipe() {
+  if running_pid >/dev/null; then die "port $PORT is running; stop it before wiping"; fi
+  rm -rf "$NODE_DIR/data"
+  log "wiped $NODE_DIR/data"
+}
+
 do_status() {
   local pid h
   if ! pid=$(running_pid); then
@@ -330,5 +339,6 @@ case "${1:-}" in
   status) do_status ;;
   url) echo "$URL" ;;
   logs) log_tail ;;
-  *) echo "usage: $0 install|start|stop|status|url|logs" >&2; exit 2 ;;
+  wipe) with_lock do_wipe ;;
+  *) echo "usage: $0 install|start|stop|status|url|logs|wipe" >&2; exit 2 ;;
 esac

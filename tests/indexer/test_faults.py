@@ -153,15 +153,21 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
     port = os.environ.get("MARKETPLACE_TEST_OUTAGE_PORT", "9211")
     node_env = {**os.environ, "OPENSEARCH_PORT": port, "OPENSEARCH_TRANSPORT_PORT": "9411-9420",
                 "OPENSEARCH_HEAP": "512m"}
-    script = [str(ROOT / "scripts" / "opensearch.sh")]
-    subprocess.run(["bash", *script, "start"], env=node_env, check=True, capture_output=True)
+
+    def node(command: str) -> None:
+        done = subprocess.run(["bash", str(ROOT / "scripts" / "opensearch.sh"), command], env=node_env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"opensearch.sh {command} on port {port} failed:\n{done.stderr}"
+
+    node("wipe")  # a throwaway node: whatever cluster last used this port's dir must not decide its start
+    node("start")
     try:
         database_url = fresh_database(request, "postgresql", tmp_path)
         app = create_app(settings(database_url, "opensearch", tmp_path, f"http://127.0.0.1:{port}"))
         create_many(app, 30)
         worker = worker_for(app, batch_size=10)
         worker.run(until_idle=True, poll_interval=0.05)
-        subprocess.run(["bash", *script, "stop"], env=node_env, check=True, capture_output=True)
+        node("stop")
         with app.app_context():
             session = app.extensions["database"].session
             user = invited_member(session, email="second@example.com")
@@ -169,7 +175,7 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
                 postings.create_posting(session, user, instrument_record(ref=f"during-{n}", title=f"停机期间 {n}"))
         outcome = worker.run_batch()
         assert outcome.claimed and outcome.done == 0 and outcome.dead == 0  # retried later, not poisoned
-        subprocess.run(["bash", *script, "start"], env=node_env, check=True, capture_output=True)
+        node("start")
         with app.extensions["database"].new_session() as session:  # skip the backoff wait in the test
             session.execute(update(SearchChange).values(available_at=SearchChange.created_at - timedelta(seconds=1)))
             session.commit()
@@ -179,4 +185,4 @@ def test_opensearch_down_for_a_while_then_everything_arrives(request, tmp_path):
         app.extensions["search"].searcher.backend.clear()
         app.extensions["database"].dispose()
     finally:
-        subprocess.run(["bash", *script, "stop"], env=node_env, capture_output=True)
+        subprocess.run(["bash", str(ROOT / "scripts" / "opensearch.sh"), "stop"], env=node_env, capture_output=True)
