@@ -105,6 +105,21 @@ def test_bookings_quotes_and_reviews_are_there_in_each_of_their_states(session):
     assert session.scalar(select(func.count()).select_from(Inquiry).where(Inquiry.provider_id == lab.organisation_id))
 
 
+def test_each_demo_thread_reads_in_the_order_it_happened(session):
+    """Replies follow the deal: a decision's answer is dated after the quote was decided, and "report
+    received" after the order was completed (not on the quote's day)."""
+    for inquiry in session.scalars(select(Inquiry)):
+        dates = [message.created_at for message in inquiry.messages]
+        assert dates == sorted(dates)
+        quote = inquiry.quotes[-1]
+        assert inquiry.created_at <= quote.created_at
+        if quote.decided_at is not None and len(dates) > 2:
+            assert dates[-1] >= quote.decided_at
+        if quote.order is not None and quote.order.completed_at is not None:
+            assert dates[-1] > quote.order.completed_at
+            assert quote.order.review is None or quote.order.review.created_at > quote.order.completed_at
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_demo_pages_of_this_slice_open_for_their_users(app, session, language):
     sme_pages = ["/bookings/", "/inquiries/"] + [f"/inquiries/{i.id}" for i in session.scalars(select(Inquiry))]

@@ -196,17 +196,23 @@ def _bookings(session: Session, cast: Cast, instruments: list[SharedInstrument],
     return len(plan)
 
 
-# The demo threads: the quote's fate, its order's, how many days ago it started, and the messages.
+# Each thread: the quote's fate, the order's state, how many days ago it began, and its messages with
+# when each was written after the first (the quote goes out 5 hours in; it is decided a day after that
+# and a completed order's report arrives 8 days after the quote, so the replies follow those dates).
+_QUOTED, _DECIDED, _COMPLETED = timedelta(hours=5), timedelta(days=1, hours=5), timedelta(days=8, hours=5)
+_REPORTED = _COMPLETED + timedelta(hours=2)
 THREADS = [
-    ("offered", None, 3, ["您好，我们有一批样品需要检测，请问贵中心能否承接并报价？",
-                          "可以承接，报价已发出，请查收。"]),
-    ("accepted", OrderStatus.IN_PROGRESS, 14, ["请报价，样品下周可送达。", "已报价，收到样品后按报价周期出具报告。",
-                                               "报价已接受，样品周一寄出。"]),
-    ("accepted", OrderStatus.COMPLETED, 40, ["希望尽快安排测试，需要带 CMA 章的报告。", "可以，报价如下。",
-                                             "报告已收到，谢谢！"]),
-    ("declined", None, 20, ["我们在评估国产替代方案，请提供这台设备的报价与交货期。", "报价已发，含安装培训。",
-                            "谢谢，预算有限，今年暂不采购。"]),
-    ("expired", None, 50, ["请问这个项目能做吗？费用大概多少？", "可以做，报价有效期 30 天。"]),
+    ("offered", None, 3, [(timedelta(0), "您好，我们有一批样品需要检测，请问贵中心能否承接并报价？"),
+                          (_QUOTED, "可以承接，报价已发出，请查收。")]),
+    ("accepted", OrderStatus.IN_PROGRESS, 14, [(timedelta(0), "请报价，样品下周可送达。"),
+                                               (_QUOTED, "已报价，收到样品后按报价周期出具报告。"),
+                                               (_DECIDED, "报价已接受，样品周一寄出。")]),
+    ("accepted", OrderStatus.COMPLETED, 40, [(timedelta(0), "希望尽快安排测试，需要带 CMA 章的报告。"),
+                                             (_QUOTED, "可以，报价如下。"), (_REPORTED, "报告已收到，谢谢！")]),
+    ("declined", None, 20, [(timedelta(0), "我们在评估国产替代方案，请提供这台设备的报价与交货期。"),
+                            (_QUOTED, "报价已发，含安装培训。"), (_DECIDED, "谢谢，预算有限，今年暂不采购。")]),
+    ("expired", None, 50, [(timedelta(0), "请问这个项目能做吗？费用大概多少？"),
+                           (_QUOTED, "可以做，报价有效期 30 天。")]),
 ]
 QUOTE_STATUS = {"offered": QuoteStatus.OFFERED, "expired": QuoteStatus.OFFERED, "accepted": QuoteStatus.ACCEPTED,
                 "declined": QuoteStatus.DECLINED}
@@ -260,7 +266,7 @@ def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument]
         DomesticProduct.organisation_id == cast.vendor.organisation_id).order_by(DomesticProduct.id)).first()
     listings: list[Posting] = [lab_instruments[4], lab_instruments[5], lab_instruments[6], product, lab_instruments[7]]
     created = 0
-    for listing, (fate, order_status, days_ago, texts) in zip(listings, THREADS, strict=True):
+    for listing, (fate, order_status, days_ago, messages) in zip(listings, THREADS, strict=True):
         need = _sme_need(session, cast, listing, today)
         if session.scalar(select(exists().where(Inquiry.need_id == need.id, Inquiry.listing_id == listing.id))):
             continue
@@ -268,26 +274,25 @@ def _deals(session: Session, cast: Cast, lab_instruments: list[SharedInstrument]
         started = datetime.combine(today - timedelta(days=days_ago), time(10))
         inquiry = Inquiry(need=need, listing=listing, requester_id=need.organisation_id,
                           provider_id=listing.organisation_id, created_at=started)
-        for step, text in enumerate(texts):
+        for step, (after, text) in enumerate(messages):
             author = provider if step % 2 else cast.sme
-            inquiry.messages.append(Message(author_id=author.id, body=text,
-                                            created_at=started + timedelta(hours=5 * step)))
+            inquiry.messages.append(Message(author_id=author.id, body=text, created_at=started + after))
         session.add(inquiry)
         created += 1
         lines = [QuoteLine(position=i, item=line.item, quantity=line.quantity, unit=line.unit,
                            unit_price_cny=line.unit_price_cny) for i, line in enumerate(suggested_lines(inquiry)[:3])]
-        quoted = started + timedelta(hours=5)
+        quoted = started + _QUOTED
         status = QUOTE_STATUS[fate]
         quote = Quote(inquiry=inquiry, lines=lines, price_cny=round(sum(line.amount_cny for line in lines), 2),
                       turnaround_days=7 if listing.kind == "instrument" else 45, valid_until=quoted.date() +
                       timedelta(days=30), conditions="含税价，出具 CMA 检测报告；样品检测后不退还。"
                       if listing.kind == "instrument" else "含运输、安装调试与两天操作培训，质保一年。",
                       status=status, created_by_id=provider.id, created_at=quoted,
-                      decided_at=None if status is QuoteStatus.OFFERED else quoted + timedelta(days=1))
+                      decided_at=None if status is QuoteStatus.OFFERED else started + _DECIDED)
         session.add(quote)
         if order_status is not None:
-            order = Order(quote=quote, status=order_status, created_at=quoted + timedelta(days=1),
-                          completed_at=quoted + timedelta(days=8) if order_status is OrderStatus.COMPLETED else None)
+            order = Order(quote=quote, status=order_status, created_at=started + _DECIDED,
+                          completed_at=started + _COMPLETED if order_status is OrderStatus.COMPLETED else None)
             session.add(order)
             if order_status is OrderStatus.COMPLETED:
                 session.flush()

@@ -14,11 +14,13 @@ from marketplace.services.catalog import ImportReport, import_records
 
 DEMO_PASSWORD = "demo-pass-2026"
 SME, VENDOR, LAB = "sme@demo.yiqi", "vendor@demo.yiqi", "lab@demo.yiqi"
+# People's names are their own text, shown as written in either language (a label such as "demo SME"
+# would be interface text in one language).
 DEMO_ACCOUNTS = (
-    (SME, "演示企业用户 SME demo", OrganisationKind.ENTERPRISE, Role.ORGANISATION_ADMIN),
-    (VENDOR, "演示厂商用户 Vendor demo", OrganisationKind.VENDOR, Role.ORGANISATION_ADMIN),
-    (LAB, "演示高校用户 University demo", OrganisationKind.UNIVERSITY, Role.ORGANISATION_ADMIN),
-    ("admin@demo.yiqi", "平台管理员 Platform admin", None, Role.PLATFORM_ADMIN),
+    (SME, "王敏", OrganisationKind.ENTERPRISE, Role.ORGANISATION_ADMIN),
+    (VENDOR, "李强", OrganisationKind.VENDOR, Role.ORGANISATION_ADMIN),
+    (LAB, "陈静", OrganisationKind.UNIVERSITY, Role.ORGANISATION_ADMIN),
+    ("admin@demo.yiqi", "赵磊", None, Role.PLATFORM_ADMIN),
 )
 
 
