@@ -57,7 +57,9 @@ SWEEP = {
 }
 # Similarity floors on each model's own scale (bench/results/embedders.md: e5's unrelated listings lie
 # around 0.83, related ones around 0.87).
-MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82, 0.84, 0.86)}}
+MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82, 0.84, 0.86),
+                                         "cross_lingual_weight": (0.0, 0.5, 1.0, 1.5, 2.0),
+                                         "cross_lingual_margin": (0.01, 0.015, 0.03, 0.05)}}
 
 
 def default_sets() -> list[Path]:

@@ -257,6 +257,12 @@ def analyse_query(text: str) -> AnalysedQuery:
     return AnalysedQuery(text, tuple(groups.values()))
 
 
+def language_of(text: str) -> str:
+    """"zh" for a text with at least two Chinese characters, else "en": a listing's title and a query
+    are written in one language, the other's words in them are names (HPLC, Agilent) or a place."""
+    return "zh" if sum(len(run) for run in CJK.findall(text)) >= 2 else "en"
+
+
 # Enough English names to carry a query's meaning; the embedder truncates long input anyway.
 GLOSS_TERMS = 12
 

@@ -132,6 +132,7 @@ class DocInfo(NamedTuple):
     completeness: float
     region: str | None  # what soft preferences (search.service.Preferences) are weighed on
     certifications: tuple[str, ...]
+    language: str  # search.analysis.language_of its title: cross-lingual candidates are fused apart
 
 
 @dataclass

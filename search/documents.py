@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from search.analysis import language_of
+
 # Sentence models read a few hundred word pieces at most; the title and the start of the body carry
 # what a listing is about.
 EMBEDDING_BODY_CHARS = 300
@@ -39,6 +41,10 @@ class SearchDocument:
     @property
     def province(self) -> str | None:
         return _top(self.region)
+
+    @property
+    def language(self) -> str:
+        return language_of(self.title)
 
     @property
     def top_category(self) -> str | None:

@@ -27,6 +27,13 @@ class RankingSettings:
     # How many of each leg's best candidates are fused (a deeper page asks for more). ranking-all-MiniLM-L6-v2.md: 20 to
     # 100 rank alike on the labelled set; each candidate costs OpenSearch work (its k-NN k and hits fetched).
     fusion_depth: int = 50
+    # Vector candidates in the other language than the query (search.analysis.language_of), within
+    # `cross_lingual_margin` of the best candidate's similarity, are fused again as a leg of their own
+    # with this weight: without it a Chinese need ranks Chinese listings that share some of its words
+    # above the English listings that answer it. 0 (off) for a model that does not place both languages
+    # in one space or was not measured; MODEL_VALUES sets it where the tuning sets justified it.
+    cross_lingual_weight: float = 0.0
+    cross_lingual_margin: float = 0.02
     # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
     # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
@@ -97,10 +104,15 @@ class RankingSettings:
 # Candidate floor 0.80: no loss on either set (0.82 starts losing recall, 0.86 costs vector-only 0.16 on
 # dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
 # at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
+# Cross-lingual leg (ranking-multilingual-e5-small.md): on market-tune, weight 1 with margin 0.02 takes
+# hybrid nDCG@10 from 0.710 to 0.738 (its 16 cross-lingual queries from 0.417 to 0.628) for 0.004 on dev
+# (0.909 to 0.905); 0.5 gains less (0.732), 1.5 and 2 or a margin of 0.03 and more start costing dev and
+# market-tune alike (a wide margin lets in the other language's near misses).
 # use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
 # in 95%); its weights were not swept.
 MODEL_VALUES: dict[str, dict[str, Any]] = {
-    "multilingual-e5-small": {"vector_weight": 0.5, "min_similarity": 0.80, "good_match_similarity": 0.85},
+    "multilingual-e5-small": {"vector_weight": 0.5, "min_similarity": 0.80, "good_match_similarity": 0.85,
+                              "cross_lingual_weight": 1.0, "cross_lingual_margin": 0.02},
     "use-multilingual-v3": {"good_match_similarity": 0.25},
 }
 

@@ -166,11 +166,24 @@ class Searcher:
         if not text:
             return result.keyword  # browsing: the backend's completeness-then-recency order
         ranking = self.ranking
-        fused = reciprocal_rank_fusion([[d for d, _ in result.keyword], [d for d, _ in result.vector]],
-                                       k=ranking.rrf_k, weights=[ranking.keyword_weight, ranking.vector_weight])
+        fused = reciprocal_rank_fusion(
+            [[d for d, _ in result.keyword], [d for d, _ in result.vector], self._cross_lingual(result, text)],
+            k=ranking.rrf_k, weights=[ranking.keyword_weight, ranking.vector_weight, ranking.cross_lingual_weight])
         floor = ranking.completeness_floor
         return sorted(((doc_id, score * (floor + (1 - floor) * result.info[doc_id].completeness))
                        for doc_id, score in fused), key=lambda item: (-item[1], item[0]))
+
+    def _cross_lingual(self, result: BackendResult, text: str) -> list[str]:
+        """The vector candidates written in the other language than the query and nearly as similar as
+        the best candidate, best first: a third leg, because the keyword leg cannot match their words
+        (only the synonym dictionary's), so in a two-leg fusion they lose to partial keyword matches.
+        Without keyword matches (vector mode, or no word matched) the vector ranking stands alone."""
+        if not self.ranking.cross_lingual_weight or not result.vector or not result.keyword:
+            return []
+        language = analysis.language_of(text)
+        close = max(similarity for _, similarity in result.vector) - self.ranking.cross_lingual_margin
+        return [doc_id for doc_id, similarity in result.vector
+                if similarity >= close and result.info[doc_id].language not in (language, "")]
 
     def _prefer(self, ranked: list[tuple[str, float]], result: BackendResult,
                 preferences: Preferences) -> list[tuple[str, float]]:

@@ -118,6 +118,7 @@ class Columns:
         self.price_low = np.zeros(0, dtype=np.float64)
         self.price_high = np.zeros(0, dtype=np.float64)
         self.kind, self.origin, self.region, self.category = _Coded(), _Coded(), _Coded(), _Coded()
+        self.language = _Coded()
         self.certifications, self.service_modes = _Flags(), _Flags()
         self.keywords = InvertedIndex(ranking.title_weight)
         self._masks: dict[SearchFilters, np.ndarray] = {}
@@ -132,8 +133,8 @@ class Columns:
         for name in ("live", "completeness", "written_at", "price_low", "price_high"):
             column = getattr(self, name)
             setattr(self, name, np.concatenate([column, np.zeros(extra, dtype=column.dtype)]))
-        for coded in (self.kind, self.origin, self.region, self.category, self.certifications, self.service_modes,
-                      self.keywords):
+        for coded in (self.kind, self.origin, self.region, self.category, self.language, self.certifications,
+                      self.service_modes, self.keywords):
             coded.grow(capacity)
         if dimension:
             matrix = torch.zeros((capacity, dimension), dtype=torch.float16)
@@ -149,7 +150,7 @@ class Columns:
             self._grow(self.capacity, dimension)  # the first upsert fixed the dimension
         if not rows:
             return
-        (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes,
+        (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes, languages,
          price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows, strict=True)
         index = np.array(ids, dtype=np.int64)
         if index.max() >= self.capacity:
@@ -165,6 +166,7 @@ class Columns:
         self.origin.assign(index, origins)
         self.region.assign(index, regions)
         self.category.assign(index, categories)
+        self.language.assign(index, languages)
         self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
         self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
         self.keywords.replace(index, self.live, lengths, postings)
@@ -232,11 +234,12 @@ class Columns:
                 for name in names}
 
     def info(self, row: int) -> DocInfo:
-        region = self.region.codes[row]
+        region, language = self.region.codes[row], self.language.codes[row]
         return DocInfo(kind=self.kind.values[self.kind.codes[row]], ref=self.refs[row],
                        completeness=float(self.completeness[row]),
                        region=self.region.values[region] if region >= 0 else None,
-                       certifications=self.certifications.of(row))
+                       certifications=self.certifications.of(row),
+                       language=self.language.values[language] if language >= 0 else "")
 
     @property
     def dimension(self) -> int:

@@ -9,11 +9,12 @@ from search.backend import Delete, Upsert
 
 # What a hit carries, its id included, read from doc values: loading any stored field of a hit (its
 # _source, even just its _id) decompresses a block of stored documents, which cost more than finding it.
-HIT_FIELDS = ["doc_id", "kind", "ref", "completeness", "region", "certifications"]
+HIT_FIELDS = ["doc_id", "kind", "ref", "completeness", "region", "certifications", "language"]
 TEXT_FIELDS = ["title", "body", "title_terms", "body_terms"]
 # The index's layout, recorded in its mapping: an index of another format is rebuilt by `indexer verify
 # --repair` (analysed_with reports it as unknown). 2: texts are stored fields, read without _source.
-FORMAT = "2"
+# 3: each listing's language.
+FORMAT = "3"
 
 
 def index_body() -> dict[str, Any]:
@@ -35,8 +36,8 @@ def index_body() -> dict[str, Any]:
                 "written_at": {"type": "double"}, "kind": keyword, "ref": keyword, "title": stored, "body": stored,
                 "title_terms": tokens, "body_terms": tokens, "category": keyword, "top_category": keyword,
                 "region": keyword, "province": keyword, "origin": keyword, "certifications": keyword,
-                "service_modes": keyword, "price_low": {"type": "double"}, "price_high": {"type": "double"},
-                "completeness": {"type": "float"},
+                "service_modes": keyword, "language": keyword, "price_low": {"type": "double"},
+                "price_high": {"type": "double"}, "completeness": {"type": "float"},
             }},
     }
 
@@ -57,7 +58,8 @@ def listing_source(upsert: Upsert, terms: tuple[str, str], written_at: float) ->
         "title_terms": terms[0], "body_terms": terms[1], "category": document.category,
         "top_category": document.top_category, "region": document.region, "province": document.province,
         "origin": document.origin, "certifications": list(document.certifications),
-        "service_modes": list(document.service_modes), "price_low": document.price_cny_low,
+        "service_modes": list(document.service_modes), "language": document.language,
+        "price_low": document.price_cny_low,
         "price_high": document.price_cny_high, "completeness": document.completeness,
         "vector": [float(x) for x in upsert.vector],
     }

@@ -163,7 +163,8 @@ def read_result(query: BackendQuery, stages: list[Response], others: dict[str, R
             result.info.setdefault(_id(hit), DocInfo(
                 fields["kind"][0], fields["ref"][0], fields["completeness"][0],
                 # Doc values leave out a field the document has no value for.
-                region=fields.get("region", [None])[0], certifications=tuple(sorted(fields.get("certifications", ())))))
+                region=fields.get("region", [None])[0], certifications=tuple(sorted(fields.get("certifications", ()))),
+                language=fields["language"][0]))
     return result
 
 

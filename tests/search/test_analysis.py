@@ -119,3 +119,11 @@ def test_an_english_query_is_embedded_as_typed_plus_only_the_names_it_did_not_ty
     text = analysis.embedding_text(analysis.analyse_query("HPLC impurity test"))
     assert text.startswith("HPLC impurity test (") and "hplc" not in text[len("HPLC impurity test"):]
     assert analysis.embedding_text(analysis.analyse_query("xyzzy plugh")) == "xyzzy plugh"
+
+
+@pytest.mark.parametrize("text, language", [
+    ("高效液相色谱仪 Agilent 1260", "zh"), ("Liquid chromatograph Waters e2695", "en"),
+    ("HPLC impurity test, Wuhan 武", "en"), ("气质", "zh"), ("", "en"),
+])
+def test_the_language_of_a_text_is_chinese_once_it_has_two_chinese_characters(text, language):
+    assert analysis.language_of(text) == language

@@ -141,7 +141,7 @@ def test_hybrid_search_reports_both_legs(searcher):
 
 
 
-def test_candidates_carry_the_region_and_certifications_that_preferences_weigh(backend):
+def test_candidates_carry_the_region_certifications_and_language_that_ranking_weighs(backend):
     from search import analysis
     from search.backend import BackendQuery
     result = backend.search(BackendQuery(keywords=analysis.analyse_query("液相色谱"), vector=None,
@@ -149,6 +149,7 @@ def test_candidates_carry_the_region_and_certifications_that_preferences_weigh(b
     by_ref = {info.ref: info for info in result.info.values()}
     assert (by_ref["hplc-bj"].region, by_ref["hplc-bj"].certifications) == ("北京市/北京市", ("CNAS",))
     assert by_ref["lc-3000"].certifications == ()
+    assert (by_ref["hplc-bj"].language, by_ref["hplc-wh"].language) == ("en", "zh")
 
 
 @pytest.mark.parametrize("preferences, preferred", [
