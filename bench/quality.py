@@ -87,7 +87,9 @@ def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
 
 
 def load_set(path: Path, backend: str, workdir: Path, model: str = DEFAULT_MODEL):
-    config = {"TESTING": True, "SECRET_KEY": "quality", "DATABASE_URL": f"sqlite:///{workdir / 'quality.sqlite3'}",
+    # No rate limit: the benchmark asks faster than the API lets one anonymous client (300 a minute).
+    config = {"TESTING": True, "SECRET_KEY": "quality", "RATELIMIT_ENABLED": False,
+              "DATABASE_URL": f"sqlite:///{workdir / 'quality.sqlite3'}",
               "SEARCH_BACKEND": backend, "SEARCH_PATH": str(workdir / "index"),
               "OPENSEARCH_URL": os.environ.get("MARKETPLACE_OPENSEARCH_URL", "http://127.0.0.1:9200"),
               "OPENSEARCH_INDEX": f"quality-{uuid.uuid4().hex[:8]}", "EMBEDDING_MODEL": model,
@@ -119,6 +121,9 @@ def rankings(path: Path, backend: str, queries: list[dict], model: str = DEFAULT
             for mode in MODES:
                 reply = client.get("/api/v1/search", query_string={"q": query["text"], "mode": mode, "limit": 50,
                                                                    **(query.get("filters") or {})})
+                if reply.status_code != 200:
+                    raise SystemExit(f"{path.name}: {query['text']!r} ({mode}) answered {reply.status_code}: "
+                                     f"{reply.get_data(as_text=True)[:300]}")
                 ranked[mode].append([hit["ref"] for hit in reply.get_json()["results"]])
         app.extensions["search"].searcher.backend.clear()
         app.extensions["database"].dispose()

@@ -151,7 +151,7 @@ class Columns:
         if not rows:
             return
         (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes, languages,
-         price_low, price_high, completeness, written_at, vectors, lengths, postings) = zip(*rows, strict=True)
+         price_low, price_high, completeness, written_at, vectors, postings) = zip(*rows, strict=True)
         index = np.array(ids, dtype=np.int64)
         if index.max() >= self.capacity:
             self._grow(int(index.max()) + 1, dimension)
@@ -169,7 +169,7 @@ class Columns:
         self.language.assign(index, languages)
         self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
         self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
-        self.keywords.replace(index, self.live, lengths, postings)
+        self.keywords.replace(index, self.live, postings)
         if dimension:
             assert self.matrix is not None  # created above with the first dimension
             self.matrix[torch.from_numpy(index)] = 0.0  # tombstones keep no vector

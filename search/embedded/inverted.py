@@ -1,14 +1,17 @@
-"""The embedded backend's keyword engine: term postings held in numpy arrays, scored with BM25.
+"""The embedded backend's keyword engine: term postings held in numpy arrays, scored with BM25F.
 
 SQLite FTS5 did this before, but it computes BM25 for every match before any LIMIT, so a broad query
 at 100k listings cost it about five times what these arrays cost, and more than 5,000 matches had to
 be ranked by a cruder score. Here one posting list is a slice of sorted arrays and a stage is a few
 vectorised operations over them, so every match gets the full BM25.
 
-The score is FTS5's bm25() with column weights, so rankings did not change with the engine (a test
-compares the two): each query alternative is a phrase; its frequency in a listing is the title weight
-(RankingSettings.title_weight) times the title count plus the body count; the length is the listing's
-token count; IDF is log((N - n + 0.5) / (n + 0.5)), at least 1e-6.
+The score is the one OpenSearch gives the same listing (Lucene's combined-fields BM25F, which
+search.opensearch.queries asks for), so both backends rank alike; tests/search/test_backend_contract.py
+compares them. A listing is one pseudo-field: a term's frequency is the title weight
+(RankingSettings.title_weight) times its title count plus its body count, the length is the title
+weight times the title's length plus the body's, each length rounded as Lucene stores it
+(`stored_length`); the term's document count is the larger of its title's and body's, and IDF is
+log(1 + (N - n + 0.5) / (n + 0.5)) with N the listings holding any text (Lucene's docCount).
 
 Updates: the index database stores, for each listing, its (term id, title count, body count) triples
 (`encode`). A reader loads all of them once into a base segment; listings written later go to a small
@@ -26,10 +29,23 @@ import numpy as np
 
 from search.analysis import QueryGroup
 
-K1, B = 1.2, 0.75  # FTS5's bm25() constants
+K1, B = 1.2, 0.75  # Lucene's (and so OpenSearch's) BM25 defaults
 POSTING = np.dtype([("term", "<u4"), ("title", "<u2"), ("body", "<u2")])
+IN_TITLE, IN_BODY = 1, 2  # a posting's fields, as bits
 NOWHERE, BASE, DELTA = 0, 1, 2
 MAX_COUNT = np.iinfo(np.uint16).max
+
+
+def stored_length(length: np.ndarray) -> np.ndarray:
+    """Field lengths as Lucene keeps them in its one-byte norms (SmallFloat.intToByte4, then back):
+    exact below 24, above that 24 plus the rest rounded down to four significant bits."""
+    length = np.asarray(length, dtype=np.int64)
+    rest = np.maximum(length - EXACT_LENGTHS, 0)
+    shift = np.maximum(np.floor(np.log2(np.maximum(rest, 1))).astype(np.int64) - 3, 0)
+    return np.where(length < EXACT_LENGTHS, length, EXACT_LENGTHS + ((rest >> shift) << shift))
+
+
+EXACT_LENGTHS = 24
 
 
 def count_terms(title_terms: str, body_terms: str) -> tuple[Counter[str], Counter[str]]:
@@ -46,34 +62,44 @@ def encode(term_ids: dict[str, int], title: Counter[str], body: Counter[str]) ->
 class _Segment:
     """Postings sorted by term, then by row: a term's postings are one slice of contiguous arrays."""
 
-    def __init__(self, terms: np.ndarray, rows: np.ndarray, frequencies: np.ndarray) -> None:
+    def __init__(self, terms: np.ndarray, rows: np.ndarray, frequencies: np.ndarray, fields: np.ndarray) -> None:
         order = np.argsort(terms, kind="stable")  # stable: rows stay ascending within a term
-        self.terms, self.rows, self.frequencies = terms[order], rows[order], frequencies[order]
+        self.terms, self.rows = terms[order], rows[order]
+        self.frequencies, self.fields = frequencies[order], fields[order]
 
     @classmethod
-    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None], title_weight: float) -> _Segment:
+    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None],
+               title_weight: float) -> tuple[_Segment, np.ndarray, np.ndarray]:
+        """The segment of these rows' postings, and each row's title and body length (tokens)."""
         counts = np.array([len(p or b"") // POSTING.itemsize for p in encoded], dtype=np.int64)
         postings = np.frombuffer(b"".join(p or b"" for p in encoded), dtype=POSTING)
-        frequencies = title_weight * postings["title"].astype(np.float32) + postings["body"]
-        return cls(postings["term"].copy(), np.repeat(rows, counts).astype(np.int32), frequencies)
+        title, body = postings["title"].astype(np.float32), postings["body"].astype(np.float32)
+        fields = np.where(title > 0, IN_TITLE, 0) | np.where(body > 0, IN_BODY, 0)
+        segment = cls(postings["term"].copy(), np.repeat(rows, counts).astype(np.int32),
+                      title_weight * title + body, fields.astype(np.uint8))
+        listing = np.repeat(np.arange(len(rows)), counts)
+        return (segment, np.bincount(listing, weights=title, minlength=len(rows)),
+                np.bincount(listing, weights=body, minlength=len(rows)))
 
     @classmethod
     def join(cls, first: _Segment, first_kept: np.ndarray, second: _Segment) -> _Segment:
         return cls(np.concatenate([first.terms[first_kept], second.terms]),
                    np.concatenate([first.rows[first_kept], second.rows]),
-                   np.concatenate([first.frequencies[first_kept], second.frequencies]))
+                   np.concatenate([first.frequencies[first_kept], second.frequencies]),
+                   np.concatenate([first.fields[first_kept], second.fields]))
 
     @classmethod
     def empty(cls) -> _Segment:
-        return cls(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        return cls(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
+                   np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         term = np.uint32(term_id)  # a Python int would make searchsorted cast all the terms to int64
         span = slice(int(np.searchsorted(self.terms, term, "left")), int(np.searchsorted(self.terms, term, "right")))
-        return self.rows[span], self.frequencies[span]
+        return self.rows[span], self.frequencies[span], self.fields[span]
 
 
 class InvertedIndex:
@@ -82,28 +108,29 @@ class InvertedIndex:
     def __init__(self, title_weight: float) -> None:
         self.title_weight = title_weight
         self.vocabulary: dict[str, int] = {}
-        self.length = np.zeros(0, dtype=np.float32)  # tokens in title and body
+        self.title_length = np.zeros(0, dtype=np.float32)  # tokens in the title, in the body
+        self.body_length = np.zeros(0, dtype=np.float32)
         self.owner = np.zeros(0, dtype=np.int8)
         self.base, self.delta = _Segment.empty(), _Segment.empty()
         self.base_superseded = False  # some listing in the base has changed since: check owner
         self.listings = 0
+        self.with_text = 0  # BM25's N: the listings holding title or body terms (Lucene's docCount)
         self.length_norm = np.zeros(0, dtype=np.float32)  # BM25's k1 * (1 - b + b * length / average)
 
     def grow(self, capacity: int) -> None:
-        extra = capacity - len(self.length)
-        self.length = np.concatenate([self.length, np.zeros(extra, dtype=np.float32)])
+        extra = capacity - len(self.title_length)
+        self.title_length = np.concatenate([self.title_length, np.zeros(extra, dtype=np.float32)])
+        self.body_length = np.concatenate([self.body_length, np.zeros(extra, dtype=np.float32)])
         self.owner = np.concatenate([self.owner, np.zeros(extra, dtype=np.int8)])
 
     def add_terms(self, terms: Sequence[tuple[int, str]]) -> None:
         self.vocabulary.update((term, term_id) for term_id, term in terms)
 
-    def replace(self, rows: np.ndarray, live: np.ndarray, lengths: Sequence[int | None],
-                encoded: Sequence[bytes | None]) -> None:
+    def replace(self, rows: np.ndarray, live: np.ndarray, encoded: Sequence[bytes | None]) -> None:
         """Take the current postings of changed rows (a deleted row has none)."""
         self.base_superseded |= bool(np.any(self.owner[rows] == BASE))
         self.owner[rows] = NOWHERE
-        self.length[rows] = [n or 0 for n in lengths]
-        added = _Segment.decode(rows, encoded, self.title_weight)
+        added, self.title_length[rows], self.body_length[rows] = _Segment.decode(rows, encoded, self.title_weight)
         if not len(self.base) and not len(self.delta):
             self.base = added
             self.owner[added.rows] = BASE
@@ -113,8 +140,12 @@ class InvertedIndex:
             if len(self.delta) * 4 > len(self.base):
                 self._merge()
         self.listings = int(np.count_nonzero(live))
-        average = float(self.length[live].sum()) / max(self.listings, 1)
-        self.length_norm = (K1 * (1 - B + B * self.length / max(average, 1e-9))).astype(np.float32)
+        title, body = self.title_length * live, self.body_length * live
+        self.with_text = max(int(np.count_nonzero(title)), int(np.count_nonzero(body)))
+        average = (self.title_weight * float(title.sum()) + float(body.sum())) / max(self.with_text, 1)
+        # Lucene adds the fields' stored lengths, rounds half up and stores the sum the same way.
+        length = stored_length(np.floor(self.title_weight * stored_length(title) + stored_length(body) + 0.5))
+        self.length_norm = (K1 * (1 - B + B * length / max(average, 1e-9))).astype(np.float32)
 
     def _merge(self) -> None:
         self.base = _Segment.join(self.base, self.owner[self.base.rows] == BASE, self.delta)
@@ -122,21 +153,22 @@ class InvertedIndex:
         self.delta = _Segment.empty()
         self.base_superseded = False
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """The rows holding `term` now, and its weighted frequency in each."""
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows holding `term` now, its weighted frequency in each, and the fields (bits) holding it."""
         term_id = self.vocabulary.get(term)
         if term_id is None:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        rows, frequencies = self.base.postings(term_id)
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.uint8)
+        rows, frequencies, fields = self.base.postings(term_id)
         if self.base_superseded:
             current = self.owner[rows] == BASE
-            rows, frequencies = rows[current], frequencies[current]
+            rows, frequencies, fields = rows[current], frequencies[current], fields[current]
         if len(self.delta):
-            delta_rows, delta_frequencies = self.delta.postings(term_id)
+            delta_rows, delta_frequencies, delta_fields = self.delta.postings(term_id)
             current = self.owner[delta_rows] == DELTA
             rows = np.concatenate([rows, delta_rows[current]])
             frequencies = np.concatenate([frequencies, delta_frequencies[current]])
-        return rows, frequencies
+            fields = np.concatenate([fields, delta_fields[current]])
+        return rows, frequencies, fields
 
 
 class Scorer:
@@ -151,10 +183,10 @@ class Scorer:
 
     def _contribution(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         if term not in self._contributions:
-            rows, frequencies = self.index.postings(term)
-            matched = len(rows)
-            idf = max(math.log((self.index.listings - matched + 0.5) / (matched + 0.5)), 1e-6)
-            contribution = idf * (K1 + 1) * frequencies / (frequencies + self.index.length_norm[rows])
+            rows, frequencies, fields = self.index.postings(term)
+            matched = max(np.count_nonzero(fields & IN_TITLE), np.count_nonzero(fields & IN_BODY))
+            idf = math.log(1 + (self.index.with_text - matched + 0.5) / (matched + 0.5))
+            contribution = idf * frequencies / (frequencies + self.index.length_norm[rows])
             self._contributions[term] = rows, contribution
         return self._contributions[term]
 

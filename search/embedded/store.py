@@ -43,19 +43,18 @@ CREATE TABLE docs (
     kind TEXT, ref TEXT, title TEXT, body TEXT, title_terms TEXT, body_terms TEXT,
     category TEXT, region TEXT, origin TEXT, certifications TEXT, service_modes TEXT, language TEXT,
     price_low REAL, price_high REAL, completeness REAL, vector BLOB,
-    length INTEGER,               -- tokens in title_terms and body_terms
     postings BLOB                 -- search.embedded.inverted.encode: (term id, title count, body count) triples
 );
 CREATE INDEX docs_generation ON docs (generation);
 """
 # Bumped when SCHEMA changes: an index file in another format is rebuilt by `indexer verify --repair`.
-# 2: in-memory postings replaced SQLite FTS5. 3: each listing's language.
+# 2: in-memory postings replaced SQLite FTS5. 3: each listing's language; lengths come from the postings.
 FORMAT = "3"
 REBUILD_BATCH = 500
 OPEN_ATTEMPTS = 3
 # What a reader loads of each changed row, in this order (search.embedded.columns.Columns.apply).
 ROW_COLUMNS = ("id, doc_id, live, ref, kind, category, region, origin, certifications, service_modes, language, "
-               "price_low, price_high, completeness, written_at, vector, length, postings")
+               "price_low, price_high, completeness, written_at, vector, postings")
 
 
 class Snapshot:
@@ -234,10 +233,9 @@ class IndexStore:
                 body=document.body, title_terms=terms[0], body_terms=terms[1], category=document.category,
                 region=document.region, origin=document.origin, certifications=json.dumps(document.certifications),
                 service_modes=json.dumps(document.service_modes), language=document.language,
-                price_low=document.price_cny_low,
-                price_high=document.price_cny_high, completeness=document.completeness, vector=vector.tobytes(),
-                length=title.total() + body.total(), postings=encode(self._term_ids(db, title.keys() | body.keys()),
-                                                                     title, body))
+                price_low=document.price_cny_low, price_high=document.price_cny_high,
+                completeness=document.completeness, vector=vector.tobytes(),
+                postings=encode(self._term_ids(db, title.keys() | body.keys()), title, body))
         if row is None:
             db.execute(f"INSERT INTO docs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                        list(values.values()))

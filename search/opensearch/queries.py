@@ -55,11 +55,12 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
 
 
 def group_clause(group: QueryGroup, title_weight: float) -> dict[str, Any]:
-    """Any alternative of the group, in the title (weighted as in the embedded backend's BM25) or body.
-    Each alternative is one term (see search.analysis), scored on its own, as in the embedded backend."""
+    """Any alternative of the group, scored as if title and body were one field whose title counts
+    `title_weight` times (Lucene's BM25F, which search.embedded.inverted reproduces). Each alternative is
+    one term (see search.analysis), scored on its own and summed, as in the embedded backend."""
     terms = " ".join(alternative.term for alternative in group.alternatives)
-    return {"bool": {"should": [{"match": {"title_terms": {"query": terms, "boost": title_weight}}},
-                                {"match": {"body_terms": {"query": terms}}}], "minimum_should_match": 1}}
+    return {"combined_fields": {"query": terms, "fields": [f"title_terms^{title_weight}", "body_terms"],
+                                "operator": "or"}}
 
 
 def aggregations(facets: Sequence[str]) -> dict[str, Any]:
@@ -164,7 +165,7 @@ def read_result(query: BackendQuery, stages: list[Response], others: dict[str, R
                 fields["kind"][0], fields["ref"][0], fields["completeness"][0],
                 # Doc values leave out a field the document has no value for.
                 region=fields.get("region", [None])[0], certifications=tuple(sorted(fields.get("certifications", ()))),
-                language=fields["language"][0]))
+                language=fields.get("language", [""])[0]))
     return result
 
 

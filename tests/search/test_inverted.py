@@ -1,37 +1,60 @@
-"""The in-memory keyword engine scores exactly as SQLite FTS5's bm25() would, through updates,
-deletes, its delta segment and merges: FTS5 is the reference here, run on the same listings."""
+"""The in-memory keyword engine scores as Lucene's combined-fields BM25F defines it, through updates,
+deletes, its delta segment and merges: the reference here computes it listing by listing from the
+definition (that OpenSearch computes the same is tests/search/test_backend_parity.py's job)."""
+import math
 import random
-import sqlite3
 
 import numpy as np
 import pytest
 
 from search.analysis import Alternative, QueryGroup
-from search.embedded.inverted import InvertedIndex, Scorer, count_terms, encode
+from search.embedded.inverted import K1, B, InvertedIndex, Scorer, count_terms, encode, stored_length
 from search.ranking import RankingSettings
 
 TITLE_WEIGHT = RankingSettings().title_weight
 WORDS = [f"w{i}" for i in range(40)] + ["hplc", "icp-ms", "液相色谱", "scanning.electron.microscope"]
 
 
+def lucene_length(n: float) -> int:
+    return int(stored_length(np.array([n]))[0])
+
+
 class Reference:
-    """The same listings in an FTS5 table; its bm25() is what the in-memory engine must reproduce."""
+    """BM25F over the same listings, one listing at a time: the weighted term frequency and length, the
+    larger of the fields' document counts, Lucene's IDF and stored lengths."""
 
     def __init__(self) -> None:
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = \"unicode61 tokenchars '-+/.'\")")
+        self.listings: dict[int, tuple[list[str], list[str]]] = {}
 
     def put(self, row: int, title: str, body: str) -> None:
-        self.delete(row)
-        self.db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (row, title, body))
+        self.listings[row] = (title.split(), body.split())
 
     def delete(self, row: int) -> None:
-        self.db.execute("DELETE FROM fts WHERE rowid = ?", (row,))
+        self.listings.pop(row, None)
 
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
-        query = f" {operator} ".join("(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in groups)
-        rows = self.db.execute(f"SELECT rowid, -bm25(fts, {TITLE_WEIGHT}, 1.0) FROM fts WHERE fts MATCH ?", (query,))
-        return dict(rows.fetchall())
+        listings = self.listings.values()
+        with_text = max(sum(1 for title, _ in listings if title), sum(1 for _, body in listings if body))
+        average = sum(TITLE_WEIGHT * len(title) + len(body) for title, body in listings) / with_text
+
+        def idf(term: str) -> float:
+            count = max(sum(term in title for title, _ in listings), sum(term in body for _, body in listings))
+            return math.log(1 + (with_text - count + 0.5) / (count + 0.5))
+
+        found = {}
+        for row, (title, body) in self.listings.items():
+            held = [group for group in groups if any(term in title or term in body for term in group)]
+            if not held or (operator == "AND" and len(held) < len(groups)):
+                continue
+            weighted = TITLE_WEIGHT * lucene_length(len(title)) + lucene_length(len(body))
+            length = lucene_length(math.floor(weighted + 0.5))
+            norm = K1 * (1 - B + B * length / average)
+            found[row] = 0.0
+            for term in (term for group in groups for term in group):  # a term in two groups counts twice
+                frequency = TITLE_WEIGHT * title.count(term) + body.count(term)
+                if frequency:
+                    found[row] += idf(term) * frequency / (frequency + norm)
+        return found
 
 
 class Engine:
@@ -43,21 +66,20 @@ class Engine:
 
     def apply(self, changes: dict[int, tuple[str, str] | None]) -> None:
         rows = np.array(sorted(changes), dtype=np.int64)
-        lengths, encoded = [], []
+        encoded = []
         for row in rows:
             text = changes[row]
             self.live[row] = text is not None
             if text is None:
-                lengths.append(None), encoded.append(None)
+                encoded.append(None)
                 continue
             title, body = count_terms(*text)
             unseen = sorted((title.keys() | body.keys()) - self.term_ids.keys())
             new = [(len(self.term_ids) + 1 + i, w) for i, w in enumerate(unseen)]
             self.term_ids.update((w, i) for i, w in new)
             self.index.add_terms(new)
-            lengths.append(title.total() + body.total())
             encoded.append(encode(self.term_ids, title, body))
-        self.index.replace(rows, self.live, lengths, encoded)
+        self.index.replace(rows, self.live, encoded)
 
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
@@ -78,7 +100,7 @@ def assert_same(engine: Engine, reference: Reference, rng: random.Random) -> Non
             assert found == pytest.approx(expected, rel=1e-5), (groups, operator)
 
 
-def test_scores_equal_fts5_bm25_through_updates_deletes_and_merges():
+def test_scores_equal_bm25f_through_updates_deletes_and_merges():
     rng, reference, engine = random.Random(7), Reference(), Engine(capacity=400)
     first = {row: (random_text(rng, rng.randint(1, 6)), random_text(rng, rng.randint(0, 60))) for row in range(1, 300)}
     for row, text in first.items():
@@ -107,3 +129,9 @@ def test_a_term_no_listing_has_any_more_matches_nothing():
     engine.apply({1: None})
     assert engine.matches([["hplc"]], "OR") == {} and engine.matches([["unknown"]], "OR") == {}
     assert engine.matches([["nmr"]], "AND").keys() == {2}
+
+
+@pytest.mark.parametrize("length, stored", [(0, 0), (23, 23), (39, 39), (40, 40), (41, 40), (47, 46), (100, 96),
+                                            (1000, 984)])
+def test_lengths_are_rounded_as_lucene_stores_them_in_one_byte(length, stored):
+    assert lucene_length(length) == stored
