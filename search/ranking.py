@@ -105,9 +105,10 @@ class RankingSettings:
 # dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
 # at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
 # Cross-lingual leg (ranking-multilingual-e5-small.md): on market-tune, weight 1 with margin 0.02 takes
-# hybrid nDCG@10 from 0.710 to 0.738 (its 16 cross-lingual queries from 0.417 to 0.628) for 0.004 on dev
-# (0.909 to 0.905); 0.5 gains less (0.732), 1.5 and 2 or a margin of 0.03 and more start costing dev and
-# market-tune alike (a wide margin lets in the other language's near misses).
+# hybrid nDCG@10 from 0.712 (weight 0) to 0.738 (its 16 cross-lingual queries from 0.417 to 0.628 in the
+# first simulation) for 0.004 on dev (0.906 to 0.902); 0.5 gains less (0.734), 1.5 and 2 no more (0.736,
+# 0.734), and a margin of 0.03 or 0.05 costs dev (0.893, 0.849): a wide margin lets in the other
+# language's near misses.
 # use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
 # in 95%); its weights were not swept.
 MODEL_VALUES: dict[str, dict[str, Any]] = {
