@@ -7,7 +7,7 @@ import pytest
 from search.factory import create_backend, create_embedder
 from search.ranking import for_model
 from search.service import Searcher, SearchRequest
-from tests.search.catalogue import ALL, HPLC_LISTINGS, upserts
+from tests.search.catalogue import ALL, HPLC_LISTINGS, listing, upserts
 
 MULTILINGUAL = ["multilingual-e5-small", "use-multilingual-v3"]
 
@@ -16,14 +16,15 @@ MULTILINGUAL = ["multilingual-e5-small", "use-multilingual-v3"]
 def searcher_with(tmp_path, models_dir, one_torch_thread):
     backends = []
 
-    def build(model: str, **changes) -> Searcher:
-        """The app's searcher for `model`: its own ranking settings (search.ranking.for_model), `changes` aside."""
+    def build(model: str, extra: tuple = (), **changes) -> Searcher:
+        """The app's searcher for `model` over the shared catalogue and `extra` listings: its own ranking
+        settings (search.ranking.for_model), `changes` aside."""
         embedder = create_embedder({"model": model, "models_dir": str(models_dir)})
         ranking = replace(for_model(embedder.name), **changes)
         backend = create_backend({"backend": "embedded", "path": str(tmp_path / f"index-{model}-{len(backends)}")},
                                  ranking)
         backend.ensure_ready()
-        backend.write(upserts(embedder, ALL))
+        backend.write(upserts(embedder, [*ALL, *extra]))
         backends.append(backend)
         return Searcher(backend, embedder, backend.ranking)
 
@@ -55,3 +56,21 @@ def test_hybrid_search_ranks_the_english_answer_to_a_chinese_need_above_partial_
     assert "xrd" in top[:2]
     two_legs = searcher_with("multilingual-e5-small", cross_lingual_weight=0.0).search(SearchRequest(need))
     assert "xrd" not in [hit.ref for hit in two_legs.hits][:3]
+
+
+def test_a_listing_holding_every_word_of_the_query_keeps_its_place_above_the_other_languages_near_misses(
+        searcher_with):
+    """"Metallography, grain size, inclusions": the Chinese metallography service has every word; the
+    model also finds English particle sizers near in meaning (粒度 is particle size). With the leg at
+    full weight whatever the keyword match covers, they ranked above the service."""
+    metallography = listing("metallography", "instrument", "金相显微镜 金相分析（晶粒度、夹杂物）",
+                            "钢材金相组织评级。\n辽宁省 沈阳市\n分析仪器 光学仪器", region="辽宁省/沈阳市")
+    sizers = [listing(f"sizer-{n}", "instrument", title, "Particle size distribution of powders.\n广东省 广州市",
+                      region="广东省/广州市")
+              for n, title in enumerate(["Malvern Mastersizer 3000 particle analyser",
+                                         "Laser diffraction particle sizer (Mastersizer 2000)"])]
+    searcher = searcher_with("multilingual-e5-small", extra=(metallography, *sizers))
+    response = searcher.search(SearchRequest("金相 晶粒度 夹杂物"))
+    assert response.hits[0].ref == "metallography"
+    vector = [hit.ref for hit in searcher.search(SearchRequest("金相 晶粒度 夹杂物", mode="vector")).hits]
+    assert vector[0].startswith("sizer-"), "a sizer is the near miss this is about"
