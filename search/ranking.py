@@ -31,7 +31,8 @@ class RankingSettings:
     # `cross_lingual_margin` of the best candidate's similarity, are fused again as a leg of their own
     # with this weight: without it a Chinese need ranks Chinese listings that share some of its words
     # above the English listings that answer it. 0 (off) for a model that does not place both languages
-    # in one space or was not measured; MODEL_VALUES sets it where the tuning sets justified it.
+    # in one space or was not measured; MODEL_VALUES sets it where the tuning sets justified it. The leg
+    # steps aside when the best keyword match holds every word of the query (Searcher._cross_lingual_weight).
     cross_lingual_weight: float = 0.0
     cross_lingual_margin: float = 0.02
     # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
