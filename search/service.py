@@ -192,8 +192,9 @@ class Searcher:
         then the query's own language has its answer ("金相 晶粒度 夹杂物", a metallography service), and the
         other language's near misses (particle sizers: 粒度 is particle size) must not outrank it. A
         share-of-words scaling gained a little more on the tuning sets (market-tune 0.744 against 0.741)
-        but let a match of one generic word (测试) push the English answer out of the top 2.
-        ranking-multilingual-e5-small.md: hybrid nDCG@10 on market-tune 0.738 -> 0.741, dev 0.902 -> 0.906."""
+        but let a match of one generic word (测试) push the English answer out of the top 2. Hybrid
+        nDCG@10 on the tuning sets: market-tune 0.738 -> 0.741, dev 0.902 -> 0.906 (docs/perf-log.md,
+        2026-12-03; bench/results/quality.md)."""
         best = result.keyword[0][0]
         text = self.backend.texts([best]).get(best)
         holds_every_word = (text is not None and keywords.groups
