@@ -1,6 +1,7 @@
 """The composition root: builds the Flask app from its parts. Nothing runs at import time."""
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -44,7 +45,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def create_server_app() -> Flask:
-    """The app for `gunicorn --preload`: as create_app, with the search index already in memory."""
+    """The app for `gunicorn --preload`: as create_app, with the search index and the embedding model
+    already in memory, so that the workers share one copy of each."""
     app = create_app()
-    app.extensions["search"].preload()
+    app.extensions["search"].preload(app.config["WORKER_TORCH_THREADS"])
+    # Python objects allocated so far stay out of the collector's reach: its passes would write to
+    # their headers and so copy every page they live on into each worker.
+    gc.freeze()
     return app
