@@ -1,7 +1,6 @@
 """The composition root: builds the Flask app from its parts. Nothing runs at import time."""
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -49,7 +48,4 @@ def create_server_app() -> Flask:
     already in memory, so that the workers share one copy of each."""
     app = create_app()
     app.extensions["search"].preload(app.config["WORKER_TORCH_THREADS"])
-    # Python objects allocated so far stay out of the collector's reach: its passes would write to
-    # their headers and so copy every page they live on into each worker.
-    gc.freeze()
     return app

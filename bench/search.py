@@ -159,7 +159,7 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
                                env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # the master loads the model and the index first: slow on a busy machine
     while time.monotonic() < deadline:
         try:
             get(base, "warm up")
