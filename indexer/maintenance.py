@@ -53,7 +53,7 @@ def _all_postings(session_factory: Callable[[], Session], embedder: Embedder, ba
     after = 0
     while True:
         with session_factory() as session, session.begin():
-            page = session.scalars(select(Posting).where(Posting.id > after).order_by(Posting.id)
+            page = session.scalars(select(Posting).where(Posting.is_live, Posting.id > after).order_by(Posting.id)
                                    .limit(batch_size)).all()
             built = documents(page)
         if not page:
@@ -85,7 +85,7 @@ class Drift:
 
 
 def verify(session: Session, backend: SearchBackend) -> Drift:
-    database = dict(session.execute(select(Posting.id, Posting.version)).all())
+    database = dict(session.execute(select(Posting.id, Posting.version).where(Posting.is_live)).all())
     index = backend.versions()
     drift = Drift()
     for posting, version in database.items():

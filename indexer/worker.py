@@ -48,6 +48,7 @@ class _Batch:
     changes: list[outbox.Change]
     latest: list[outbox.Change]  # the newest change per posting
     documents: list[SearchDocument] = field(default_factory=list)
+    archived: list[Delete] = field(default_factory=list)  # tombstones of archived postings
     ops: list[WriteOp] = field(default_factory=list)
     error: Exception | None = None  # set by the stage that failed: the batch is retried as a whole
 
@@ -128,7 +129,9 @@ class Worker:
             try:
                 with session.begin():
                     postings = session.scalars(select(Posting).where(Posting.id.in_(upsert_ids))).all()
-                    batch.documents = documents(postings)
+                    batch.documents = documents([p for p in postings if p.is_live])
+                    # An archived posting leaves the index: a tombstone at its version outranks the copy it has.
+                    batch.archived = [Delete(document_id(p.id), p.version) for p in postings if not p.is_live]
             except Exception as error:  # the database failed mid-batch: the whole batch is retried
                 batch.error = error
             return batch
@@ -142,6 +145,7 @@ class Worker:
         except Exception as error:
             batch.error = error
             return
+        batch.ops += batch.archived
         # An upsert whose posting is gone needs no write: its delete change carries the tombstone.
         batch.ops += [Delete(document_id(c.posting_id), c.version) for c in batch.latest if c.operation == "delete"]
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from marketplace import migrations
 from marketplace.kinds import POSTING_KINDS
-from marketplace.services import catalog, demo
+from marketplace.services import catalog, demo, uniquip
 
 db_cli = AppGroup("db", help="Database schema.")
 catalog_cli = AppGroup("catalog", help="Import and export the catalogue (JSON Lines or CSV).")
@@ -37,13 +37,22 @@ def db_revision(message: str) -> None:
 
 @catalog_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--owner", help="Organisation that owns rows without an owner.")
-def catalog_import(path: Path, owner: str | None) -> None:
-    """Import FILE (.jsonl or .csv); the same ref updates its posting instead of duplicating it."""
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "uniquip"]),
+              help="Default: from the file name (.csv or .jsonl). uniquip: a UK equipment-sharing CSV.")
+@click.option("--owner", help="Organisation that owns rows without an owner (every row of a uniquip file).")
+def catalog_import(path: Path, fmt: str | None, owner: str | None) -> None:
+    """Import FILE; the same ref updates its posting instead of duplicating it."""
     session = _database().new_session()
     with session:
-        report = catalog.import_records(session, catalog.parse_catalogue(path),
-                                        default_owner={"name": owner} if owner else None)
+        if fmt == "uniquip":
+            if not owner:
+                raise click.UsageError("a uniquip file names no owner: give --owner ORGANISATION")
+            imported = uniquip.import_uniquip(session, path.read_bytes(), {"name": owner})
+            report = imported.report
+            click.echo(f"read as {imported.encoding}")
+        else:
+            report = catalog.import_records(session, catalog.parse_catalogue(path, fmt),
+                                            default_owner={"name": owner} if owner else None)
     click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"rejected {len(report.errors)}")
     for error in report.errors:
@@ -54,19 +63,25 @@ def catalog_import(path: Path, owner: str | None) -> None:
 
 @catalog_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "uniquip"]),
+              help="Default: from the file name. uniquip: the shared instruments as a UK equipment-sharing CSV.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(POSTING_KINDS))
 def catalog_export(path: Path, fmt: str | None, kinds: tuple[str, ...]) -> None:
     """Write the catalogue to FILE in the import format (- for standard output)."""
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     session = _database().new_session()
+
+    def write(stream) -> int:
+        if fmt == "uniquip":
+            return uniquip.export_uniquip(session, stream)
+        return catalog.write_catalogue(catalog.export_records(session, kinds or None), stream, fmt)
+
     with session:
-        records = catalog.export_records(session, kinds or None)
         if str(path) == "-":
-            count = catalog.write_catalogue(records, sys.stdout, fmt)
+            count = write(sys.stdout)
         else:
             with path.open("w", encoding="utf-8", newline="") as stream:
-                count = catalog.write_catalogue(records, stream, fmt)
+                count = write(stream)
     click.echo(f"exported {count} postings", err=True)
 
 

@@ -56,6 +56,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "REGISTER_LIMIT_PER_ADDRESS": "20 per hour",
         "PDF_LIMIT_PER_ADDRESS": "6 per minute",
         "PDF_LIMIT_TOTAL": "30 per minute",
+        # The REST API, all its operations together: per client address without a token, per token with one.
+        "API_LIMIT_ANONYMOUS": "300 per minute",
+        "API_LIMIT_PER_TOKEN": "1200 per minute",
     }
 
 

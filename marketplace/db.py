@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, Boolean, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.sql import ColumnElement, bindparam
+from sqlalchemy.sql.visitors import InternalTraversal
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -19,6 +22,31 @@ NAMING_CONVENTION = {
 }
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class JsonArrayContains(ColumnElement[bool]):
+    """`array` (a JSON list column) has `value` among its entries, on SQLite and PostgreSQL alike."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("array", InternalTraversal.dp_clauseelement),
+                           ("value", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, array: ColumnElement[Any], value: str) -> None:
+        self.array: ColumnElement[Any] = array
+        self.value: ColumnElement[Any] = bindparam(None, value, unique=True)
+
+
+@compiles(JsonArrayContains, "postgresql")
+def _jsonb_contains(element: JsonArrayContains, compiler, **options) -> str:
+    array, value = compiler.process(element.array, **options), compiler.process(element.value, **options)
+    return f"({array} @> jsonb_build_array({value}::text))"
+
+
+@compiles(JsonArrayContains)
+def _json_each_contains(element: JsonArrayContains, compiler, **options) -> str:
+    array, value = compiler.process(element.array, **options), compiler.process(element.value, **options)
+    return f"EXISTS (SELECT 1 FROM json_each({array}) AS entry WHERE entry.value = {value})"
 
 
 class Base(DeclarativeBase):

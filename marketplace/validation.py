@@ -69,6 +69,9 @@ def _rule(field: Field) -> dict[str, Any]:
 LOCAL_RULES: dict[str, Any] = {
     "properties": {
         "owner": {"properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}}},
+        # Columns of an imported feed that have no field of ours, kept as text to export back.
+        "source_fields": {"type": "object", "maxProperties": 100, "propertyNames": {"maxLength": 200},
+                          "additionalProperties": {"type": "string", "maxLength": 5000}},
         **{field.name: _rule(field) for field in catalogue_fields()},
     }
 }

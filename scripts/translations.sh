@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 [ "${1:-}" = --check ] || bash scripts/bootstrap.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-.venv/bin/pybabel extract -F babel.cfg -k _l -k Phrase -k Forbidden -k NotFound -k Conflict \
+.venv/bin/pybabel extract -F babel.cfg -k _l -k Phrase -k Forbidden -k NotFound -k Conflict -k PreconditionFailed \
   -k require_member:3 --sort-by-file --project "Yiqi Match" -o "$work/messages.pot" . >/dev/null 2>&1
 catalogue=translations
 if [ "${1:-}" = --check ]; then cp -r translations "$work/" && catalogue="$work/translations"; fi

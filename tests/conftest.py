@@ -67,6 +67,8 @@ def _empty_postgres(url: str) -> None:
     engine = make_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        # A connection a test leaked (idle in a transaction) would block TRUNCATE for ever: fail instead.
+        connection.execute(text("SET LOCAL lock_timeout = '120s'"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

@@ -32,7 +32,7 @@ def test_editing_bumps_the_version_and_queues_an_upsert(session):
 def test_deleting_queues_a_delete_that_outranks_the_last_version(session):
     user = register(session)
     posting = postings.create_posting(session, user, instrument_record())
-    postings.delete_posting(session, user, posting.id)
+    postings.remove_posting(session, user, posting.id)
     assert session.get(Posting, posting.id) is None
     assert changes(session)[-1] == (posting.id, "delete", 2)
 

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models: data only, no behaviour beyond simple derived values."""
 from marketplace.kinds import LISTING_KINDS, POSTING_KINDS, NeedStatus
 from marketplace.models.accounts import Role, User
+from marketplace.models.api_tokens import ApiToken, TokenScope
 from marketplace.models.bookings import Booking, BookingStatus
 from marketplace.models.deals import Inquiry, Message, Order, OrderStatus, Quote, QuoteStatus, Review
 from marketplace.models.memberships import Invitation, JoinRequest, JoinRequestStatus
@@ -9,6 +10,7 @@ from marketplace.models.organisations import Organisation, OrganisationKind
 from marketplace.models.policy import SubsidyPolicy, UsageRecord
 from marketplace.models.postings import (
     MODEL_BY_KIND,
+    DeletedPosting,
     DomesticProduct,
     Posting,
     SharedInstrument,
@@ -18,6 +20,7 @@ from marketplace.models.postings import (
 from marketplace.models.rate_limits import RateLimitCounter
 
 __all__ = [
+    "ApiToken",
     "Booking",
     "BookingStatus",
     "EmailMessage",
@@ -36,6 +39,7 @@ __all__ = [
     "LISTING_KINDS",
     "MODEL_BY_KIND",
     "POSTING_KINDS",
+    "DeletedPosting",
     "DomesticProduct",
     "NeedStatus",
     "Organisation",
@@ -47,6 +51,7 @@ __all__ = [
     "SubsidyPolicy",
     "TechnologyTransfer",
     "TestNeed",
+    "TokenScope",
     "UsageRecord",
     "User",
 ]

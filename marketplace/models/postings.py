@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
 from marketplace import kinds
+from marketplace.clock import utcnow
 from marketplace.db import Base, JSONDocument
 from marketplace.kinds import Field, FieldType, Kind
 from marketplace.models.organisations import Organisation
@@ -77,10 +79,26 @@ class Posting(Base):
     category: Mapped[str | None] = column(kinds.CATEGORY)
     keywords: Mapped[list[str]] = column(kinds.KEYWORDS)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    # Set by the application in UTC to the microsecond: harvesters of the feed ask for changes since a time.
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, onupdate=utcnow,
+                                                 index=True)
+    # An archived posting leaves lists and search but stays readable, with the threads, quotes, orders and
+    # bookings other organisations have on it (deleting it would destroy theirs).
+    archived_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Columns of an imported feed (uniquip) that have no field of ours: kept to be exported back.
+    source_fields: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict, server_default=text("'{}'"))
 
     __mapper_args__ = {"polymorphic_on": "kind", "version_id_col": version}
+
+    @hybrid_property
+    def is_live(self) -> bool:
+        return self.archived_at is None
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls):
+        return cls.archived_at.is_(None)
 
 
 class SharedInstrument(kind_columns(kinds.INSTRUMENT), Posting):  # type: ignore[misc]
@@ -110,6 +128,20 @@ class TestNeed(kind_columns(kinds.NEED), Posting):  # type: ignore[misc]
     __test__ = False  # not a pytest test class despite its name
 
     id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
+
+
+class DeletedPosting(Base):
+    """What is left of a posting its owner deleted (nobody else relied on it): enough for the feed to tell
+    harvesters to drop their copy."""
+
+    __tablename__ = "deleted_postings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(120))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 MODEL_BY_KIND: dict[str, type[Posting]] = {

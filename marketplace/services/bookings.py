@@ -52,6 +52,8 @@ def request_booking(session: Session, actor: User, instrument_id: int, start_at:
                     purpose: str = "", sample_count: int | None = None, now: datetime | None = None) -> Booking:
     organisation_id = require_organisation(actor)
     instrument = _instrument(session, instrument_id)
+    if not instrument.is_live:
+        raise Conflict("This instrument is archived; it takes no new bookings.")
     now = now or utcnow()
     errors = {}
     if end_at <= start_at:

@@ -148,10 +148,12 @@ def parse_csv(stream: TextIO) -> Iterator[tuple[int, Any]]:
             yield line, error
 
 
-def parse_catalogue(path: Path) -> Iterator[tuple[int, Any]]:
+def parse_catalogue(path: Path, fmt: str | None = None) -> Iterator[tuple[int, Any]]:
+    """The rows of a catalogue file, JSON Lines or CSV (`fmt`, else from the file name)."""
+    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     stream = path.open(encoding="utf-8-sig", newline="")
     with stream:
-        rows = parse_csv(stream) if path.suffix.lower() == ".csv" else parse_jsonl(stream)
+        rows = parse_csv(stream) if fmt == "csv" else parse_jsonl(stream)
         yield from rows
 
 
@@ -306,7 +308,7 @@ def import_records(session: Session, rows: Iterable[tuple[int, Any]],
 
 
 def export_records(session: Session, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
-    query = select(Posting).order_by(Posting.kind, Posting.id)
+    query = select(Posting).where(Posting.is_live).order_by(Posting.kind, Posting.id)
     if kinds:
         query = query.where(Posting.kind.in_(list(kinds)))
     for posting in session.scalars(query.execution_options(yield_per=500)):

@@ -90,8 +90,10 @@ def open_inquiry(session: Session, actor: User, need_id: int, listing_id: int, b
     require_member(actor, need.organisation_id, "contact providers about this need")
     if listing.organisation_id == need.organisation_id:
         raise ValidationFailed({"listing": Phrase("is your own organisation's listing")})
-    if need.status is not NeedStatus.OPEN:
+    if need.status is not NeedStatus.OPEN or not need.is_live:
         raise Conflict("This need is closed; reopen it before contacting providers.")
+    if not listing.is_live:
+        raise Conflict("This listing is archived; its provider no longer offers it.")
     text = _message_body(body)
     inquiry = session.scalar(select(Inquiry).where(Inquiry.need_id == need_id, Inquiry.listing_id == listing_id))
     if inquiry is None:
@@ -120,7 +122,7 @@ def post_message(session: Session, actor: User, inquiry_id: int, body: str) -> I
     return inquiry
 
 
-def _quote(session: Session, actor: User, quote_id: int) -> Quote:
+def get_quote(session: Session, actor: User, quote_id: int) -> Quote:
     quote = session.get(Quote, quote_id)
     if quote is None:
         raise NotFound("No such quote.")
@@ -163,7 +165,7 @@ def offer_quote(session: Session, actor: User, inquiry_id: int, price_cny: float
 
 
 def withdraw_quote(session: Session, actor: User, quote_id: int) -> Quote:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.provider_id, "withdraw this quote")
     _transition(session, quote, QuoteStatus.WITHDRAWN)
     session.commit()
@@ -171,7 +173,7 @@ def withdraw_quote(session: Session, actor: User, quote_id: int) -> Quote:
 
 
 def decline_quote(session: Session, actor: User, quote_id: int) -> Quote:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.requester_id, "decline this quote")
     _transition(session, quote, QuoteStatus.DECLINED)
     session.commit()
@@ -179,7 +181,7 @@ def decline_quote(session: Session, actor: User, quote_id: int) -> Quote:
 
 
 def accept_quote(session: Session, actor: User, quote_id: int) -> Order:
-    quote = _quote(session, actor, quote_id)
+    quote = get_quote(session, actor, quote_id)
     require_member(actor, quote.inquiry.requester_id, "accept this quote")
     _transition(session, quote, QuoteStatus.ACCEPTED)
     order = Order(quote_id=quote.id)

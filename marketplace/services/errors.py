@@ -34,3 +34,15 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class PreconditionFailed(ServiceError):
+    """The client changed a posting from a version someone else has changed since (HTTP If-Match)."""
+
+    status = 412
+
+
+class Unauthorized(ServiceError):
+    """No valid credentials: the API answers 401 with a WWW-Authenticate challenge."""
+
+    status = 401

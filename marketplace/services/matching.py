@@ -127,7 +127,7 @@ def leads_for_organisation(session: Session, searcher: Searcher, organisation_id
     """Open needs that match any of the organisation's listings, best and newest first."""
     if listings is None:
         listings = session.scalars(select(Posting).where(Posting.organisation_id == organisation_id,
-                                                         Posting.kind.in_(LISTING_KINDS))
+                                                         Posting.kind.in_(LISTING_KINDS), Posting.is_live)
                                    .order_by(Posting.updated_at.desc()).limit(30)).all()
     best: dict[int, Lead] = {}
     now = utcnow()

@@ -1,20 +1,41 @@
-"""Creating, editing, deleting and reading postings (listings and needs)."""
+"""Creating, editing, archiving, deleting and reading postings (listings and needs).
+
+A posting another party relies on (an inquiry with its messages, quotes and orders, a booking, a review,
+a usage record) is archived, never deleted: it leaves lists and search, and both parties keep reading
+what they share. Only a posting nobody references is really deleted, leaving a tombstone for the feed.
+"""
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ColumnElement
 
+from marketplace.clock import utcnow
+from marketplace.db import JsonArrayContains
 from marketplace.kinds import KINDS, Field
 from marketplace.messages import Phrase
-from marketplace.models import MODEL_BY_KIND, POSTING_KINDS, Posting, Review, User
+from marketplace.models import (
+    MODEL_BY_KIND,
+    POSTING_KINDS,
+    Booking,
+    DeletedPosting,
+    Inquiry,
+    Posting,
+    Review,
+    UsageRecord,
+    User,
+)
 from marketplace.services.access import is_member, is_platform_admin, require_organisation
 from marketplace.services.deals import listing_rating, reviews_of
-from marketplace.services.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.services.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from marketplace.services.quality import Completeness, completeness
 from marketplace.services.records import apply_record, to_record
 from marketplace.validation import record_errors
@@ -34,11 +55,29 @@ def get_posting(session: Session, posting_id: int, kind: str | None = None) -> P
     return posting
 
 
-def get_for_edit(session: Session, actor: User | None, posting_id: int, kind: str | None = None) -> Posting:
+def get_for_edit(session: Session, actor: User | None, posting_id: int, kind: str | None = None,
+                 expected_version: int | None = None) -> Posting:
+    """The posting, if the actor may change it and it is still at `expected_version` (when given)."""
     posting = get_posting(session, posting_id, kind)
     if not can_edit(actor, posting):
         raise Forbidden("Only members of the owning organisation can change this posting.")
+    if not posting.is_live:
+        raise Conflict("This posting is archived and can no longer be changed.")
+    if expected_version is not None and posting.version != expected_version:
+        raise PreconditionFailed("Someone changed this posting since you read it (now version %(version)d); "
+                                 "read it again and reapply your change.", version=posting.version)
     return posting
+
+
+def _commit_versioned(session: Session) -> None:
+    """Commit a change made from the version read: the UPDATE matches only that version, so an edit that
+    raced with another since the read fails instead of overwriting it."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise PreconditionFailed("Someone changed this posting at the same time; read it again and reapply "
+                                 "your change.") from None
 
 
 @dataclass(frozen=True)
@@ -92,18 +131,51 @@ def create_posting(session: Session, actor: User, record: Mapping[str, Any]) -> 
     return posting
 
 
-def update_posting(session: Session, actor: User, posting_id: int, record: Mapping[str, Any]) -> Posting:
-    posting = get_for_edit(session, actor, posting_id)
+def update_posting(session: Session, actor: User, posting_id: int, record: Mapping[str, Any],
+                   expected_version: int | None = None) -> Posting:
+    posting = get_for_edit(session, actor, posting_id, expected_version=expected_version)
     record = _validated({**record, "kind": posting.kind, "ref": posting.ref})
     apply_record(posting, record)
-    session.commit()
+    _commit_versioned(session)
     return posting
 
 
-def delete_posting(session: Session, actor: User, posting_id: int) -> None:
+def is_relied_on(session: Session, posting_id: int) -> bool:
+    """Whether anything of another party (or the sharing statistics) refers to the posting."""
+    return bool(session.scalar(select(or_(
+        exists().where(or_(Inquiry.need_id == posting_id, Inquiry.listing_id == posting_id)),
+        exists().where(Booking.instrument_id == posting_id),
+        exists().where(Review.listing_id == posting_id),
+        exists().where(UsageRecord.instrument_id == posting_id),
+    ))))
+
+
+def _archive(session: Session, posting: Posting) -> Posting:
+    posting.archived_at = utcnow()
+    _commit_versioned(session)
+    return posting
+
+
+def archive_posting(session: Session, actor: User, posting_id: int, expected_version: int | None = None) -> Posting:
+    return _archive(session, get_for_edit(session, actor, posting_id, expected_version=expected_version))
+
+
+class Removal(enum.Enum):
+    ARCHIVED = "archived"
+    DELETED = "deleted"
+
+
+def remove_posting(session: Session, actor: User, posting_id: int) -> Removal:
+    """The web's delete: archive what others rely on, delete the rest."""
     posting = get_for_edit(session, actor, posting_id)
+    if is_relied_on(session, posting.id):
+        _archive(session, posting)
+        return Removal.ARCHIVED
+    session.add(DeletedPosting(posting_id=posting.id, kind=posting.kind, ref=posting.ref,
+                               organisation_id=posting.organisation_id))
     session.delete(posting)
     session.commit()
+    return Removal.DELETED
 
 
 @dataclass(frozen=True)
@@ -120,12 +192,15 @@ class Page:
 
 def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20,
                   organisation_id: int | None = None) -> Page:
+    """A page of one kind's postings; an organisation's own list (`organisation_id`) shows its archived ones too."""
     if kind not in POSTING_KINDS:
         raise NotFound("Unknown posting kind.")
     model = MODEL_BY_KIND[kind]
     query = select(model)
     if organisation_id is not None:
         query = query.where(model.organisation_id == organisation_id)
+    else:
+        query = query.where(model.is_live)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = min(max(1, page), MAX_PAGE)  # a page past the end is empty; one past any SQL offset would fail
     items = session.scalars(query.order_by(model.updated_at.desc(), model.id.desc())
@@ -133,8 +208,62 @@ def list_postings(session: Session, kind: str, page: int = 1, per_page: int = 20
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
+@dataclass(frozen=True)
+class Browse:
+    """Which postings of one kind a client pages through, newest first (the API's lists)."""
+
+    kind: str
+    owner_id: int | None = None
+    updated_since: datetime | None = None  # naive UTC
+    include_archived: bool = False
+    region: str | None = None  # a region and everything inside it
+    category: str | None = None  # a category and everything below it
+    origin: str | None = None
+    certifications: tuple[str, ...] = ()  # all of them
+    service_modes: tuple[str, ...] = ()  # any of them
+    before_id: int | None = None  # where the previous page ended
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    items: list[Posting] = field(default_factory=list)
+    next_before_id: int | None = None  # None on the last page
+
+
+def _within(column, path: str):
+    return or_(column == path, column.startswith(path.rstrip("/") + "/", autoescape=True))
+
+
+def browse_postings(session: Session, browse: Browse) -> BrowsePage:
+    """A page of postings, ordered by id (new first) so pages stay stable while postings change."""
+    model: Any = MODEL_BY_KIND[browse.kind]  # a kind's columns, which only some kinds have
+    query = select(model)
+    conditions: list[ColumnElement[bool]] = [model.is_live] if not browse.include_archived else []
+    if browse.owner_id is not None:
+        conditions.append(model.organisation_id == browse.owner_id)
+    if browse.updated_since is not None:
+        conditions.append(model.updated_at >= browse.updated_since)
+    if browse.region:
+        conditions.append(_within(model.region, browse.region))
+    if browse.category:
+        conditions.append(_within(model.category, browse.category))
+    if browse.origin:
+        conditions.append(model.origin == browse.origin)
+    conditions += [JsonArrayContains(model.certifications, c.upper()) for c in browse.certifications]
+    if browse.service_modes:
+        conditions.append(or_(*(JsonArrayContains(model.service_modes, m) for m in browse.service_modes)))
+    if browse.before_id is not None:
+        conditions.append(model.id < browse.before_id)
+    rows = list(session.scalars(query.where(*conditions).order_by(model.id.desc()).limit(browse.limit + 1)))
+    more = len(rows) > browse.limit
+    items = rows[:browse.limit]
+    return BrowsePage(items, items[-1].id if more else None)
+
+
 def count_by_kind(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Posting.kind, func.count()).group_by(Posting.kind)).all())
+    return dict(session.execute(select(Posting.kind, func.count()).where(Posting.is_live)
+                                .group_by(Posting.kind)).all())
 
 
 def postings_of(session: Session, organisation_id: int, limit: int = 100) -> list[Posting]:
@@ -144,10 +273,11 @@ def postings_of(session: Session, organisation_id: int, limit: int = 100) -> lis
 
 
 def postings_in_order(session: Session, posting_ids: Sequence[int]) -> list[Posting]:
-    """Rows for search hits, in the rank order the search backend returned (missing ids dropped)."""
+    """Rows for search hits, in the rank order the search backend returned (missing and archived ids dropped:
+    the index may not have heard of the change yet)."""
     if not posting_ids:
         return []
-    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids)))}
+    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids), Posting.is_live))}
     return [rows[i] for i in posting_ids if i in rows]
 
 
@@ -163,6 +293,7 @@ def summaries_in_order(session: Session, posting_ids: Sequence[int]) -> list[Pos
     loading Posting objects (polymorphic, with their organisation), 0.5 of 2.5 ms for 20 rows."""
     if not posting_ids:
         return []
-    query = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(Posting.id.in_(posting_ids))
+    query = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(Posting.id.in_(posting_ids),
+                                                                               Posting.is_live)
     rows = {row.id: PostingSummary(*row) for row in session.execute(query)}
     return [rows[i] for i in posting_ids if i in rows]

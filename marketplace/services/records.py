@@ -11,6 +11,7 @@ from marketplace.kinds import KINDS, Field, FieldType
 from marketplace.models import Posting
 
 EMPTY = (None, "", [], {})
+SOURCE_FIELDS = "source_fields"
 
 
 def _stored_value(field: Field, value: Any) -> Any:
@@ -31,11 +32,14 @@ def _stored_value(field: Field, value: Any) -> Any:
 
 
 def apply_record(posting: Posting, record: Mapping[str, Any]) -> None:
-    """Copy a validated record onto a posting; absent optional fields are cleared (the record is whole)."""
+    """Copy a validated record onto a posting; absent optional fields are cleared (the record is whole).
+    Source fields (the columns of an imported feed we have no field for) are kept unless the record has them."""
     for field in KINDS[posting.kind].fields:
         if field.managed and field.name not in record:
             continue  # e.g. a re-import must not reopen a need its owner closed
         setattr(posting, field.name, _stored_value(field, record.get(field.name)))
+    if SOURCE_FIELDS in record:
+        posting.source_fields = dict(record[SOURCE_FIELDS] or {})
 
 
 def _exported_value(value: Any) -> Any:
@@ -54,6 +58,8 @@ def to_record(posting: Posting) -> dict[str, Any]:
         value = _exported_value(getattr(posting, field.name))
         if value not in EMPTY or field.name == "description":
             record[field.name] = value
+    if posting.source_fields:
+        record[SOURCE_FIELDS] = dict(posting.source_fields)
     owner = posting.organisation
     record["owner"] = {"name": owner.name, "kind": owner.kind.value}
     if owner.credit_code:

@@ -1,7 +1,7 @@
 """The web layer: thin blueprints over the services, htmx fragments, the JSON API."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, make_response, render_template
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -12,7 +12,22 @@ from marketplace.messages import Phrase
 from marketplace.models import User
 from marketplace.services import accounts, discovery
 from marketplace.services.errors import ServiceError
-from marketplace.web import admin, api, auth, bookings, dashboard, deals, home, organisation, policy, postings, search
+from marketplace.web import (
+    admin,
+    api_tokens,
+    auth,
+    bookings,
+    dashboard,
+    deals,
+    exchange,
+    home,
+    organisation,
+    policy,
+    postings,
+    search,
+)
+from marketplace.web.api import init_api
+from marketplace.web.api.problems import is_api_request, problem
 from marketplace.web.context import db_session
 from marketplace.web.i18n import init_i18n, localise, localise_errors
 from marketplace.web.rate_limits import init_rate_limits
@@ -38,14 +53,11 @@ MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def _error_response(status: int, message: str, errors: dict[str, str] | None = None):
-    """JSON for the API, in English (a stable contract for programs); a page in the reader's language."""
-    if _wants_json():
-        return jsonify({"error": message, "errors": errors or {}}), status
+def _error_response(status: int, message: str, errors: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None):
+    """Problem details for the API, in English (a stable contract for programs); a page in the reader's language."""
+    if is_api_request():
+        return problem(status, message, errors, headers)
     text = "; ".join(f"{field}: {m}" for field, m in localise_errors(errors).items()) if errors else localise(message)
     return render_template("error.html", status=status, message=text), status
 
@@ -59,17 +71,18 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
 
-    for blueprint in (home.bp, auth.bp, postings.bp, search.bp, api.bp, admin.bp, deals.bp, bookings.bp,
-                      dashboard.bp, policy.bp, organisation.bp):
+    for blueprint in (home.bp, auth.bp, postings.bp, search.bp, admin.bp, deals.bp, bookings.bp,
+                      dashboard.bp, policy.bp, organisation.bp, api_tokens.bp, exchange.bp):
         app.register_blueprint(blueprint)
+    init_api(app, csrf)
     init_rate_limits(app)
     app.jinja_env.globals.update(url_with_arguments=url_with_arguments, search_arguments=discovery.QUERY_ARGUMENTS,
                                  comparison_arguments=policy.COMPARISON_ARGUMENTS)
-    csrf.exempt(api.bp)  # the JSON API is read-only (GET) and carries no session-changing requests
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        return _error_response(error.status, error.message, getattr(error, "errors", None))
+        return _error_response(error.status, error.message, getattr(error, "errors", None),
+                               getattr(error, "headers", None))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

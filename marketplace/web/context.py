@@ -11,6 +11,12 @@ def db_session() -> Session:
     return current_app.extensions["database"].session
 
 
+def stream_session() -> Session:
+    """A session of its own for a streamed response, which outlives the request and its session: the
+    stream closes it when it ends or the client goes away."""
+    return current_app.extensions["database"].new_session()
+
+
 def passwords() -> PasswordHasher:
     return current_app.extensions["passwords"]
 

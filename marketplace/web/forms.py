@@ -13,11 +13,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -129,6 +131,8 @@ class PostingForm(FlaskForm):
     """A posting kind's form; `posting_form` adds the kind's fields."""
 
     kind: Kind
+    # The version the form was filled in from: saving it over someone's later change is refused.
+    version = HiddenField()
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": self.kind.name}
@@ -140,7 +144,14 @@ class PostingForm(FlaskForm):
         record.setdefault("description", "")
         return record
 
-    def load(self, record: dict[str, Any]) -> None:
+    @property
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdecimal() else None
+
+    def load(self, record: dict[str, Any], version: int | None = None) -> None:
+        """Fill the form from a record (and the version it was read at, for saving over it)."""
+        if version is not None:
+            self.version.data = str(version)
         for field in self.kind.fields:
             if field.in_form and field.name in record:
                 self[form_name(field)].data = _form_value(field, record[field.name])
@@ -233,3 +244,13 @@ class SubsidyPolicyForm(FlaskForm):
     listing_kinds = CheckboxList(_l("Listing kinds"), default=[LISTING_KINDS[0]], choices=[
         (name, lazy_localise(KINDS[name].plural)) for name in LISTING_KINDS])
     region = SelectField(_l("Region (empty = nationwide)"), choices=_region_choices, validate_choice=False)
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Name (what uses it)"), validators=[DataRequired(), Length(max=100)])
+    scope = SelectField(_l("Scope"), choices=[("read", _l("read: listings, needs, inquiries")),
+                                              ("read_write", _l("read and write"))])
+
+
+class UniquipUploadForm(FlaskForm):
+    file = FileField(_l("uniquip CSV file"), validators=[FileRequired()])

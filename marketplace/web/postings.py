@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 
 from marketplace import kinds
 from marketplace.services import postings as service
-from marketplace.services.errors import ValidationFailed
+from marketplace.services.errors import PreconditionFailed, ValidationFailed
 from marketplace.services.records import to_record
 from marketplace.web.context import db_session, render_page
 from marketplace.web.forms import FORM_BY_KIND, PostingForm
-from marketplace.web.i18n import localise_errors
+from marketplace.web.i18n import localise, localise_errors
 
 bp = Blueprint("postings", __name__)
 
@@ -75,12 +75,16 @@ def edit(slug: str, posting_id: int):
     posting = service.get_for_edit(db_session(), current_user, posting_id, kind)
     form = FORM_BY_KIND[kind]()
     if request.method == "GET":
-        form.load(to_record(posting))
+        form.load(to_record(posting), posting.version)
     elif form.validate_on_submit():
         try:
-            service.update_posting(db_session(), current_user, posting_id, form.to_record())
+            service.update_posting(db_session(), current_user, posting_id, form.to_record(), form.expected_version)
         except ValidationFailed as failure:
             _attach_errors(form, failure.errors)
+        except PreconditionFailed as failure:  # keep what they typed, so they can compare and save again
+            form.form_errors.append(localise(failure.message))
+            form.version.data = str(posting.version)
+            return _form_page(form, kind, posting, status=409)
         else:
             flash(_("Saved."))
             return redirect(url_for(".show", slug=slug, posting_id=posting_id))
@@ -104,6 +108,10 @@ def validate(slug: str):
 @login_required
 def delete(slug: str, posting_id: int):
     _kind(slug)
-    service.delete_posting(db_session(), current_user, posting_id)
-    flash(_("Deleted."))
+    removal = service.remove_posting(db_session(), current_user, posting_id)
+    if removal is service.Removal.ARCHIVED:
+        flash(_("Archived: others have inquiries, orders or bookings on it, so it stays readable for them "
+                "but leaves lists and search."))
+    else:
+        flash(_("Deleted."))
     return redirect(url_for(".list_postings", slug=slug, mine=1))

@@ -1,4 +1,5 @@
-"""Rate limits on what an attacker repeats: password guesses, sign-ups, and the costly comparison PDF.
+"""Rate limits on what an attacker repeats: password guesses, sign-ups, the costly comparison PDF, and
+the REST API's requests.
 
 Flask-Limiter counts in the application's database (`marketplace.rate_limit_storage`), so every gunicorn
 worker and every host share the counts. Sign-in failures are counted per account and per client
@@ -17,6 +18,8 @@ from flask_limiter import Limiter
 from flask_login import current_user
 
 from marketplace.rate_limit_storage import DatabaseStorage
+from marketplace.web.api import api_endpoints
+from marketplace.web.api.auth import ACTOR
 
 
 def client_address() -> str:
@@ -57,6 +60,17 @@ LIMITS: dict[str, list[tuple[str, Callable[[], str], Callable[[Response], bool] 
 }
 
 
+def api_client() -> str:
+    """Whom an API request counts against: its token (checked before any view runs), else its address."""
+    actor = request.environ.get(ACTOR)
+    return f"token:{actor.token_id}" if actor is not None else f"api:{client_address()}"
+
+
+def api_limit() -> str:
+    setting = "API_LIMIT_PER_TOKEN" if request.environ.get(ACTOR) is not None else "API_LIMIT_ANONYMOUS"
+    return current_app.config[setting]
+
+
 @contextmanager
 def one_at_a_time(name: str) -> Iterator[bool]:
     """Whether this process may do the costly thing `name` now: at most one process of this host does it at
@@ -89,6 +103,10 @@ def init_rate_limits(app: Flask) -> Limiter:
             methods = ["POST"] if endpoint.startswith("auth.") else None  # reading a form is never limited
             view = limiter.limit(app.config[setting], key_func=key, deduct_when=counted, methods=methods)(view)
         app.view_functions[endpoint] = view
+    # Every API operation draws on one allowance per client, so no endpoint is a way around it.
+    api = limiter.shared_limit(api_limit, scope="api", key_func=api_client)
+    for endpoint in api_endpoints(app):
+        app.view_functions[endpoint] = api(app.view_functions[endpoint])
     # The wrappers hold the limiter weakly; Flask-Limiter keeps it in app.extensions only when enabled.
     app.extensions["rate_limiter"] = limiter
     return limiter

@@ -40,7 +40,7 @@ def test_deletes_reach_the_index(app, session):
     user = register(session)
     posting = postings.create_posting(session, user, instrument_record())
     make_worker(app).run(until_idle=True, poll_interval=0.01)
-    postings.delete_posting(session, user, posting.id)
+    postings.remove_posting(session, user, posting.id)
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     assert index_versions(app) == {}
 
