@@ -87,6 +87,16 @@ def start_worker(config: dict, **extra: str) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
+def stop_worker(process: subprocess.Popen) -> None:
+    """SIGTERM: the worker finishes the batches in flight first, which on a busy machine takes a while."""
+    process.terminate()
+    try:
+        process.wait(300)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def workers_scaling(backend: str, postgres_url: str, count: int, precision: str) -> list[list[str]]:
     """1, 2 and 4 worker processes draining `count` freshly imported listings from PostgreSQL; the rate is
     taken between the first and the last acknowledgement, so the processes' start-up is not in it."""
@@ -105,8 +115,7 @@ def workers_scaling(backend: str, postgres_url: str, count: int, precision: str)
                 _wait_until_applied(database, after=0, timeout=3600)
             finally:
                 for process in processes:
-                    process.terminate()
-                    process.wait(30)
+                    stop_worker(process)
             with database.new_session() as session:
                 first, last = session.execute(select(func.min(SearchChange.done_at),
                                                      func.max(SearchChange.done_at))).one()
@@ -149,8 +158,7 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
             rows = session.execute(select(SearchChange.created_at, SearchChange.done_at)
                                    .where(SearchChange.id > first, SearchChange.done_at.is_not(None))).all()
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop_worker(worker)
     return [(done - created).total_seconds() for created, done in rows], written, reached
 
 
