@@ -12,8 +12,10 @@ from itertools import groupby
 
 from bench.common import RESULTS
 
-PANELS = [("p95", "search API p95 (ms)"), ("app_pss_mib", "app PSS, master + 4 workers (MiB)"),
-          ("index_docs_s", "index rebuild (listings/s)")]
+# Each panel: its title and the series it draws (measurement key, how the legend names it).
+PANELS = [("search API p95 (ms)", [("p95", "")]),
+          ("app memory, master + 4 workers (MiB)", [("app_pss_mib", " PSS"), ("app_rss_mib", " RSS summed")]),
+          ("index rebuild (listings/s)", [("index_docs_s", "")])]
 
 
 def main() -> None:
@@ -25,12 +27,15 @@ def main() -> None:
     measurements = json.loads((RESULTS / "growth.json").read_text())
     figure, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4), constrained_layout=True)
     models = sorted({m["model"] for m in measurements})
-    for axis, (key, label) in zip(axes, PANELS, strict=True):
-        ordered = sorted(measurements, key=lambda m: (m["model"], m["backend"], m["listings"]))
-        for (model, backend), points in groupby(ordered, key=lambda m: (m["model"], m["backend"])):
-            points = [p for p in points if p.get(key) is not None]
-            name = backend if len(models) == 1 else f"{backend}, {model}"
-            axis.plot([p["listings"] for p in points], [p[key] for p in points], marker="o", label=name)
+    ordered = sorted(measurements, key=lambda m: (m["model"], m["backend"], m["listings"]))
+    for axis, (label, series) in zip(axes, PANELS, strict=True):
+        for (model, backend), group in groupby(ordered, key=lambda m: (m["model"], m["backend"])):
+            group = list(group)
+            for key, suffix in series:
+                points = [p for p in group if p.get(key) is not None]
+                if points:
+                    name = (backend if len(models) == 1 else f"{backend}, {model}") + suffix
+                    axis.plot([p["listings"] for p in points], [p[key] for p in points], marker="o", label=name)
         axis.set_xscale("log")
         axis.set_xlabel("listings")
         axis.set_title(label)
