@@ -1,5 +1,6 @@
 """The worker against real databases and the embedded backend (the OpenSearch runs are in test_faults)."""
 import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -11,6 +12,7 @@ from indexer.worker import Worker
 from marketplace.models import Posting
 from marketplace.services import postings
 from search import analysis
+from search.embeddings import HashingEmbedder
 from tests.factories import instrument_record, need_record, register
 
 LONG_AGO = datetime(2000, 1, 1)
@@ -151,3 +153,33 @@ def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, s
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     assert session.scalars(select(SearchChange.posting_id)).all() == [recent.id]
     assert index_versions(app) == {str(old.id): 1, str(recent.id): 1}
+
+
+class WatchingEmbedder(HashingEmbedder):
+    """The test embedder, noting whether the worker had claimed the next batch while it embedded one."""
+
+    def __init__(self, session_factory, batch_size: int) -> None:
+        super().__init__()
+        self.session_factory, self.batch_size, self.overlapped = session_factory, batch_size, False
+
+    def embed(self, texts):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not self.overlapped:
+            with self.session_factory() as session:
+                in_flight = session.scalar(select(func.count()).select_from(SearchChange).where(
+                    SearchChange.claimed_by.is_not(None), SearchChange.done_at.is_(None)))
+            self.overlapped = in_flight > self.batch_size  # this batch and (part of) the next one
+            time.sleep(0.02)
+        return super().embed(texts)
+
+
+def test_the_worker_reads_the_next_batch_while_the_model_embeds_the_current_one(app, session):
+    user = register(session)
+    for n in range(12):
+        postings.create_posting(session, user, instrument_record(ref=f"i-{n}"))
+    database = app.extensions["database"]
+    embedder = WatchingEmbedder(database.new_session, batch_size=4)
+    worker = Worker(database.new_session, app.extensions["search"].searcher.backend, embedder, batch_size=4)
+    assert worker.run(until_idle=True, poll_interval=0.01) == 12
+    assert embedder.overlapped
+    assert maintenance.verify(session, app.extensions["search"].searcher.backend).clean
