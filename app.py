@@ -44,7 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def create_server_app() -> Flask:
-    """The app for `gunicorn --preload`: as create_app, with the search index already in memory."""
+    """The app for `gunicorn --preload`: as create_app, with the search index and the embedding model
+    already in memory, so that the workers share one copy of each."""
     app = create_app()
-    app.extensions["search"].preload()
+    app.extensions["search"].preload(app.config["WORKER_TORCH_THREADS"])
     return app

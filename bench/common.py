@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from marketplace.config import default_settings, settings_from_environment
 from marketplace.demo.catalogue import generate_catalogue
 from search import analysis
 from search.backend import BackendQuery, SearchBackend, SearchFilters
@@ -21,6 +22,19 @@ from search.factory import create_embedder
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 LISTINGS_PER_SCALE = 370  # listings (not needs) in one copy of the demo catalogue
+
+
+def embedding_settings(**overrides: object) -> dict:
+    """The embedder the app is configured with (its default, or MARKETPLACE_EMBEDDING_MODEL ...), as
+    search.factory settings: benchmarks measure what a deployment would run."""
+    defaults = default_settings(str(ROOT / "instance"))
+    config = {**defaults, **settings_from_environment(defaults)}
+    return {"model": config["EMBEDDING_MODEL"], "models_dir": config["EMBEDDING_MODELS_PATH"],
+            "batch_size": config["EMBEDDING_BATCH_SIZE"], "precision": config["EMBEDDING_PRECISION"], **overrides}
+
+
+def model_name() -> str:
+    return str(embedding_settings()["model"])
 
 
 def listings(count: int) -> Iterator[dict]:
@@ -82,6 +96,15 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: each shared page counted once over the processes sharing it, so the PSS
+    of a server's processes add up to the memory they really take."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def machine_busy_seconds() -> float:
     """CPU time all processes on this machine have used since boot (/proc/stat: not idle, iowait, or
     steal, the time the hypervisor gave other machines)."""
@@ -106,8 +129,8 @@ def git_revision() -> str:
 
 
 def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
-    """The queries' vectors as the searcher embeds them (all-MiniLM-L6-v2)."""
-    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
+    """The queries' vectors as the searcher embeds them (with the configured model)."""
+    embedder = create_embedder(embedding_settings())
     return [embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text))) for text in queries]
 
 

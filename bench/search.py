@@ -29,10 +29,14 @@ import numpy as np
 from sqlalchemy import select
 
 from bench.common import (
+    RESULTS,
+    embedding_settings,
     listings,
     machine_busy_seconds,
     median,
+    model_name,
     percentile,
+    pss_mib,
     query_vectors,
     rss_mib,
     table,
@@ -90,9 +94,9 @@ def documents_and_vectors(url: str, size: int, precision: str):
         documents = [posting_document(p) for p in session.scalars(select(Posting).order_by(Posting.id))]
     database.dispose()
     texts = [d.embedding_text() for d in documents]
-    key = hashlib.sha256(("\n".join(texts) + precision).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\n".join(texts) + precision + model_name()).encode()).hexdigest()[:16]
     cached = CACHE / f"vectors-{size}-{key}.npy"
-    embedder = create_embedder({"model": "all-MiniLM-L6-v2", "precision": precision})
+    embedder = create_embedder(embedding_settings(precision=precision))
     if cached.exists():
         return documents, np.load(cached), None
     started = time.perf_counter()
@@ -117,19 +121,28 @@ def app_environment(database_url: str, settings: dict) -> dict:
             "MARKETPLACE_SECRET_KEY": os.environ.get("MARKETPLACE_SECRET_KEY") or secrets.token_hex(32)}
 
 
-def load_backend(settings: dict, documents, vectors) -> float:
-    """Load the index the way a deployment fills a new one: a rebuild (bulk load, then merge)."""
+def load_backend(settings: dict, documents, vectors) -> tuple[float, float | None]:
+    """Load the index the way a deployment fills a new one: a rebuild (bulk load, then merge). Returns
+    documents/s and, for the embedded backend, the seconds a fresh process takes to load it into memory
+    (what `app:create_server_app()` does before gunicorn forks)."""
     backend = create_backend(settings, RANKING)
     backend.clear()
     started = time.perf_counter()
     backend.rebuild(Upsert(d, v) for d, v in zip(documents, vectors))
     rate = len(documents) / (time.perf_counter() - started)
     backend.close()
-    return rate
+    if settings["backend"] != "embedded":
+        return rate, None
+    fresh = create_backend(settings, RANKING)
+    started = time.perf_counter()
+    fresh.warm()
+    load_seconds = time.perf_counter() - started
+    fresh.close()
+    return rate, load_seconds
 
 
 def query_embedding_ms() -> float:
-    embedder = create_embedder({"model": "all-MiniLM-L6-v2"})
+    embedder = create_embedder(embedding_settings(precision="fp32"))
     embedder.embed_query("warm up")
     timings = []
     for query in QUERIES:
@@ -146,7 +159,7 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
                                env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # the master loads the model and the index first: slow on a busy machine
     while time.monotonic() < deadline:
         try:
             get(base, "warm up")
@@ -167,10 +180,11 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
     return process, base
 
 
-def app_rss_mib(process: subprocess.Popen) -> float:
-    """The gunicorn master and its workers together."""
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    return rss_mib(process.pid) + sum(rss_mib(int(pid)) for pid in children)
+def app_memory_mib(process: subprocess.Popen) -> tuple[float, float]:
+    """The gunicorn master and its workers together: the sum of their RSS (shared pages counted in each
+    process) and of their PSS (shared pages counted once)."""
+    pids = [process.pid, *map(int, Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split())]
+    return sum(rss_mib(pid) for pid in pids), sum(pss_mib(pid) for pid in pids)
 
 
 def search(base: str, query: str) -> dict:
@@ -242,21 +256,27 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
             directory = Path(tmp)
             url, import_rate = build_database(size, directory)
             documents, vectors, embed_rate = documents_and_vectors(url, size, precision)
-            processes, servers = {}, {}
+            processes, servers, ingest = {}, {}, {}
             try:
                 for name in backends:
                     settings = backend_settings(name, directory, f"bench-{size}")
-                    index_rate = load_backend(settings, documents, vectors)
+                    index_rate, load_seconds = load_backend(settings, documents, vectors)
                     if name == "embedded":
                         vector_rows.append([f"{size:,}", *vector_leg(settings, size)])
+                    ingest[name] = {"import_rows_s": import_rate, "index_docs_s": index_rate,
+                                    "load_s": load_seconds}
                     ingest_rows.append([f"{size:,}", name, f"{import_rate:,.0f}",
                                         f"{embed_rate:,.0f}" if embed_rate else "cached", f"{index_rate:,.0f}",
+                                        f"{load_seconds:.1f}" if load_seconds is not None else "(server)",
                                         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"])
                     processes[name], servers[name] = serve(app_environment(url, settings), clients)
                 results = load_test(servers, clients, requests_total, rounds)
                 for name, stats in results.items():
+                    rss, pss = app_memory_mib(processes[name])
                     rows.append([f"{size:,}", name, *(f"{stats[k]:.1f}" for k in ("cold", "p50", "p95", "p99")),
-                                 f"{stats['rps']:.0f}", f"{app_rss_mib(processes[name]):,.0f}"])
+                                 f"{stats['rps']:.0f}", f"{rss:,.0f}", f"{pss:,.0f}"])
+                    record_growth({"listings": size, "backend": name, "model": model_name(), **stats,
+                                   "app_rss_mib": rss, "app_pss_mib": pss, **ingest[name]})
                     print(rows[-1], flush=True)
             finally:
                 for process in processes.values():
@@ -265,14 +285,19 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                 if "opensearch" in backends:
                     create_backend(backend_settings("opensearch", directory, f"bench-{size}"), RANKING).clear()
     body = (
-        f"Query embedding (all-MiniLM-L6-v2, fp32, uncached, median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
+        f"Embedding model: **{model_name()}** (the app's configured default). Query embedding (fp32, uncached, "
+        f"median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
         f"{requests_total} requests a round, medians of {rounds} rounds; latency in ms)\n\n"
-        + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s", "app RSS MiB"], rows)
-        + f"\n\n### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
+        + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s",
+                 "app RSS MiB (sum)", "app PSS MiB"], rows)
+        + "\n\nApp memory is the gunicorn master and its workers together, after the load test: RSS summed "
+          "(pages the workers share counted in each) and PSS (each shared page counted once: the memory they "
+          "take). The model and the embedded index are loaded before the workers fork, one copy for all.\n\n"
+        + f"### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
           "without embedding)\n\n"
-        + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s", "indexer peak RSS MiB"],
-                ingest_rows)
+        + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s",
+                 "embedded index load s", "indexer peak RSS MiB"], ingest_rows)
         + "\n\nWarm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "
           "come from the cache; the cold column pays the embedding once per query. The backends' servers run "
           "side by side and their rounds take turns. Timings on a shared 2-core machine are noisy: compare "
@@ -282,6 +307,19 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
         + table(["listings", "exact scan", "approximate (IVF)", f"recall@{RANKING.fusion_depth} of the approximate"],
                 vector_rows))
     return body
+
+
+GROWTH = RESULTS / "growth.json"
+
+
+def record_growth(measurement: dict) -> None:
+    """Keep the newest measurement per catalogue size, backend and model in bench/results/growth.json,
+    which `python -m bench.growth` plots: runs at different sizes add up to one curve."""
+    measurements = json.loads(GROWTH.read_text()) if GROWTH.exists() else []
+    key = ("listings", "backend", "model")
+    measurements = [m for m in measurements if any(m[k] != measurement[k] for k in key)]
+    measurements.append({k: round(v, 2) if isinstance(v, float) else v for k, v in measurement.items()})
+    GROWTH.write_text(json.dumps(sorted(measurements, key=lambda m: [m[k] for k in key]), indent=1) + "\n")
 
 
 def main() -> None:

@@ -37,6 +37,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "EMBEDDING_MODELS_PATH": str(instance / "models"),
         "EMBEDDING_BATCH_SIZE": 64,
         "EMBEDDING_PRECISION": "fp32",
+        # Torch threads of each gunicorn worker (app:create_server_app): requests already run in parallel.
+        "WORKER_TORCH_THREADS": 1,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_ENABLED": True,
         "PAGE_SIZE": 20,

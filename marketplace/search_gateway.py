@@ -49,13 +49,15 @@ class SearchGateway:
                 self._searcher = Searcher(create_backend(self.settings, ranking), embedder, ranking)
             return self._searcher
 
-    def preload(self) -> None:
-        """Load the search index into memory before a pre-forking server (gunicorn --preload) forks:
-        the workers then answer their first search at once and share those pages (copy-on-write)
-        instead of each loading a copy. No connection may cross the fork, so they are closed here."""
-        backend = self.searcher.backend
-        backend.warm()
-        backend.close()
+    def preload(self, threads_per_worker: int) -> None:
+        """Load the search index and the embedding model into memory before a pre-forking server
+        (gunicorn --preload) forks: the workers then answer their first search at once and share those
+        pages (copy-on-write) instead of each loading a copy. No connection may cross the fork, so they
+        are closed here."""
+        searcher = self.searcher
+        searcher.embedder.preload_for_workers(threads_per_worker)
+        searcher.backend.warm()
+        searcher.backend.close()
 
     def close(self) -> None:
         with self._lock:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from stdnum.cn import uscc
@@ -22,6 +24,7 @@ from marketplace.kinds import KINDS, MAX_MONEY, Field, FieldType, catalogue_fiel
 from marketplace.messages import Phrase
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "listing.schema.json"
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _text(max_length: int | None) -> dict[str, Any]:
@@ -75,10 +78,40 @@ LOCAL_RULES: dict[str, Any] = {
 }
 
 
+def _schema() -> dict[str, Any]:
+    return {"allOf": [json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), LOCAL_RULES]}
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    shared = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return Draft202012Validator({"allOf": [shared, LOCAL_RULES]}, format_checker=FormatChecker())
+    return Draft202012Validator(_schema(), format_checker=FormatChecker())
+
+
+def _is_date(value: str) -> bool:
+    """jsonschema's "date" format: ISO digits and a real day (fastjsonschema's alone lets 02-31 through)."""
+    if not DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@cache
+def _accepts() -> Callable[[Any], Any]:
+    """The same schema compiled to Python (fastjsonschema): about fifty times faster than jsonschema's
+    walk, which took most of a catalogue import's time. It only says yes or no; a record it refuses is
+    walked again by jsonschema for the messages. The schema keeps to keywords both read alike."""
+    return fastjsonschema.compile(_schema(), formats={"date": _is_date})
+
+
+def _schema_errors(record: Mapping[str, Any]) -> list[ValidationError]:
+    try:
+        _accepts()(record)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        return sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))
 
 
 def _field_name(error: ValidationError) -> str:
@@ -122,6 +155,7 @@ def normalise_credit_code(code: str | None) -> str | None:
     return uscc.compact(code) or None if code else None
 
 
+@lru_cache(maxsize=4096)  # an import names the same owners row after row, and stdnum's checks are slow
 def credit_code_error(code: str) -> str | None:
     if uscc.compact(code) == "0" * 18:
         return Phrase("is a placeholder (all zeros), not a real unified social credit code")
@@ -165,7 +199,7 @@ def record_errors(record: Any) -> dict[str, str]:
     errors = _unstorable_values(record)
     if errors:
         return errors
-    for error in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+    for error in _schema_errors(record):
         errors.setdefault(_field_name(error), _message(error))
     if errors:
         return errors

@@ -9,6 +9,16 @@
 #   scripts/opensearch.sh url       print http://127.0.0.1:$OPENSEARCH_PORT
 #   scripts/opensearch.sh logs      print the tail of the node's log
 #   scripts/opensearch.sh wipe      delete this port's indices and cluster state (refused while it runs)
+#   scripts/opensearch.sh cluster start|stop|status|url|pids
+#                                   a cluster of OPENSEARCH_CLUSTER_NODES nodes (3) on 127.0.0.1, HTTP ports
+#                                   from OPENSEARCH_CLUSTER_PORT (9240, 9241, 9242), transport ports 100 above
+#                                   (9340 ...), heap 512m each unless OPENSEARCH_HEAP says otherwise. start also
+#                                   restarts any node that is down (e.g. after a kill -9) and waits for green;
+#                                   url lists every node, comma-separated (MARKETPLACE_OPENSEARCH_URL takes
+#                                   that); pids prints "port pid" per running node. Cluster nodes live in
+#                                   cluster-$PORT dirs, never a single node's node-$PORT: a dir keeps its
+#                                   cluster's voting configuration, which a single node refuses (and a
+#                                   single node's state keeps a node out of a cluster).
 #
 # Env:
 #   OPENSEARCH_VERSION        server version (default below); the k-NN plugin is "$OPENSEARCH_VERSION.0"
@@ -78,11 +88,18 @@ else
   BASE="$CACHE_DIR"
 fi
 OS_HOME="$BASE/opensearch-$OPENSEARCH_VERSION"
-NODE_DIR="$BASE/node-$PORT"
-PID_FILE="$NODE_DIR/opensearch.pid"
-CONSOLE_LOG="$NODE_DIR/logs/console.log"
 CLUSTER_NAME="yiqi"
-URL="http://127.0.0.1:$PORT"
+CLUSTER_PORTS=()  # the cluster's HTTP ports when this node is one of a cluster's (cluster start)
+
+select_node() { # select_node HTTP_PORT TRANSPORT_PORT [DIR_PREFIX]: the variables of that port's node
+  PORT="$1"
+  TRANSPORT_PORT="$2"
+  NODE_DIR="$BASE/${3:-node}-$PORT"
+  PID_FILE="$NODE_DIR/opensearch.pid"
+  CONSOLE_LOG="$NODE_DIR/logs/console.log"
+  URL="http://127.0.0.1:$PORT"
+}
+select_node "$PORT" "$TRANSPORT_PORT"
 
 log() { echo "opensearch.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -206,6 +223,21 @@ log_tail() {
   return 0
 }
 
+discovery_config() { # single-node, or the cluster's seed nodes and its first cluster-manager candidates
+  local port seeds=() names=()
+  if [ "${#CLUSTER_PORTS[@]}" -eq 0 ]; then
+    echo "discovery.type: single-node"
+    return
+  fi
+  for port in "${CLUSTER_PORTS[@]}"; do
+    seeds+=("\"127.0.0.1:$((port + 100))\"")
+    names+=("\"yiqi-$port\"")
+  done
+  local IFS=,
+  echo "discovery.seed_hosts: [${seeds[*]}]"
+  echo "cluster.initial_cluster_manager_nodes: [${names[*]}]"
+}
+
 write_config() { # write_config JAVA_HOME
   mkdir -p "$NODE_DIR/config" "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/tmp"
   # A node-private copy of the distribution's config (jvm.options, log4j2 ...) so the install stays
@@ -226,7 +258,7 @@ cluster.name: $CLUSTER_NAME
 node.name: yiqi-$PORT
 path.data: $NODE_DIR/data
 path.logs: $NODE_DIR/logs
-discovery.type: single-node
+$(discovery_config)
 network.host: 127.0.0.1
 http.port: $PORT
 transport.port: $TRANSPORT_PORT
@@ -235,48 +267,42 @@ action.destructive_requires_name: false
 EOF
 }
 
-do_start() {
-  need_cmd curl curl
+launch() { # start this node's JVM (daemonized) unless it runs
   local pid
   if pid=$(running_pid); then
-    if healthy; then
-      log "already running (pid $pid) and healthy at $URL"
-      return 0
-    fi
-    log "already running (pid $pid) but not healthy yet; waiting"
-  else
-    if curl -s --max-time 3 -o /dev/null "$URL"; then
-      die "something else already answers on $URL (no node of ours for that port); pick another OPENSEARCH_PORT"
-    fi
-    do_install
-    local java; java=$(find_java)
-    write_config "$java"
-    rm -f "$PID_FILE"
-    : >"$CONSOLE_LOG"
-    local runner=()
-    if is_root; then
-      id "$RUN_AS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS"
-      chown -R "$RUN_AS:" "$OS_HOME" "$NODE_DIR"
-      runner=(runuser -u "$RUN_AS" --)
-    fi
-    log "starting OpenSearch $OPENSEARCH_VERSION on $URL (heap $HEAP, java $java)"
-    # setsid: the node must not die with the caller's process group; fd 9 (our lock) is closed for it.
-    (cd "$NODE_DIR" && setsid "${runner[@]}" env -u JAVA_TOOL_OPTIONS \
-      OPENSEARCH_JAVA_HOME="$java" \
-      OPENSEARCH_PATH_CONF="$NODE_DIR/config" \
-      OPENSEARCH_TMPDIR="$NODE_DIR/tmp" \
-      OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:-}" \
-      "$OS_HOME/bin/opensearch" -d -p "$PID_FILE" </dev/null >>"$CONSOLE_LOG" 2>&1 9>&-) \
-      || { log_tail; die "bin/opensearch failed to launch"; }
+    log "already running (pid $pid) at $URL"
+    return 0
   fi
+  if curl -s --max-time 3 -o /dev/null "$URL"; then
+    die "something else already answers on $URL (no node of ours for that port); pick another OPENSEARCH_PORT"
+  fi
+  do_install
+  local java; java=$(find_java)
+  write_config "$java"
+  rm -f "$PID_FILE"
+  : >"$CONSOLE_LOG"
+  local runner=()
+  if is_root; then
+    id "$RUN_AS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS"
+    chown -R "$RUN_AS:" "$OS_HOME" "$NODE_DIR"
+    runner=(runuser -u "$RUN_AS" --)
+  fi
+  log "starting OpenSearch $OPENSEARCH_VERSION on $URL (heap $HEAP, java $java)"
+  # setsid: the node must not die with the caller's process group; fd 9 (our lock) is closed for it.
+  (cd "$NODE_DIR" && setsid "${runner[@]}" env -u JAVA_TOOL_OPTIONS \
+    OPENSEARCH_JAVA_HOME="$java" \
+    OPENSEARCH_PATH_CONF="$NODE_DIR/config" \
+    OPENSEARCH_TMPDIR="$NODE_DIR/tmp" \
+    OPENSEARCH_JAVA_OPTS="${OPENSEARCH_JAVA_OPTS:-}" \
+    "$OS_HOME/bin/opensearch" -d -p "$PID_FILE" </dev/null >>"$CONSOLE_LOG" 2>&1 9>&-) \
+    || { log_tail; die "bin/opensearch failed to launch"; }
+}
+
+wait_until() { # wait_until CHECK...: until the check passes, while this node's JVM runs
   local waited=0
   while [ "$waited" -lt "$START_TIMEOUT" ]; do
-    if healthy; then
-      # In opensearch.yml this setting is accepted but not applied to new indices; as a persistent
-      # cluster setting it is. 0 replicas keeps a single node green.
-      curl -sS --max-time 10 -o /dev/null -H 'Content-Type: application/json' -XPUT "$URL/_cluster/settings" \
-        -d '{"persistent": {"cluster.default_number_of_replicas": 0}}' || log "could not set default replicas"
-      log "ready at $URL after ${waited}s (pid $(running_pid || echo '?'))"
+    if "$@"; then
+      log "ready at $URL after ${waited}s"
       return 0
     fi
     # bin/opensearch -d returns once the JVM is forked, so from here on the JVM must be visible.
@@ -286,7 +312,52 @@ do_start() {
     sleep 1; waited=$((waited + 1))
   done
   log_tail
-  die "OpenSearch not healthy on $URL after ${START_TIMEOUT}s (still running; use '$0 stop')"
+  die "OpenSearch not ready on $URL after ${START_TIMEOUT}s (still running; use '$0 stop')"
+}
+
+do_start() {
+  need_cmd curl curl
+  launch
+  wait_until healthy
+  # In opensearch.yml this setting is accepted but not applied to new indices; as a persistent
+  # cluster setting it is. 0 replicas keeps a single node green.
+  curl -sS --max-time 10 -o /dev/null -H 'Content-Type: application/json' -XPUT "$URL/_cluster/settings" \
+    -d '{"persistent": {"cluster.default_number_of_replicas": 0}}' || log "could not set default replicas"
+}
+
+green() { health | grep -Eq '"status" *: *"green"'; }
+
+cluster_ports() { # the cluster's HTTP ports, one a line
+  local first="${OPENSEARCH_CLUSTER_PORT:-9240}" nodes="${OPENSEARCH_CLUSTER_NODES:-3}"
+  case "$first$nodes" in *[!0-9]*) die "OPENSEARCH_CLUSTER_PORT and OPENSEARCH_CLUSTER_NODES must be numbers" ;; esac
+  seq "$first" $((first + nodes - 1))
+}
+
+do_cluster() {
+  local port pid urls=()
+  mapfile -t CLUSTER_PORTS < <(cluster_ports)
+  CLUSTER_NAME="yiqi-cluster-${CLUSTER_PORTS[0]}"
+  HEAP="${OPENSEARCH_HEAP:-512m}"
+  case "${1:-}" in
+    start)
+      need_cmd curl curl
+      for port in "${CLUSTER_PORTS[@]}"; do select_node "$port" $((port + 100)) cluster; launch; done
+      # Every node must have joined and every shard copy be assigned: green, not yellow.
+      for port in "${CLUSTER_PORTS[@]}"; do select_node "$port" $((port + 100)) cluster; wait_until green; done ;;
+    stop)
+      for port in "${CLUSTER_PORTS[@]}"; do select_node "$port" $((port + 100)) cluster; do_stop; done ;;
+    status)
+      select_node "${CLUSTER_PORTS[0]}" $((CLUSTER_PORTS[0] + 100)) cluster; do_status ;;
+    url)
+      for port in "${CLUSTER_PORTS[@]}"; do urls+=("http://127.0.0.1:$port"); done
+      local IFS=,; echo "${urls[*]}" ;;
+    pids)
+      for port in "${CLUSTER_PORTS[@]}"; do
+        select_node "$port" $((port + 100)) cluster
+        if pid=$(running_pid); then echo "$port $pid"; fi
+      done ;;
+    *) echo "usage: $0 cluster start|stop|status|url|pids" >&2; exit 2 ;;
+  esac
 }
 
 do_stop() {
@@ -311,7 +382,8 @@ do_stop() {
 }
 
 # A node dir once used by a multi-node cluster keeps that cluster's voting configuration and will not
-# start as a single node again; throwaway nodes (the outage test's) wipe before they start.
+# start as a single node again (clusters now use cluster-$PORT dirs, but older runs left node-$PORT
+# ones); throwaway nodes (the outage test's) wipe before they start.
 do_wipe() {
   if running_pid >/dev/null; then die "port $PORT is running; stop it before wiping"; fi
   rm -rf "$NODE_DIR/data"
@@ -340,5 +412,7 @@ case "${1:-}" in
   url) echo "$URL" ;;
   logs) log_tail ;;
   wipe) with_lock do_wipe ;;
-  *) echo "usage: $0 install|start|stop|status|url|logs|wipe" >&2; exit 2 ;;
+  cluster)
+    case "${2:-}" in start | stop) with_lock do_cluster "$2" ;; *) do_cluster "${2:-}" ;; esac ;;
+  *) echo "usage: $0 install|start|stop|status|url|logs|wipe|cluster ..." >&2; exit 2 ;;
 esac

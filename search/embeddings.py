@@ -67,6 +67,11 @@ class Embedder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Several queries' vectors at once, uncached (evaluation, benchmarks)."""
 
+    def preload_for_workers(self, threads_per_worker: int) -> None:
+        """Load the model now, in a process about to fork its workers (gunicorn --preload): the workers
+        share its pages copy-on-write instead of each loading a copy; each computes with
+        `threads_per_worker` threads."""
+
 
 class _LruCache:
     def __init__(self, size: int) -> None:
@@ -149,6 +154,16 @@ class SentenceTransformerEmbedder:
                 self._loaded = loaded
         return self._loaded
 
+    def preload_for_workers(self, threads_per_worker: int) -> None:
+        import torch
+
+        # One thread in the parent until it forks: a thread pool started before fork() is not in the
+        # children, and an OpenMP runtime waiting for it there hangs. Each worker then sets its own.
+        torch.set_num_threads(1)
+        # The fingerprint loads the model and hashes its weights (up to a few seconds), once for every worker.
+        self.fingerprint  # noqa: B018
+        os.register_at_fork(after_in_child=lambda: torch.set_num_threads(threads_per_worker))
+
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         model = self.load().model
         if not texts:
@@ -201,6 +216,9 @@ class HashingEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts)
+
+    def preload_for_workers(self, threads_per_worker: int) -> None:
+        """Nothing to load: the hashing embedder is a function."""
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -18,6 +18,14 @@ def opensearch_url() -> str:
         "MARKETPLACE_TEST_OPENSEARCH_URL is not set (scripts/opensearch.sh start, then its url)")
 
 
+def opensearch_cluster_port() -> int:
+    """The first HTTP port of the 3-node cluster the cluster fault test starts (scripts/opensearch.sh
+    cluster): opt-in, since three more JVMs are much for a shared machine; .ci/run sets it."""
+    port = os.environ.get("MARKETPLACE_TEST_CLUSTER_PORT") or pytest.skip(
+        "MARKETPLACE_TEST_CLUSTER_PORT is not set (the first of three free HTTP ports, e.g. 9240)")
+    return int(port)
+
+
 def chromium() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     return path if os.path.exists(path) else pytest.skip(

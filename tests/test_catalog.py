@@ -1,10 +1,13 @@
 import io
 import json
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
+from indexer.models import SearchChange
 from marketplace.models import Organisation, Posting
 from marketplace.services import catalog
+from tests.conftest import fresh_database, running_app
 from tests.factories import credit_code, instrument_record, need_record
 
 
@@ -78,3 +81,37 @@ def test_export_writes_the_import_format_and_round_trips(session):
         assert (report.unchanged, report.errors) == (2, []), fmt
     exported = list(catalog.export_records(session, ["need"]))
     assert exported[0]["title"] == need_record()["title"] and exported[0]["deadline"] == "2026-12-31"
+
+
+def test_an_import_writes_each_batch_with_one_outbox_insert_not_one_flush_per_row(session):
+    statements = []
+    engine = session.get_bind()
+
+    def count_outbox_inserts(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SEARCH_CHANGES"):
+            statements.append(statement)
+
+    rows = 2 * catalog.BATCH_SIZE + 1
+    event.listen(engine, "before_cursor_execute", count_outbox_inserts)
+    try:
+        report = import_text(session, jsonl(*(instrument_record(ref=f"i-{n}") for n in range(rows))))
+    finally:
+        event.remove(engine, "before_cursor_execute", count_outbox_inserts)
+    assert (report.created, report.errors) == (rows, [])
+    assert len(statements) == 3  # one per batch of BATCH_SIZE
+    assert session.scalar(select(func.count()).select_from(SearchChange)) == rows
+
+
+@pytest.mark.postgres
+def test_a_row_the_database_refuses_is_reported_by_line_and_the_rest_of_its_batch_is_kept(request, tmp_path):
+    # PostgreSQL refuses a NUL character in text, which the contract's schema allows: the batch's flush
+    # fails, and the batch is redone row by row to name the row.
+    for app in running_app(fresh_database(request, "postgresql", tmp_path), tmp_path):
+        with app.app_context():
+            session = app.extensions["database"].session
+            rows = jsonl(instrument_record(ref="good-1"), instrument_record(ref="bad", title="HPLC\x00"),
+                         instrument_record(ref="good-2"))
+            report = import_text(session, rows)
+            assert (report.created, [(e.line, e.ref) for e in report.errors]) == (2, [(2, "bad")])
+            assert "database refused" in report.errors[0].errors["record"]
+            assert set(session.scalars(select(Posting.ref))) == {"good-1", "good-2"}

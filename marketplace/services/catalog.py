@@ -1,9 +1,10 @@
 """Catalogue import and export in the shared contract format (JSON Lines, or CSV with the same columns).
 
-Each row is validated and written in its own savepoint: a bad row is reported with its line number and
-rolled back alone, good rows are kept, and no row is ever half-written. Rows are committed in batches
-that hold the write lock from their start (another process, the indexer, writes the same database);
-a batch that loses a lock race anyway is rolled back and imported again.
+Rows are validated one by one and written in batches (one savepoint and one flush per batch): a bad
+row is reported with its line number and left out, good rows are kept, and no row is ever half-written.
+When the database refuses a batch, it is redone row by row in savepoints to find the row. Each batch is
+its own transaction and holds the write lock from its start (another process, the indexer, writes the
+same database); a batch that loses a lock race anyway is rolled back and imported again.
 """
 from __future__ import annotations
 
@@ -20,13 +21,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from marketplace.db import begin_write, is_lock_conflict
 from marketplace.kinds import FieldType, catalogue_fields
 from marketplace.messages import Phrase
-from marketplace.models import MODEL_BY_KIND, Posting
+from marketplace.models import MODEL_BY_KIND, Organisation, Posting
 from marketplace.services.errors import ValidationFailed
 from marketplace.services.organisations import find_or_create_owner, find_owner
 from marketplace.services.records import apply_record, to_record
@@ -41,8 +42,10 @@ CSV_COLUMNS = ("kind", "ref", "title", "description", *OWNER_COLUMNS,
 JSON_TYPES = {FieldType.FEES, FieldType.SPECS}
 SEMICOLON_LISTS = {FieldType.TEXT_LIST, FieldType.CHOICE_LIST}
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-# Rows per transaction: small enough that the indexer never waits long for SQLite's write lock.
-COMMIT_EVERY = 100
+# Rows per batch and transaction: one flush per row held the import near 500 rows/s at 100k listings
+# (bench/results/search.md). Written in one flush, a batch holds SQLite's write lock for well under the
+# busy timeout the indexer waits (marketplace/db.py).
+BATCH_SIZE = 500
 LOCK_ATTEMPTS = 4
 log = logging.getLogger(__name__)
 
@@ -202,6 +205,10 @@ def parse_catalogue(path: Path, fmt: str | None = None) -> Iterator[tuple[int, A
         yield from rows
 
 
+# Refs are the owner's own ids: a row naming another owner must not take the listing over.
+REF_OF_ANOTHER_OWNER = Phrase("is already used by a listing of another organisation")
+
+
 def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapping[str, Any] | None) -> str:
     errors = record_errors(record)
     if errors:
@@ -219,8 +226,7 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
         return "created"
     owner = record.get("owner") or default_owner
     if owner and find_owner(session, owner) is not posting.organisation:
-        # Refs are the owner's own ids: a row naming another owner must not take the listing over.
-        raise ValidationFailed({"ref": Phrase("is already used by a listing of another organisation")})
+        raise ValidationFailed({"ref": REF_OF_ANOTHER_OWNER})
     apply_record(posting, record)
     if not session.is_modified(posting):
         return "unchanged"
@@ -228,61 +234,172 @@ def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapp
     return "updated"
 
 
+@dataclass
+class _Batch:
+    """Rows written together: one savepoint, one lookup of existing postings per kind, one flush (so
+    one outbox insert). Owners are remembered across batches by the owner fields as written, and
+    forgotten when a transaction rolls back (it may have created them)."""
+
+    session: Session
+    default_owner: Mapping[str, Any] | None
+    owners: dict[tuple[Any, Any], Organisation] = field(default_factory=dict)
+
+    def write(self, rows: list[tuple[int, Any]], report: ImportReport) -> None:
+        outcomes: list[str] = []
+        errors: list[RowError] = []
+        savepoint = self.session.begin_nested()
+        try:
+            with self.session.no_autoflush:
+                valid = self._valid(rows, errors)
+                existing = self._existing(record for _, record in valid)
+                for line, record in valid:
+                    try:
+                        outcomes.append(self._apply(record, existing))
+                    except ValidationFailed as error:
+                        errors.append(RowError(line, record["ref"], error.errors))
+            self.session.flush()
+        except DBAPIError as error:
+            savepoint.rollback()
+            self.owners.clear()  # some may have been created in the rolled-back savepoint
+            if isinstance(error, OperationalError) and is_lock_conflict(error):
+                raise  # the whole transaction is retried (_import_batch)
+            # A constraint the validation cannot see: redo the batch one row at a time, so the report
+            # names the row and the batch's good rows are kept.
+            _import_rows(self.session, rows, self.default_owner, report)
+            return
+        savepoint.commit()
+        report.errors.extend(errors)
+        for outcome in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+
+    @staticmethod
+    def _valid(rows: list[tuple[int, Any]], errors: list[RowError]) -> list[tuple[int, Mapping[str, Any]]]:
+        valid = []
+        for line, record in rows:
+            if isinstance(record, RowParseError):
+                errors.append(RowError(line, None, record.errors))
+                continue
+            problems = record_errors(record)
+            if problems:
+                errors.append(RowError(line, _ref(record), problems))
+                continue
+            valid.append((line, record))
+        return valid
+
+    def _existing(self, records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Posting]:
+        refs: dict[str, set[str]] = {}
+        for record in records:
+            refs.setdefault(record["kind"], set()).add(record["ref"])
+        existing: dict[tuple[str, str], Posting] = {}
+        for kind, kind_refs in refs.items():
+            model = MODEL_BY_KIND[kind]
+            for posting in self.session.scalars(select(model).where(model.kind == kind, model.ref.in_(kind_refs))):
+                existing[(kind, posting.ref)] = posting
+        return existing
+
+    def _apply(self, record: Mapping[str, Any], existing: dict[tuple[str, str], Posting]) -> str:
+        key = (record["kind"], record["ref"])
+        posting = existing.get(key)
+        if posting is None:
+            posting = MODEL_BY_KIND[record["kind"]](ref=record["ref"], organisation=self._owner(record))
+            apply_record(posting, record)
+            self.session.add(posting)
+            existing[key] = posting  # a later row of the batch with the same ref updates it
+            return "created"
+        named = record.get("owner") or self.default_owner
+        if named and self._existing_owner(named) is not posting.organisation:
+            raise ValidationFailed({"ref": REF_OF_ANOTHER_OWNER})
+        if posting in self.session.new:
+            self.session.flush()  # the same ref twice in a batch: compare with what the first row wrote
+        apply_record(posting, record)
+        return "updated" if self.session.is_modified(posting) else "unchanged"
+
+    @staticmethod
+    def _key(owner: Mapping[str, Any]) -> tuple[Any, Any]:
+        return owner.get("credit_code"), owner.get("name")
+
+    def _owner(self, record: Mapping[str, Any]) -> Organisation:
+        owner = record.get("owner") or self.default_owner or {}
+        key = self._key(owner)
+        if key not in self.owners:
+            self.owners[key] = find_or_create_owner(self.session, owner, record["kind"], record.get("region"))
+        return self.owners[key]
+
+    def _existing_owner(self, owner: Mapping[str, Any]) -> Organisation | None:
+        key = self._key(owner)
+        if key not in self.owners and (found := find_owner(self.session, owner)) is not None:
+            self.owners[key] = found
+        return self.owners.get(key)
+
+
+def _import_rows(session: Session, rows: list[tuple[int, Any]], default_owner: Mapping[str, Any] | None,
+                 report: ImportReport) -> None:
+    """Row by row, each in its own savepoint: the slow path that tells which row the database refused."""
+    for line, record in rows:
+        if isinstance(record, RowParseError):
+            report.errors.append(RowError(line, None, record.errors))
+            continue
+        savepoint = session.begin_nested()
+        try:
+            outcome = _import_row(session, record, default_owner)
+        except ValidationFailed as error:
+            savepoint.rollback()
+            report.errors.append(RowError(line, _ref(record), error.errors))
+            continue
+        except DBAPIError as error:
+            savepoint.rollback()
+            if isinstance(error, OperationalError) and is_lock_conflict(error):
+                raise
+            report.errors.append(RowError(line, _ref(record), {"record": Phrase(
+                "the database refused it (%(reason)s)", reason=str(error.orig))}))
+            continue
+        savepoint.commit()
+        setattr(report, outcome, getattr(report, outcome) + 1)
+
+
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
                    default_owner: Mapping[str, Any] | None = None,
                    progress: Callable[[int], None] | None = None) -> ImportReport:
-    """`progress` hears the running count of rows read after every batch (COMMIT_EVERY rows) and at the
-    end, so a long import can say how far it is."""
+    """Import in batches of BATCH_SIZE rows, each committed. `progress` hears the running count of rows
+    read after every batch, so a long import can say how far it is."""
     report = ImportReport()
+    batch = _Batch(session, default_owner)
     iterator, read = iter(rows), 0
-    while batch := list(islice(iterator, COMMIT_EVERY)):
-        _merge(report, _import_batch(session, batch, default_owner))
-        read += len(batch)
+    while rows_of_batch := list(islice(iterator, BATCH_SIZE)):
+        _import_batch(batch, rows_of_batch, report)
+        read += len(rows_of_batch)
         if progress:
             progress(read)
+    report.errors.sort(key=lambda error: error.line)
     return report
 
 
-def _import_batch(session: Session, batch: list[tuple[int, Any]],
-                  default_owner: Mapping[str, Any] | None) -> ImportReport:
+def _import_batch(batch: _Batch, rows: list[tuple[int, Any]], report: ImportReport) -> None:
     """One transaction for the batch, retried from its start when it loses a race for a lock."""
+    session = batch.session
     for attempt in range(1, LOCK_ATTEMPTS + 1):
+        attempted = ImportReport()
         try:
             begin_write(session)
-            report = ImportReport()
-            for line, record in batch:
-                _import_line(session, line, record, default_owner, report)
+            batch.write(rows, attempted)
             session.commit()
-            return report
         except OperationalError as error:
             session.rollback()
+            batch.owners.clear()  # the rolled-back transaction may have created some
             if not is_lock_conflict(error):
                 raise
-            log.warning("import batch from line %d lost a lock race (attempt %d): %s", batch[0][0], attempt, error.orig)
+            log.warning("import batch from line %d lost a lock race (attempt %d): %s", rows[0][0], attempt, error.orig)
             time.sleep(0.5 * attempt)
+            continue
+        _merge(report, attempted)
+        return
     busy = Phrase("not imported: the database stayed busy; import the file again")
-    return ImportReport(errors=[RowError(line, _ref(record), {"record": busy}) for line, record in batch])
+    report.errors += [RowError(line, _ref(record), {"record": busy}) for line, record in rows]
 
 
 def _ref(record: Any) -> str | None:
     ref = record.get("ref") if isinstance(record, Mapping) else None
     return ref if isinstance(ref, str) else None
-
-
-def _import_line(session: Session, line: int, record: Any, default_owner: Mapping[str, Any] | None,
-                 report: ImportReport) -> None:
-    if isinstance(record, RowParseError):
-        report.errors.append(RowError(line, None, record.errors))
-        return
-    savepoint = session.begin_nested()
-    try:
-        outcome = _import_row(session, record, default_owner)
-    except ValidationFailed as error:
-        savepoint.rollback()
-        report.errors.append(RowError(line, _ref(record), error.errors))
-        return
-    savepoint.commit()
-    setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def _merge(total: ImportReport, batch: ImportReport) -> None:

@@ -40,10 +40,13 @@ _clients_lock = threading.Lock()
 
 
 def client_for(url: str) -> OpenSearch:
-    """One client, and so one connection pool, per process and URL."""
+    """One client, and so one connection pool, per process and URL. `url` may list several nodes of a
+    cluster, separated by commas: requests go round them, and a node that stops answering is set aside
+    (and retried later) while the others serve."""
     with _clients_lock:
         if url not in _clients:
-            _clients[url] = OpenSearch(hosts=[url], timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True,
+            _clients[url] = OpenSearch(hosts=[host.strip() for host in url.split(",")], timeout=REQUEST_TIMEOUT,
+                                       max_retries=2, retry_on_timeout=True,
                                        pool_maxsize=16)
         return _clients[url]
 

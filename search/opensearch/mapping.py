@@ -26,7 +26,9 @@ def index_body() -> dict[str, Any]:
     # Queries are single terms, never phrases (see search.analysis): no positions needed.
     tokens = {"type": "text", "analyzer": "tokens", "index_options": "freqs", "store": True}
     return {
-        "settings": {"index": {"knn": True, "number_of_shards": 1},
+        # One replica once the cluster has a second data node (none on a single node, which stays green):
+        # an index then survives the loss of any one node.
+        "settings": {"index": {"knn": True, "number_of_shards": 1, "auto_expand_replicas": "0-1"},
                      "analysis": {"analyzer": {"tokens": {"type": "custom", "tokenizer": "whitespace"}}}},
         # The vector field is added with the first upsert, when its dimension is known.
         "mappings": {

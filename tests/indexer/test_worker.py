@@ -167,3 +167,41 @@ def test_an_idle_worker_purges_changes_done_longer_ago_than_the_retention(app, s
     make_worker(app).run(until_idle=True, poll_interval=0.01)
     assert session.scalars(select(SearchChange.posting_id)).all() == [recent.id]
     assert index_versions(app) == {str(old.id): 1, str(recent.id): 1}
+
+
+class WatchingEmbedder(HashingEmbedder):
+    """The test embedder: its first batch waits until the worker has claimed a second one. A worker that
+    claims only after embedding never does, so the wait times out (the timeout only bounds that failure;
+    a pipelined worker's reader claims at once, before or during the embedding)."""
+
+    def __init__(self, second_claimed: threading.Event) -> None:
+        super().__init__()
+        self.second_claimed, self.overlapped = second_claimed, None
+
+    def embed(self, texts):
+        if self.overlapped is None:  # the worker turns an exception here into a retried batch: note it
+            self.overlapped = self.second_claimed.wait(timeout=30)
+        return super().embed(texts)
+
+
+def test_the_worker_reads_the_next_batch_while_the_model_embeds_the_current_one(app, session, monkeypatch):
+    user = register(session)
+    for n in range(12):
+        postings.create_posting(session, user, instrument_record(ref=f"i-{n}"))
+    claimed_batches, second_claimed, claim = [], threading.Event(), outbox.claim
+
+    def counting_claim(*args, **kwargs):
+        changes = claim(*args, **kwargs)
+        if changes:
+            claimed_batches.append(changes)
+            if len(claimed_batches) == 2:
+                second_claimed.set()
+        return changes
+
+    monkeypatch.setattr(outbox, "claim", counting_claim)
+    database = app.extensions["database"]
+    embedder = WatchingEmbedder(second_claimed)
+    worker = Worker(database.new_session, app.extensions["search"].searcher.backend, embedder, batch_size=4)
+    assert worker.run(until_idle=True, poll_interval=0.01) == 12
+    assert embedder.overlapped
+    assert maintenance.verify(session, app.extensions["search"].searcher.backend, embedder).clean

@@ -17,11 +17,12 @@ def query(**options):
     return BackendQuery(keywords=options.pop("keywords", analyse_query("液相色谱 武汉")), vector=VECTOR, **options)
 
 
-def test_a_new_index_is_strict_records_its_dictionaries_and_format_and_splits_tokens_on_spaces_only(monkeypatch):
+def test_a_new_index_is_strict_records_its_format_splits_on_spaces_and_gets_a_replica_with_a_second_node(monkeypatch):
     monkeypatch.setattr(mapping.analysis, "fingerprint", lambda: "dictionaries-1")
     body = mapping.index_body()
     assert body["mappings"]["dynamic"] == "strict"
     assert body["mappings"]["_meta"] == {"analysis": "dictionaries-1", "format": mapping.FORMAT}
+    assert body["settings"]["index"]["auto_expand_replicas"] == "0-1"  # a replica once there is a second node
     assert body["settings"]["analysis"]["analyzer"]["tokens"] == {"type": "custom", "tokenizer": "whitespace"}
     properties = body["mappings"]["properties"]
     assert properties["title_terms"]["analyzer"] == "tokens" and properties["title_terms"]["index_options"] == "freqs"
