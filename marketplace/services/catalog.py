@@ -209,31 +209,6 @@ def parse_catalogue(path: Path, fmt: str | None = None) -> Iterator[tuple[int, A
 REF_OF_ANOTHER_OWNER = Phrase("is already used by a listing of another organisation")
 
 
-def _import_row(session: Session, record: Mapping[str, Any], default_owner: Mapping[str, Any] | None) -> str:
-    errors = record_errors(record)
-    if errors:
-        raise ValidationFailed(errors)
-    model = MODEL_BY_KIND[record["kind"]]
-    # kind first: the unique (kind, ref) index answers this; ref alone would scan every posting.
-    posting = session.scalar(select(model).where(model.kind == record["kind"], model.ref == record["ref"]))
-    if posting is None:
-        owner = find_or_create_owner(session, record.get("owner") or default_owner, record["kind"],
-                                     record.get("region"))
-        posting = model(ref=record["ref"], organisation=owner)
-        apply_record(posting, record)
-        session.add(posting)
-        session.flush()
-        return "created"
-    owner = record.get("owner") or default_owner
-    if owner and find_owner(session, owner) is not posting.organisation:
-        raise ValidationFailed({"ref": REF_OF_ANOTHER_OWNER})
-    apply_record(posting, record)
-    if not session.is_modified(posting):
-        return "unchanged"
-    session.flush()
-    return "updated"
-
-
 @dataclass
 class _Batch:
     """Rows written together: one savepoint, one lookup of existing postings per kind, one flush (so
@@ -265,11 +240,37 @@ class _Batch:
                 raise  # the whole transaction is retried (_import_batch)
             # A constraint the validation cannot see: redo the batch one row at a time, so the report
             # names the row and the batch's good rows are kept.
-            _import_rows(self.session, rows, self.default_owner, report)
+            self._write_one_by_one(rows, report)
             return
         savepoint.commit()
         report.errors.extend(errors)
         for outcome in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+
+    def _write_one_by_one(self, rows: list[tuple[int, Any]], report: ImportReport) -> None:
+        """Row by row, each in its own savepoint: the slow path that tells which row the database refused."""
+        for line, record in rows:
+            errors: list[RowError] = []
+            if not self._valid([(line, record)], errors):
+                report.errors.extend(errors)
+                continue
+            savepoint = self.session.begin_nested()
+            try:
+                outcome = self._apply(record, self._existing([record]))
+                self.session.flush()
+            except ValidationFailed as error:
+                savepoint.rollback()
+                report.errors.append(RowError(line, _ref(record), error.errors))
+                continue
+            except DBAPIError as error:
+                savepoint.rollback()
+                self.owners.clear()
+                if isinstance(error, OperationalError) and is_lock_conflict(error):
+                    raise
+                report.errors.append(RowError(line, _ref(record), {"record": Phrase(
+                    "the database refused it (%(reason)s)", reason=str(error.orig))}))
+                continue
+            savepoint.commit()
             setattr(report, outcome, getattr(report, outcome) + 1)
 
     @staticmethod
@@ -330,31 +331,6 @@ class _Batch:
         if key not in self.owners and (found := find_owner(self.session, owner)) is not None:
             self.owners[key] = found
         return self.owners.get(key)
-
-
-def _import_rows(session: Session, rows: list[tuple[int, Any]], default_owner: Mapping[str, Any] | None,
-                 report: ImportReport) -> None:
-    """Row by row, each in its own savepoint: the slow path that tells which row the database refused."""
-    for line, record in rows:
-        if isinstance(record, RowParseError):
-            report.errors.append(RowError(line, None, record.errors))
-            continue
-        savepoint = session.begin_nested()
-        try:
-            outcome = _import_row(session, record, default_owner)
-        except ValidationFailed as error:
-            savepoint.rollback()
-            report.errors.append(RowError(line, _ref(record), error.errors))
-            continue
-        except DBAPIError as error:
-            savepoint.rollback()
-            if isinstance(error, OperationalError) and is_lock_conflict(error):
-                raise
-            report.errors.append(RowError(line, _ref(record), {"record": Phrase(
-                "the database refused it (%(reason)s)", reason=str(error.orig))}))
-            continue
-        savepoint.commit()
-        setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def import_records(session: Session, rows: Iterable[tuple[int, Any]],
