@@ -32,6 +32,7 @@ from indexer.models import SearchChange
 from indexer.worker import Worker
 from marketplace import migrations
 from marketplace.db import Base
+from marketplace.kinds import KINDS
 from marketplace.models import Posting
 from marketplace.services import catalog, postings
 from marketplace.services.accounts import register
@@ -135,13 +136,11 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
     records = listings(int(rate * seconds) + 10)
     try:
         with database.new_session() as session:
-            user = register(session, app.extensions["passwords"], email=f"load-{uuid.uuid4().hex[:6]}@bench.local",
-                            password="bench-pass-1", display_name="load",
-                            organisation_name=f"负载测试机构 {uuid.uuid4().hex[:6]}",
-                            organisation_kind="university")
+            writers = _writers(app, session)
             # One listing first, and wait for it: the measured lag starts once the worker is up and
             # its model loaded, which a fixed sleep did not guarantee (start-up showed up as p95 lag).
-            postings.create_posting(session, user, {**next(records), "ref": f"warm-{uuid.uuid4().hex[:6]}"})
+            record = next(records)
+            postings.create_posting(session, writers[record["kind"]], {**record, "ref": f"warm-{uuid.uuid4().hex[:6]}"})
         _wait_until_applied(database, after=0, timeout=180)
         with database.new_session() as session:
             first = session.scalar(select(SearchChange.id).order_by(SearchChange.id.desc()).limit(1)) or 0
@@ -149,7 +148,8 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
         with database.new_session() as session:
             while time.monotonic() - started < seconds:
                 record = next(records)
-                postings.create_posting(session, user, {**record, "ref": f"load-{written}-{uuid.uuid4().hex[:6]}"})
+                postings.create_posting(session, writers[record["kind"]],
+                                        {**record, "ref": f"load-{written}-{uuid.uuid4().hex[:6]}"})
                 written += 1
                 time.sleep(max(0.0, started + written / rate - time.monotonic()))
         reached = written / (time.monotonic() - started)
@@ -160,6 +160,21 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
     finally:
         stop_worker(worker)
     return [(done - created).total_seconds() for created, done in rows], written, reached
+
+
+def _writers(app, session) -> dict:
+    """A member of an organisation of the kind that may post each kind of listing (vendors post products,
+    universities instruments and transfers), as the write load posts all of them."""
+    writers = {}
+    for kind, kind_of_posting in KINDS.items():
+        if not kind_of_posting.is_listing:
+            continue
+        tag = uuid.uuid4().hex[:6]
+        writers[kind] = register(session, app.extensions["passwords"], email=f"load-{tag}@bench.local",
+                                 password="bench-pass-1", display_name="load",
+                                 organisation_name=f"负载测试机构 {tag}",
+                                 organisation_kind=kind_of_posting.default_owner_kind)
+    return writers
 
 
 def _wait_until_applied(database, after: int, timeout: float) -> None:
