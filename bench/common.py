@@ -33,6 +33,13 @@ def embedding_settings(**overrides: object) -> dict:
             "batch_size": config["EMBEDDING_BATCH_SIZE"], "precision": config["EMBEDDING_PRECISION"], **overrides}
 
 
+def resolved_precision(requested: str) -> str:
+    """What `requested` ("auto" included) computes in on this machine, for a report to name."""
+    embedder = create_embedder(embedding_settings(precision=requested))
+    embedder.load()
+    return embedder.precision
+
+
 def model_name() -> str:
     return str(embedding_settings()["model"])
 

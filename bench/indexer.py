@@ -26,16 +26,17 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from app import create_app
-from bench.common import listings, model_name, percentile, table, write_report
+from bench.common import listings, model_name, percentile, resolved_precision, table, write_report
 from indexer.documents import posting_document
 from indexer.models import SearchChange
 from indexer.worker import Worker
 from marketplace import migrations
 from marketplace.db import Base
 from marketplace.kinds import KINDS
-from marketplace.models import Posting
+from marketplace.models import Posting, User
 from marketplace.services import catalog, postings
 from marketplace.services.accounts import register
+from search.embeddings import PRECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER_COUNTS = (1, 2, 4)
@@ -136,7 +137,9 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
     records = listings(int(rate * seconds) + 10)
     try:
         with database.new_session() as session:
-            writers = _writers(app, session)
+            writer_ids = _writers(app, session)
+        with database.new_session() as session:
+            writers = {kind: session.get(User, user_id) for kind, user_id in writer_ids.items()}
             # One listing first, and wait for it: the measured lag starts once the worker is up and
             # its model loaded, which a fixed sleep did not guarantee (start-up showed up as p95 lag).
             record = next(records)
@@ -146,6 +149,7 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
             first = session.scalar(select(SearchChange.id).order_by(SearchChange.id.desc()).limit(1)) or 0
         started, written = time.monotonic(), 0
         with database.new_session() as session:
+            writers = {kind: session.get(User, user_id) for kind, user_id in writer_ids.items()}
             while time.monotonic() - started < seconds:
                 record = next(records)
                 postings.create_posting(session, writers[record["kind"]],
@@ -162,9 +166,9 @@ def lag_under_load(app, config: dict, rate: float, seconds: float) -> tuple[list
     return [(done - created).total_seconds() for created, done in rows], written, reached
 
 
-def _writers(app, session) -> dict:
-    """A member of an organisation of the kind that may post each kind of listing (vendors post products,
-    universities instruments and transfers), as the write load posts all of them."""
+def _writers(app, session) -> dict[str, int]:
+    """The id of a member of an organisation of the kind that may post each kind of listing (vendors post
+    products, universities instruments and transfers), as the write load posts all of them."""
     writers = {}
     for kind, kind_of_posting in KINDS.items():
         if not kind_of_posting.is_listing:
@@ -173,7 +177,7 @@ def _writers(app, session) -> dict:
         writers[kind] = register(session, app.extensions["passwords"], email=f"load-{tag}@bench.local",
                                  password="bench-pass-1", display_name="load",
                                  organisation_name=f"负载测试机构 {tag}",
-                                 organisation_kind=kind_of_posting.default_owner_kind)
+                                 organisation_kind=kind_of_posting.default_owner_kind).id
     return writers
 
 
@@ -195,12 +199,13 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[20, 50, 100],
                         help="listings written per second in the lag tests, one test each")
     parser.add_argument("--seconds", type=float, nargs="+", default=[600, 60, 60], help="duration of each rate's test")
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS, help="embedding precision")
     parser.add_argument("--postgres-url", help="measure 1, 2 and 4 workers on this (emptied!) PostgreSQL database")
     parser.add_argument("--workers-backends", nargs="+", default=["opensearch"],
                         help="backends of the several-workers test (PostgreSQL with OpenSearch is the production pair)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "workers", "lag"])
     args = parser.parse_args()
+    args.precision = resolved_precision(args.precision)
     if len(args.seconds) != len(args.rates):
         parser.error("give one --seconds per --rates")
     throughput_rows, lag_rows, worker_rows = [], [], []

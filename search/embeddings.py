@@ -20,7 +20,16 @@ QUERY_CACHE_SIZE = 2048
 # Listings are embedded from their title and the start of the body: 128 word pieces cover that, and
 # measured on 2 cores 128 instead of the model's 256 doubles throughput (24 -> 51 listings/s).
 MAX_SEQUENCE_LENGTH = 128
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (AMX tiles). There bf16 embeds 3-4x the
+    documents per CPU second of fp32 at cosine >= 0.9999 to its vectors (docs/perf-log.md, 2026-12-03);
+    elsewhere torch emulates bf16, which is slower than fp32 (bench/results/embedders.md)."""
+    import torch
+
+    return bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
 
 
 @dataclass(frozen=True)
@@ -99,18 +108,18 @@ class SentenceTransformerEmbedder:
     offline, thread-safe; then embeds in batches, documents and queries each with their prompt."""
 
     def __init__(self, model_name_or_path: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
-                 precision: str = "fp32", models_dir: str | None = None) -> None:
+                 precision: str = "auto", models_dir: str | None = None) -> None:
         if precision not in PRECISIONS:
-            raise ValueError("precision must be fp32 or bf16")
+            raise ValueError("precision must be auto, fp32 or bf16")
         self.choice = models.choose(model_name_or_path)
         if precision == "bf16" and self.choice.name == models.USE and self.choice.directory is None:
             raise ValueError(f"{models.USE} computes in numpy float32: precision bf16 does not apply to it")
         self.models_dir = models_dir
         self.batch_size = batch_size
         self.device = device
-        # bf16 embeds about 1.8x faster on these CPUs with near-identical rankings (bench/results/embedders.md;
-        # int8 quantisation changed 38% of top-10s, so it is not offered).
-        self.precision = precision
+        # "auto": bf16 where the CPU computes it natively (rankings as fp32's, bench/results/embedders.md;
+        # int8 quantisation changed 38% of top-10s, so it is not offered), fp32 elsewhere. Resolved on load.
+        self.precision: str | None = None if precision == "auto" else precision
         self._loaded: models.LoadedModel | None = None
         self.model_max_seq_length: int | None = None  # the model's own limit, before MAX_SEQUENCE_LENGTH
         self._fingerprint: EmbedderFingerprint | None = None
@@ -147,6 +156,9 @@ class SentenceTransformerEmbedder:
                 self.model_max_seq_length = model.max_seq_length
                 if model.max_seq_length is not None:
                     model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
+                if self.precision is None:
+                    numpy_model = self.choice.name == models.USE and self.choice.directory is None
+                    self.precision = "bf16" if self.device == "cpu" and not numpy_model and native_bf16() else "fp32"
                 if self.precision == "bf16":
                     import torch
 

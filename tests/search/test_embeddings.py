@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from search import models
-from search.embeddings import EmbedderFingerprint, HashingEmbedder, SentenceTransformerEmbedder
+from search.embeddings import (
+    PRECISIONS,
+    EmbedderFingerprint,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    native_bf16,
+)
 from search.factory import create_embedder
 from search.models.digest import sha256_of
 from search.models.use_multilingual import weights_file
@@ -60,6 +66,7 @@ def test_the_universal_sentence_encoder_serves_chinese_queries_for_english_listi
     fingerprint = embedder.fingerprint
     assert (fingerprint.name, fingerprint.dimension, fingerprint.query_prompt) == ("use-multilingual-v3", 512, "")
     assert fingerprint.weights_sha256 == sha256_of([weights_file()])
+    assert embedder.precision == "fp32"  # "auto" never asks numpy for bf16
 
 
 def test_the_universal_sentence_encoder_refuses_bf16_which_it_cannot_compute_in():
@@ -67,14 +74,17 @@ def test_the_universal_sentence_encoder_refuses_bf16_which_it_cannot_compute_in(
         create_embedder({"model": "use-multilingual-v3", "precision": "bf16"})
 
 
-def test_multilingual_e5_serves_chinese_queries_for_english_listings_in_bf16_too(models_dir, e5_embedder):
-    bf16 = create_embedder({"model": "multilingual-e5-small", "models_dir": str(models_dir), "precision": "bf16"})
-    for embedder in (e5_embedder, bf16):
+def test_multilingual_e5_serves_chinese_queries_for_english_listings_in_every_precision(models_dir, one_torch_thread):
+    embedders = {precision: create_embedder({"model": "multilingual-e5-small", "models_dir": str(models_dir),
+                                             "precision": precision}) for precision in PRECISIONS}
+    for embedder in embedders.values():
         listings = embedder.embed([SEM_LISTING, *OTHER_LISTINGS])
         assert listings.dtype == np.float32 and np.allclose(np.linalg.norm(listings, axis=1), 1, atol=1e-3)
         assert int(np.argmax(listings @ embedder.embed_query("扫描电镜 断口形貌 能谱"))) == 0
-    assert bf16.fingerprint == e5_embedder.fingerprint  # the same model: its vectors are comparable
-    assert float(bf16.embed_query("扫描电镜") @ e5_embedder.embed_query("扫描电镜")) > 0.99
+    # The same model in every precision: its vectors are comparable, and an index needs no rebuild.
+    assert len({embedder.fingerprint for embedder in embedders.values()}) == 1
+    assert float(embedders["bf16"].embed_query("扫描电镜") @ embedders["fp32"].embed_query("扫描电镜")) > 0.99
+    assert embedders["auto"].precision == ("bf16" if native_bf16() else "fp32")
 
 
 def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
