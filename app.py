@@ -1,6 +1,7 @@
 """The composition root: builds the Flask app from its parts. Nothing runs at import time."""
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -48,4 +49,7 @@ def create_server_app() -> Flask:
     already in memory, so that the workers share one copy of each."""
     app = create_app()
     app.extensions["search"].preload(app.config["WORKER_TORCH_THREADS"])
+    # Out of the collector's sight: its passes write to every object's header, which would copy the
+    # shared pages of the index and the model into each worker (docs/perf-log.md, 2026-12-03).
+    gc.freeze()
     return app
