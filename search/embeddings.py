@@ -112,7 +112,9 @@ class SentenceTransformerEmbedder:
         if precision not in PRECISIONS:
             raise ValueError("precision must be auto, fp32 or bf16")
         self.choice = models.choose(model_name_or_path)
-        if precision == "bf16" and self.choice.name == models.USE and self.choice.directory is None:
+        # The packaged USE computes in numpy float32, outside torch.
+        self._numpy_model = self.choice.name == models.USE and self.choice.directory is None
+        if precision == "bf16" and self._numpy_model:
             raise ValueError(f"{models.USE} computes in numpy float32: precision bf16 does not apply to it")
         self.models_dir = models_dir
         self.batch_size = batch_size
@@ -157,8 +159,8 @@ class SentenceTransformerEmbedder:
                 if model.max_seq_length is not None:
                     model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
                 if self.precision is None:
-                    numpy_model = self.choice.name == models.USE and self.choice.directory is None
-                    self.precision = "bf16" if self.device == "cpu" and not numpy_model and native_bf16() else "fp32"
+                    native = self.device == "cpu" and not self._numpy_model and native_bf16()
+                    self.precision = "bf16" if native else "fp32"
                 if self.precision == "bf16":
                     import torch
 
