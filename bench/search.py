@@ -9,7 +9,6 @@ app and of this (indexing) process. Writes bench/results/search.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -25,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 
 from bench.common import (
@@ -44,6 +42,7 @@ from bench.common import (
     vector_legs,
     write_report,
 )
+from bench.vector_cache import cache_path, cached_embeddings
 from indexer.documents import posting_document
 from marketplace import migrations
 from marketplace.db import Database
@@ -55,7 +54,6 @@ from search.factory import create_backend, create_embedder
 from search.ranking import RankingSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(__file__).parent / ".cache"
 RANKING = RankingSettings()  # what the app ranks with
 QUERIES = [
     "液相色谱 检测 胶囊 杂质 武汉", "HPLC impurity test for capsules", "扫描电镜 断口分析", "SEM EDS mapping",
@@ -90,22 +88,15 @@ def build_database(size: int, directory: Path) -> tuple[str, float]:
     return url, size / elapsed
 
 
-def documents_and_vectors(url: str, size: int, precision: str):
+def documents_and_vectors(url: str, precision: str):
     database = Database(url)
     with database.new_session() as session:
         documents = [posting_document(p) for p in session.scalars(select(Posting).order_by(Posting.id))]
     database.dispose()
-    texts = [d.embedding_text() for d in documents]
-    key = hashlib.sha256(("\n".join(texts) + precision + model_name()).encode()).hexdigest()[:16]
-    cached = CACHE / f"vectors-{size}-{key}.npy"
     embedder = create_embedder(embedding_settings(precision=precision))
-    if cached.exists():
-        return documents, np.load(cached), None
-    started = time.perf_counter()
-    vectors = embedder.embed(texts)
-    rate = len(texts) / (time.perf_counter() - started)
-    CACHE.mkdir(exist_ok=True)
-    np.save(cached, vectors)
+    embedder.load()
+    path = cache_path(model_name(), embedder.precision)
+    vectors, rate = cached_embeddings(embedder, [d.embedding_text() for d in documents], path)
     return documents, vectors, rate
 
 
@@ -259,7 +250,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
             directory = Path(tmp)
             url, import_rate = build_database(size, directory)
-            documents, vectors, embed_rate = documents_and_vectors(url, size, precision)
+            documents, vectors, embed_rate = documents_and_vectors(url, precision)
             processes, servers, ingest = {}, {}, {}
             try:
                 for name in backends:
@@ -306,7 +297,9 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
           "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s",
                  "embedded index load s", "indexer peak RSS MiB"], ingest_rows)
-        + "\n\nWarm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "
+        + "\n\nEmbed docs/s counts the distinct texts the run embedded; vectors of texts an earlier run embedded "
+          "(same model and precision) come from bench/.cache, keyed by text (\"cached\" when all did).\n\n"
+          "Warm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "
           "come from the cache; the cold column pays the embedding once per query. The backends' servers run "
           "side by side and their rounds take turns. Timings on a shared 2-core machine are noisy: compare "
           "ratios.\n\n"
