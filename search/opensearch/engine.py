@@ -54,15 +54,13 @@ def client_for(url: str) -> OpenSearch:
 class OpenSearchBackend:
     name = "opensearch"
 
-    def __init__(self, url: str, ranking: RankingSettings, prefix: str = "yiqi-listings", refresh: bool = True) -> None:
+    def __init__(self, url: str, ranking: RankingSettings, prefix: str = "yiqi-listings") -> None:
         self.url = url
         self.ranking = ranking
         self.alias = prefix
-        # Refresh on write makes an acknowledged change searchable at once, as in the embedded backend.
-        # Durability does not depend on it: OpenSearch fsyncs its translog before answering a bulk.
-        self.refresh = refresh
         self.client = client_for(url)
         self._indexes_with_vectors: set[str] = set()
+        self._indexes_refreshing: set[str] = set()
 
     def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -118,13 +116,27 @@ class OpenSearchBackend:
         if not ops:
             return []
         index = self._live_index()
+        self._ensure_scheduled_refresh(index)
         upserts = [op for op in ops if isinstance(op, Upsert)]
         if upserts:
             self._ensure_vector_field(index, upserts[0])
+        # Acknowledged once searchable (the next scheduled refresh), as in the embedded backend. Durability
+        # does not depend on it: OpenSearch fsyncs its translog before answering a bulk.
         # require_alias: a write must never auto-create an index named like the alias.
-        return self._bulk(self.alias, ops, refresh=self.refresh, require_alias=True)
+        return self._bulk(self.alias, ops, refresh="wait_for", require_alias=True)
 
-    def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: bool,
+    def _ensure_scheduled_refresh(self, index: str) -> None:
+        """An index created before its settings named a refresh interval may have fallen "search idle",
+        where no scheduled refresh comes for a waiting write: give it the interval, once per process."""
+        if index in self._indexes_refreshing:
+            return
+        settings = self._call(self.client.indices.get_settings, index=index, name="index.refresh_interval")
+        if settings.get(index, {}).get("settings", {}).get("index", {}).get("refresh_interval") is None:
+            self._call(self.client.indices.put_settings, index=index,
+                       body={"index": {"refresh_interval": mapping.REFRESH_INTERVAL}})
+        self._indexes_refreshing.add(index)
+
+    def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: str = "false",
               require_alias: bool = False) -> list[WriteResult]:
         terms = {id(op): (analysis.index_text(op.document.title), analysis.index_text(op.document.body))
                  for op in ops if isinstance(op, Upsert)}
@@ -141,7 +153,7 @@ class OpenSearchBackend:
                 now = time.time()
                 lines += [{"index": action}, mapping.listing_source(op, terms[id(op)], now) if isinstance(op, Upsert)
                           else mapping.tombstone_source(op, now)]
-            response = self._call(self.client.bulk, body=lines, refresh="true" if refresh else "false")
+            response = self._call(self.client.bulk, body=lines, refresh=refresh)
             busy = []
             for position, item in zip(pending, response["items"], strict=True):
                 outcome = item["index"]
@@ -279,14 +291,15 @@ class OpenSearchBackend:
             refused: list[WriteResult] = []
             for chunk in _chunks(upserts, BULK_CHUNK):
                 self._ensure_vector_field(new, chunk[0])
-                refused += [r for r in self._bulk(new, chunk, refresh=False) if r.status == "error"]
+                refused += [r for r in self._bulk(new, chunk) if r.status == "error"]
                 written.update(op.doc_id for op in chunk)
             if old:
                 tombstones = (Delete(hit["_id"], hit["_source"]["version"])
                               for hit in self._scan(self.alias, live=False) if hit["_id"] not in written)
                 for deletes in _chunks(tombstones, BULK_CHUNK):
                     self._bulk_or_raise(new, deletes)
-            self._call(self.client.indices.put_settings, index=new, body={"index": {"refresh_interval": None}})
+            self._call(self.client.indices.put_settings, index=new,
+                       body={"index": {"refresh_interval": mapping.REFRESH_INTERVAL}})
             self._call(self.client.indices.refresh, index=new)
             # BM25 and k-NN search every segment: at 100k listings the bulk load left 18, and merging
             # them into one, before the index serves, cut OpenSearch's CPU per search by a third.
@@ -300,10 +313,11 @@ class OpenSearchBackend:
         for name in old:
             self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
         self._indexes_with_vectors.difference_update(old)
+        self._indexes_refreshing.difference_update(old)
         return refused
 
     def _bulk_or_raise(self, index: str, ops: Sequence[WriteOp]) -> None:
-        failed = [r for r in self._bulk(index, ops, refresh=False) if r.status == "error"]
+        failed = [r for r in self._bulk(index, ops) if r.status == "error"]
         if failed:
             raise RuntimeError(f"rebuild: {len(failed)} documents failed, e.g. {failed[0]}")
 
@@ -311,6 +325,7 @@ class OpenSearchBackend:
         for name in self._physical_indexes():
             self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
         self._indexes_with_vectors.clear()
+        self._indexes_refreshing.clear()
 
     def close(self) -> None:
         """Nothing to release: the client is shared by the whole process (see client_for)."""

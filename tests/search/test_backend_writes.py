@@ -10,8 +10,10 @@ import pytest
 from search import analysis
 from search.backend import UNKNOWN_ANALYSIS, Delete, Upsert
 from search.embeddings import HashingEmbedder
+from search.opensearch import mapping
 from search.service import Searcher, SearchRequest
 from tests.search.catalogue import ALL, HPLC_LISTINGS, HPLC_WUHAN, NMR, SEM, XRD, renamed, upserts
+from tests.search.conftest import open_backend
 from tests.search.test_backend_contract import refs, search
 
 
@@ -165,3 +167,26 @@ def test_a_rebuild_leaves_out_a_document_the_index_refuses_and_still_swaps(backe
     refused = backend.rebuild([*upserts(embedder, [SEM], version=2), bad, *upserts(embedder, [NMR], version=2)])
     assert [(r.doc_id, r.status) for r in refused] == [("xrd", "error")] and refused[0].error
     assert backend.versions() == {"sem": 2, "nmr": 2}
+
+
+@pytest.mark.opensearch
+def test_an_opensearch_index_without_a_refresh_interval_gets_one_and_writes_are_searchable_when_acknowledged(
+        tmp_path, embedder):
+    """Writes wait for a scheduled refresh: an index created without an interval (before the app named
+    one) could fall "search idle", where none comes; the first write gives it the interval."""
+    backend = next(open_backend("opensearch", tmp_path))
+    searcher = Searcher(backend, embedder, backend.ranking)
+    index = f"{backend.alias}-v0"
+    body = mapping.index_body()
+    del body["settings"]["index"]["refresh_interval"]
+    backend.client.indices.create(index=index, body={**body, "aliases": {backend.alias: {}}})
+    try:
+        for version, word in ((1, "scanning"), (2, "transmission")):
+            written = backend.write(upserts(embedder, [renamed(SEM, "sem", title=f"{word} electron microscope")],
+                                            version))
+            assert [r.status for r in written] == ["ok"]
+            assert refs(search(searcher, word, mode="keyword")) == ["sem"]  # searchable once acknowledged
+        settings = backend.client.indices.get_settings(index=index, name="index.refresh_interval")
+        assert settings[index]["settings"]["index"]["refresh_interval"] == mapping.REFRESH_INTERVAL
+    finally:
+        backend.clear()
