@@ -204,6 +204,8 @@ def main() -> None:
     parser.add_argument("--workers-backends", nargs="+", default=["opensearch"],
                         help="backends of the several-workers test (PostgreSQL with OpenSearch is the production pair)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "workers", "lag"])
+    parser.add_argument("--report", default="indexer",
+                        help="bench/results/<report>.md: a partial run (--skip, one backend) keeps the full one")
     args = parser.parse_args()
     args.precision = resolved_precision(args.precision)
     if len(args.seconds) != len(args.rates):
@@ -244,7 +246,7 @@ def main() -> None:
             + "\n\nLag is measured from the change's commit to the backend's acknowledgement while a worker "
               "process polls every 0.1 s; \"reached\" is the rate the writer (one process, through the posting "
               "service) managed.")
-    print(write_report("indexer", "Indexer benchmark", body))
+    print(write_report(args.report, "Indexer benchmark", body, module="indexer"))
 
 
 if __name__ == "__main__":
