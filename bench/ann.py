@@ -40,7 +40,7 @@ def run(sizes: list[int]) -> str:
         with tempfile.TemporaryDirectory(prefix=f"bench-ann-{size}-") as tmp:
             directory = Path(tmp)
             url, _ = build_database(size, directory)
-            documents, embeddings, _ = documents_and_vectors(url, size, "bf16")
+            documents, embeddings, _ = documents_and_vectors(url, "bf16")
             settings = backend_settings("embedded", directory, "unused")
             load_backend(settings, documents, embeddings)
             exact = create_backend(settings, replace(RANKING, ann_min_rows=10**9))

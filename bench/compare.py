@@ -45,7 +45,7 @@ def run(revisions: list[str], size: int, backend: str, clients: int, requests_to
         directory = Path(tmp)
         checkouts = {commit: directory / f"code-{commit}" for commit in commits}
         url, _ = build_database(size, directory)
-        documents, vectors, _ = documents_and_vectors(url, size, "bf16")
+        documents, vectors, _ = documents_and_vectors(url, "bf16")
         settings = backend_settings(backend, directory, f"bench-compare-{size}")
         load_backend(settings, documents, vectors)
         processes, servers = [], {}

@@ -74,7 +74,7 @@ def run(seconds: float, pdf_clients: int) -> str:
         directory = Path(workdir)
         url, _ = build_database(LISTINGS, directory)
         settings = backend_settings("embedded", directory, "bench-pdf")
-        documents, vectors, _ = documents_and_vectors(url, LISTINGS, "fp32")
+        documents, vectors, _ = documents_and_vectors(url, "fp32")
         load_backend(settings, documents, vectors)
         database = Database(url)
         for limits in ("false", "true"):
