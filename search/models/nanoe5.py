@@ -282,14 +282,14 @@ def _bert_weights(header: Header, tensors: dict[str, np.ndarray]) -> dict[str, n
 
 def _save_weights(weights: dict[str, np.ndarray], path: Path, precision: str) -> None:
     if precision == "fp32":
-        from safetensors.numpy import save_file
+        from safetensors.numpy import save_file as save_arrays
 
-        save_file(weights, str(path))
+        save_arrays(weights, str(path))
         return
     import torch  # numpy has no bfloat16
-    from safetensors.torch import save_file
+    from safetensors.torch import save_file as save_tensors
 
-    save_file({name: torch.tensor(value, dtype=torch.bfloat16) for name, value in weights.items()}, str(path))
+    save_tensors({name: torch.tensor(value, dtype=torch.bfloat16) for name, value in weights.items()}, str(path))
 
 
 def _tokenizer(vocabulary: Vocabulary) -> Any:  # a tokenizers.Tokenizer (imported only when converting)
