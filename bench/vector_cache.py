@@ -42,15 +42,15 @@ def cached_embeddings(embedder: Embedder, texts: Sequence[str], path: Path) -> t
         pending = list(missing.items())
         for start in range(0, len(pending), CHUNK):
             chunk = pending[start:start + CHUNK]
-            vectors = embedder.embed([text for _, text in chunk])
-            rows = [(digest, vector.astype(np.float32).tobytes()) for (digest, _), vector in zip(chunk, vectors)]
+            vectors = embedder.embed([text for _, text in chunk])  # float32 rows, as Embedder promises
+            rows = [(digest, vector.tobytes()) for (digest, _), vector in zip(chunk, vectors)]
             db.executemany("INSERT OR REPLACE INTO vector VALUES (?, ?)", rows)
             db.commit()
             found.update((digest, vector) for (digest, _), vector in zip(chunk, vectors))
             embedded += len(chunk)
             print(f"embedded {embedded:,} of {len(pending):,} uncached texts", flush=True)
         rate = embedded / (time.perf_counter() - started) if embedded >= CHUNK else None
-    return np.stack([found[digest] for digest in digests]).astype(np.float32), rate
+    return np.stack([found[digest] for digest in digests]), rate
 
 
 def _lookup(db: sqlite3.Connection, digests: list[bytes]) -> dict[bytes, np.ndarray]:
