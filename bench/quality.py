@@ -47,18 +47,20 @@ BACKENDS = ("embedded", "opensearch")
 TUNING_SETS = (DATA / "dev", DATA / "market-tune")
 # RankingSettings field -> the values tried besides the app's own (--sweep).
 SWEEP = {
-    "rrf_k": (5, 20, 60),
-    "vector_weight": (0.0, 0.02, 0.1, 0.3, 0.5, 1.0, 2.0),
+    "keyword_share": (0.0, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 1.0),
+    "similarity_window": (0.05, 0.1, 0.3),
     "fusion_depth": (20, 100),
     "min_similarity": (0.0, 0.1, 0.3),
     "completeness_floor": (0.5, 1.0),
+    "preferred_kind_multiplier": (1.0, 1.25, 2.0, 3.0),
     "title_weight": (1.0, 2.0, 5.0),
     "enough_matches": (5, 10, 50),
 }
 # Similarity floors on each model's own scale (bench/results/embedders.md: e5's unrelated listings lie
 # around 0.83, related ones around 0.87).
 MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82, 0.84, 0.86),
-                                         "cross_lingual_weight": (0.0, 0.5, 1.0, 1.5, 2.0),
+                                         "similarity_window": (0.03, 0.04, 0.06, 0.08),
+                                         "cross_lingual_boost": (0.0, 0.3, 0.5, 1.0),
                                          "cross_lingual_margin": (0.01, 0.015, 0.03, 0.05)}}
 
 

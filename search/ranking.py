@@ -14,26 +14,25 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RankingSettings:
-    # -- fusion (search.service) ------------------------------------------------------------------
-    # Reciprocal rank fusion's k: a small k lets the top ranks of each leg dominate. ranking-all-MiniLM-L6-v2.md: 5 to
-    # 20 rank alike (hybrid nDCG@10 0.940 / 0.939 / 0.939); the textbook 60 flattens the keyword leg's
-    # clear winners (0.935).
-    rrf_k: int = 10
-    # Keyword matching with the synonym dictionary is the stronger leg on the labelled set, so the vector
-    # leg mostly adds what no word matched and breaks near-ties. ranking-all-MiniLM-L6-v2.md: weights 0.02 to 0.1 rank
-    # alike; 0 loses recall@50 (0.809 against 0.811), 0.3 and more lower nDCG@10 (0.928 at 0.3, 0.865 at 1).
-    keyword_weight: float = 1.0
-    vector_weight: float = 0.05
+    # -- fusion (search.service, search.fusion) --------------------------------------------------
+    # The fused score is keyword_share * the keyword leg's score (BM25 over the best match's) plus the
+    # rest times the vector leg's (1 for the most similar candidate, 0 at similarity_window below it).
+    # Per model (MODEL_VALUES): a model whose vectors rank well earns a smaller keyword share, and the
+    # window follows the model's similarity scale. These defaults serve models whose cosines spread from
+    # 0 to 1: all-MiniLM-L6-v2 and use-multilingual-v3 both ranked best at a share of 0.7 of those
+    # measured (0.5 to 0.7), with windows of 0.05 to 0.3 alike for MiniLM (docs/perf-log.md, 2026-12-03).
+    keyword_share: float = 0.7
+    similarity_window: float = 0.2
     # How many of each leg's best candidates are fused (a deeper page asks for more). ranking-all-MiniLM-L6-v2.md: 20 to
     # 100 rank alike on the labelled set; each candidate costs OpenSearch work (its k-NN k and hits fetched).
     fusion_depth: int = 50
     # Vector candidates in the other language than the query (search.analysis.language_of), within
-    # `cross_lingual_margin` of the best candidate's similarity, are fused again as a leg of their own
-    # with this weight: without it a Chinese need ranks Chinese listings that share some of its words
-    # above the English listings that answer it. 0 (off) for a model that does not place both languages
-    # in one space or was not measured; MODEL_VALUES sets it where the tuning sets justified it. The leg
-    # steps aside when the best keyword match holds every word of the query (Searcher._cross_lingual_weight).
-    cross_lingual_weight: float = 0.0
+    # `cross_lingual_margin` of the best candidate's similarity, have this added to their vector score:
+    # without it a Chinese need ranks Chinese listings that share some of its words above the English
+    # listings that answer it. 0 (off) for a model that does not place both languages in one space or
+    # was not measured; MODEL_VALUES sets it where the tuning sets justified it. The boost steps aside
+    # when the best keyword match holds every word of the query (Searcher._cross_lingual_boost).
+    cross_lingual_boost: float = 0.0
     cross_lingual_margin: float = 0.02
     # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
     # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
@@ -47,11 +46,15 @@ class RankingSettings:
     # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
     completeness_floor: float = 0.7
     # Soft preferences (search.service.Preferences, read from the query by the marketplace's need
-    # understanding) multiply the fused score. With RRF's k of 10, a kind multiplier of 1.5 lifts a
-    # preferred listing at rank 15 above the others from rank 7 on, so a test-service query shows
-    # shared instruments before products for sale without burying a clearly better product;
-    # bench/results/quality_by_type.md has what it changes (share of products in the top 5 of test needs).
-    preferred_kind_multiplier: float = 1.5
+    # understanding) multiply the fused score. A kind multiplier of 2.5 lifts a listing of the kind the
+    # intent wants above any other scoring up to 2.5 times as much, so a test-service need shows shared
+    # instruments before products for sale and a buyer the reverse, as the grades do (the wrong kind is
+    # worth at most 1 of 3), without burying a far better match. Tuning sets, hybrid nDCG@10 and the
+    # share of products in the top 5 (docs/perf-log.md, 2026-12-03): market-tune 0.781 / 0.782 / 0.782 /
+    # 0.781 at 1.5 / 2 / 2.5 / 3, its 9 buyers' top 5 holding 0.64 / 0.69 / 0.76 / 0.82 products and its
+    # 70 test needs' 0.10 / 0.08 / 0.08 / 0.07; dev 0.923 / 0.921 / 0.911 / 0.905 (its labels follow
+    # the demo's words, not the intent). 1 (off): market-tune 0.755.
+    preferred_kind_multiplier: float = 2.5
     # A listing in the place the searcher named ranks higher, one in the same province a little;
     # a place is a convenience (samples can be posted), so less than the kind.
     preferred_region_multiplier: float = 1.25
@@ -95,27 +98,28 @@ class RankingSettings:
 
 # The values that follow an embedding model's similarity scale, by model name (EmbedderFingerprint.name):
 # e5's cosines are compressed (unrelated listings median 0.833, related 0.868; bench/results/embedders.md),
-# USE's and MiniLM's spread from 0 to 1, so one floor and one vector weight cannot serve them all.
+# USE's and MiniLM's spread from 0 to 1, so one floor and one similarity window cannot serve them all.
 # Chosen on the tuning sets (bench/results/ranking-<model>.md, `python -m bench.quality --sweep --model M`).
 #
 # multilingual-e5-small (ranking-multilingual-e5-small.md): the vector leg is worth far more than MiniLM's
-# (market-tune vector-only 0.691 against keyword 0.654): hybrid nDCG@10 on dev / market-tune is 0.938 /
-# 0.661 at weight 0.05, 0.923 / 0.687 at 0.5, 0.902 / 0.700 at 1 and 0.859 / 0.705 at 2; 0.5 is best
-# over both sets' queries (dev's labels follow the demo's words, so keywords alone nearly saturate it).
+# (market-tune vector-only 0.744 against keyword 0.731), so the keyword share is lower: hybrid nDCG@10 on
+# dev / market-tune is 0.907 / 0.780 at 0.5, 0.911 / 0.782 at 0.55, 0.916 / 0.778 at 0.6 and 0.924 /
+# 0.769 at 0.7 (rank fusion, before: 0.906 / 0.766). Window 0.05: 0.913 / 0.774 at 0.04, 0.906 / 0.776
+# at 0.06 (dev's labels follow the demo's words, so keywords alone nearly saturate it: market-tune decides).
 # Candidate floor 0.80: no loss on either set (0.82 starts losing recall, 0.86 costs vector-only 0.16 on
 # dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
 # at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
-# Cross-lingual leg (ranking-multilingual-e5-small.md): on market-tune, weight 1 with margin 0.02 takes
-# hybrid nDCG@10 from 0.712 (weight 0) to 0.738 (its 16 cross-lingual queries from 0.417 to 0.628 in the
-# first simulation) for 0.004 on dev (0.906 to 0.902); 0.5 gains less (0.734), 1.5 and 2 no more (0.736,
-# 0.734), and a margin of 0.03 or 0.05 costs dev (0.893, 0.849): a wide margin lets in the other
-# language's near misses.
+# Cross-lingual boost 0.5 with margin 0.02: market-tune 0.778 without it and at 0.3, 0.782 at 0.5 and 1
+# (its 16 cross-lingual queries 0.716 -> 0.748, its 8 long needs 0.687 -> 0.663: docs/perf-log.md);
+# margins from 0.01 to 0.03 rank alike, 0.05 lets in the other language's near misses (0.776).
 # use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
-# in 95%); its weights were not swept.
+# in 95%); keyword share 0.7 with a window of 0.3 ranked best of those measured (dev / market-tune
+# 0.925 / 0.753, rank fusion 0.917 / 0.729).
 MODEL_VALUES: dict[str, dict[str, Any]] = {
-    "multilingual-e5-small": {"vector_weight": 0.5, "min_similarity": 0.80, "good_match_similarity": 0.85,
-                              "cross_lingual_weight": 1.0, "cross_lingual_margin": 0.02},
-    "use-multilingual-v3": {"good_match_similarity": 0.25},
+    "multilingual-e5-small": {"keyword_share": 0.55, "similarity_window": 0.05, "min_similarity": 0.80,
+                              "good_match_similarity": 0.85, "cross_lingual_boost": 0.5,
+                              "cross_lingual_margin": 0.02},
+    "use-multilingual-v3": {"similarity_window": 0.3, "good_match_similarity": 0.25},
 }
 
 

@@ -17,7 +17,7 @@ from search import analysis
 from search.backend import FACETS, BackendQuery, BackendResult, DocInfo, Leg, SearchBackend, SearchFilters
 from search.documents import matches_prefix
 from search.embeddings import Embedder
-from search.fusion import reciprocal_rank_fusion
+from search.fusion import convex_fusion
 from search.highlight import Highlighter
 from search.ranking import RankingSettings
 
@@ -167,39 +167,38 @@ class Searcher:
             return result.keyword  # browsing: the backend's completeness-then-recency order
         ranking = self.ranking
         other_language = self._cross_lingual(result, keywords.text)
-        fused = reciprocal_rank_fusion(
-            [[d for d, _ in result.keyword], [d for d, _ in result.vector], other_language], k=ranking.rrf_k,
-            weights=[ranking.keyword_weight, ranking.vector_weight,
-                     self._cross_lingual_weight(result, keywords) if other_language else 0.0])
+        fused = convex_fusion(result.keyword, result.vector, keyword_share=ranking.keyword_share,
+                              similarity_window=ranking.similarity_window, boosted=other_language,
+                              boost=self._cross_lingual_boost(result, keywords) if other_language else 0.0)
         floor = ranking.completeness_floor
+        # Sorting is stable: equal scores keep fusion's order (the keyword leg's, then the vector leg's).
         return sorted(((doc_id, score * (floor + (1 - floor) * result.info[doc_id].completeness))
-                       for doc_id, score in fused), key=lambda item: (-item[1], item[0]))
+                       for doc_id, score in fused), key=lambda item: -item[1])
 
-    def _cross_lingual(self, result: BackendResult, text: str) -> list[str]:
+    def _cross_lingual(self, result: BackendResult, text: str) -> set[str]:
         """The vector candidates written in the other language than the query and nearly as similar as
-        the best candidate, best first: a third leg, because the keyword leg cannot match their words
-        (only the synonym dictionary's), so in a two-leg fusion they lose to partial keyword matches.
-        Without keyword matches (vector mode, or no word matched) the vector ranking stands alone."""
-        if not self.ranking.cross_lingual_weight or not result.vector or not result.keyword:
-            return []
+        the best candidate: they get a boost, because the keyword leg cannot match their words (only the
+        synonym dictionary's), so they lose to partial keyword matches. Without keyword matches (vector
+        mode, or no word matched) the vector ranking stands alone."""
+        if not self.ranking.cross_lingual_boost or not result.vector or not result.keyword:
+            return set()
         language = analysis.language_of(text)
         close = max(similarity for _, similarity in result.vector) - self.ranking.cross_lingual_margin
-        return [doc_id for doc_id, similarity in result.vector
-                if similarity >= close and result.info[doc_id].language not in (language, "")]
+        return {doc_id for doc_id, similarity in result.vector
+                if similarity >= close and result.info[doc_id].language not in (language, "")}
 
-    def _cross_lingual_weight(self, result: BackendResult, keywords: analysis.AnalysedQuery) -> float:
-        """The cross-lingual leg's weight, 0 when the best keyword match holds every word of the query:
-        then the query's own language has its answer ("金相 晶粒度 夹杂物", a metallography service), and the
-        other language's near misses (particle sizers: 粒度 is particle size) must not outrank it. A
-        share-of-words scaling gained a little more on the tuning sets (market-tune 0.744 against 0.741)
-        but let a match of one generic word (测试) push the English answer out of the top 2. Hybrid
-        nDCG@10 on the tuning sets: market-tune 0.738 -> 0.741, dev 0.902 -> 0.906 (docs/perf-log.md,
-        2026-12-03; bench/results/quality.md)."""
+    def _cross_lingual_boost(self, result: BackendResult, keywords: analysis.AnalysedQuery) -> float:
+        """The cross-lingual boost, 0 when the best keyword match holds every word of the query: then the
+        query's own language has its answer ("金相 晶粒度 夹杂物", a metallography service), and the other
+        language's near misses (particle sizers: 粒度 is particle size) must not outrank it. A
+        share-of-words scaling gained a little more on the tuning sets (market-tune 0.744 against 0.741,
+        with rank fusion) but let a match of one generic word (测试) push the English answer out of the
+        top 2 (docs/perf-log.md, 2026-12-03)."""
         best = result.keyword[0][0]
         text = self.backend.texts([best]).get(best)
         holds_every_word = (text is not None and keywords.groups
                             and len(analysis.matched_terms(keywords, text.terms)) == len(keywords.groups))
-        return 0.0 if holds_every_word else self.ranking.cross_lingual_weight
+        return 0.0 if holds_every_word else self.ranking.cross_lingual_boost
 
     def _prefer(self, ranked: list[tuple[str, float]], result: BackendResult,
                 preferences: Preferences) -> list[tuple[str, float]]:
@@ -223,7 +222,7 @@ class Searcher:
             return factor
 
         return sorted(((doc_id, score * multiplier(result.info[doc_id])) for doc_id, score in ranked),
-                      key=lambda item: (-item[1], item[0]))
+                      key=lambda item: -item[1])
 
     def _hits(self, page: list[tuple[str, float]], result: BackendResult,
               keywords: analysis.AnalysedQuery) -> list[Hit]:

@@ -94,7 +94,7 @@ def _refs(client, query):
 
 
 @pytest.mark.parametrize("text, intent, first", [
-    ("HPLC 送检", "test_service", "inst-hplc-1"),
+    ("国产 HPLC 送检", "test_service", "inst-hplc-1"),  # 国产 (domestic) is in the product's title
     ("采购 有关物质 液相色谱", "buy_instrument", "lc-100"),
 ])
 def test_the_intent_read_from_a_query_puts_its_kind_of_listing_first(client, catalogue, text, intent, first):

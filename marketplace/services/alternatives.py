@@ -80,13 +80,15 @@ def _same_class(category: str, instrument_class: str) -> bool:
 
 def _class_of(session: Session, searcher: Searcher, imported: str) -> str | None:
     """The class the best-matching listings of every kind (the same model shared by a lab, products
-    naming it as replaced) mostly share, each voting by its rank."""
+    naming it as replaced) mostly share, each voting with its relevance score: a listing that names
+    the model in passing (a mass spectrometer claiming to replace a chromatograph) and scores about
+    as well as the model's own listing does not outvote it and the class's other matches."""
     page = search_postings(session, searcher, SearchParams(text=imported, kinds=LISTING_KINDS, limit=CLASS_VOTERS,
                                                            preferences=Preferences()))
     votes: dict[str, float] = {}
-    for rank, result in enumerate(page.results, start=1):
+    for result in page.results:
         category = result.posting.category
         if category and "/" in category:  # a top-level category alone ("分析仪器") is no class
             path = "/".join(category.split("/")[:2])
-            votes[path] = votes.get(path, 0.0) + 1 / rank
+            votes[path] = votes.get(path, 0.0) + result.score
     return max(votes, key=lambda path: votes[path]) if votes else None

@@ -135,9 +135,9 @@ def test_vector_search_ranks_by_embedding_alone(searcher):
 
 def test_hybrid_search_reports_both_legs(searcher):
     response = search(searcher, "高效液相色谱仪 Agilent 1260 Infinity II")
-    top = response.hits[0]
-    assert response.mode == "hybrid" and top.ref == "hplc-wh"
-    assert top.keyword_rank == 1 and top.vector_rank is not None
+    agilent = next(hit for hit in response.hits if hit.ref == "hplc-wh")
+    assert response.mode == "hybrid" and response.hits.index(agilent) < 2
+    assert agilent.keyword_rank == 1 and agilent.vector_rank is not None and agilent.vector_similarity is not None
 
 
 
@@ -152,17 +152,29 @@ def test_candidates_carry_the_region_certifications_and_language_that_ranking_we
     assert (by_ref["hplc-bj"].language, by_ref["hplc-wh"].language) == ("en", "zh")
 
 
-@pytest.mark.parametrize("preferences, preferred", [
-    (Preferences(kinds=("product",)), "lc-3000"),
-    (Preferences(kinds=("need",)), "need-1"),
-    (Preferences(region="北京市/北京市"), "hplc-bj"),
-    (Preferences(region="上海市"), "lc-3000"),
-    (Preferences(certifications=("CNAS",)), "hplc-bj"),
+@pytest.mark.parametrize("preferences, preferred, multiplier", [
+    (Preferences(kinds=("product",)), "lc-3000", "preferred_kind_multiplier"),
+    (Preferences(kinds=("need",)), "need-1", "preferred_kind_multiplier"),
+    (Preferences(region="北京市/北京市"), "hplc-bj", "preferred_region_multiplier"),
+    (Preferences(region="上海市"), "lc-3000", "preferred_region_multiplier"),
+    (Preferences(certifications=("CNAS",)), "hplc-bj", "preferred_certifications_multiplier"),
 ])
-def test_a_preference_moves_what_has_it_up_without_removing_anything(searcher, preferences, preferred):
+def test_a_preference_multiplies_the_score_of_what_has_it_without_removing_anything(
+        searcher, ranking, preferences, preferred, multiplier):
+    plain = search(searcher, "液相色谱仪", mode="keyword")
+    preferring = search(searcher, "液相色谱仪", mode="keyword", preferences=preferences)
+    assert sorted(refs(plain)) == sorted(refs(preferring))
+    before, after = (next(hit for hit in response.hits if hit.ref == preferred) for response in (plain, preferring))
+    assert after.score == pytest.approx(before.score * getattr(ranking, multiplier), rel=1e-4)
+    assert refs(preferring).index(preferred) <= refs(plain).index(preferred)
+
+
+def test_a_preference_lifts_a_listing_past_a_near_equal_but_not_past_a_clearly_better_one(searcher):
+    """hplc-bj (CNAS) scores a little below xss and far below the best match, hplc-wh."""
     plain = refs(search(searcher, "液相色谱仪", mode="keyword"))
-    preferring = refs(search(searcher, "液相色谱仪", mode="keyword", preferences=preferences))
-    assert preferring.index(preferred) < plain.index(preferred) and sorted(preferring) == sorted(plain)
+    cnas = refs(search(searcher, "液相色谱仪", mode="keyword", preferences=Preferences(certifications=("CNAS",))))
+    assert plain.index("hplc-bj") > plain.index("xss") and cnas.index("hplc-bj") < cnas.index("xss")
+    assert plain[0] == cnas[0] == "hplc-wh"
 
 
 def test_a_preferred_city_ranks_above_its_province_and_the_province_above_elsewhere(searcher):
