@@ -4,8 +4,8 @@ brought to a 0-1 scale first because BM25 scores and cosine similarities do not 
 Scores rather than ranks (reciprocal rank fusion, used before): a rank hides whether the second
 listing is nearly as good as the first or far behind, and the similarity gaps of a multilingual model
 carry that. On the tuning sets, hybrid nDCG@10 went from 0.906 / 0.766 (RRF, dev / market-tune) to
-0.923 / 0.781 with the same intent multiplier (docs/perf-log.md, 2026-12-03). The searcher fuses every backend's legs with this one
-function, with the shares of search.ranking.RankingSettings.
+0.923 / 0.781 with the same intent multiplier (docs/perf-log.md, 2026-12-03). The searcher fuses
+every backend's legs with this one function, with the shares of search.ranking.RankingSettings.
 """
 from __future__ import annotations
 
