@@ -11,6 +11,7 @@ from flask import Flask
 from indexer.change_tracking import install_change_tracking
 from indexer.cli import indexer_cli
 from indexer.status import current_index_status
+from marketplace import understanding
 from marketplace.cli import register_commands
 from marketplace.config import known_settings, require_real_secret_key, settings_from_environment
 from marketplace.db import Database
@@ -49,6 +50,7 @@ def create_server_app() -> Flask:
     already in memory, so that the workers share one copy of each."""
     app = create_app()
     app.extensions["search"].preload(app.config["WORKER_TORCH_THREADS"])
+    understanding.preload()
     # Out of the collector's sight: its passes write to every object's header, which would copy the
     # shared pages of the index and the model into each worker (docs/perf-log.md, 2026-12-03).
     gc.freeze()

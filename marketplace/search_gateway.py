@@ -6,6 +6,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from search import analysis
 from search import ranking as ranking_settings
 from search.factory import create_backend, create_embedder
 from search.service import Searcher
@@ -55,6 +56,7 @@ class SearchGateway:
         pages (copy-on-write) instead of each loading a copy. No connection may cross the fork, so they
         are closed here."""
         searcher = self.searcher
+        analysis.preload()
         searcher.embedder.preload_for_workers(threads_per_worker)
         searcher.backend.warm()
         searcher.backend.close()

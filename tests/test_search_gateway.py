@@ -48,12 +48,14 @@ def test_the_gateway_hands_the_models_directory_to_the_embedder(tmp_path):
 FORKING_SERVER = """
 import os, sys, torch
 from marketplace.search_gateway import SearchGateway
+from search import analysis
 gateway = SearchGateway({"SEARCH_BACKEND": "embedded", "SEARCH_PATH": sys.argv[1], "OPENSEARCH_URL": "",
                          "OPENSEARCH_INDEX": "", "EMBEDDING_MODEL": "all-MiniLM-L6-v2", "EMBEDDING_MODELS_PATH": "",
                          "EMBEDDING_BATCH_SIZE": 8, "EMBEDDING_PRECISION": "fp32"})
+print("dictionaries before", analysis._lexicon is not None, flush=True)
 gateway.preload(threads_per_worker=2)
 embedder = gateway.searcher.embedder
-print("master", embedder.ready, torch.get_num_threads(), flush=True)
+print("master", embedder.ready, torch.get_num_threads(), analysis._lexicon is not None, flush=True)
 if os.fork() == 0:  # a worker: the master's model, its own thread count
     print("worker", embedder.ready, torch.get_num_threads(), embedder.embed_query("HPLC").shape[0], flush=True)
     os._exit(0)
@@ -61,8 +63,10 @@ os.wait()
 """
 
 
-def test_preload_loads_the_model_once_before_the_fork_and_each_worker_computes_with_its_own_threads(tmp_path):
+def test_preload_loads_the_model_and_dictionaries_once_before_the_fork_and_each_worker_computes_with_its_own_threads(
+        tmp_path):
     server = subprocess.run([sys.executable, "-c", FORKING_SERVER, str(tmp_path / "index")], capture_output=True,
                             text=True, timeout=240, env={**os.environ, "HF_HUB_OFFLINE": "1"}, cwd=ROOT)
     assert server.returncode == 0, server.stderr
-    assert server.stdout.split("\n")[:2] == ["master True 1", "worker True 2 384"]
+    # The dictionaries too: loaded once, before the fork, instead of by each worker.
+    assert server.stdout.split("\n")[:3] == ["dictionaries before False", "master True 1 True", "worker True 2 384"]

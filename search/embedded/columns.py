@@ -5,8 +5,9 @@ model anyway) with the approximate index over them (search.embedded.ann).
 """
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import torch
 from search.backend import FACET_SIZE, DocInfo, SearchFilters
 from search.documents import matches_prefix
 from search.embedded.ann import VectorCells
-from search.embedded.inverted import InvertedIndex
+from search.embedded.inverted import Batch, InvertedIndex, decode
 from search.ranking import RankingSettings
 
 # Filter masks kept per file: most searches share a few filters.
@@ -97,6 +98,12 @@ class _Flags:
         return {value: count for value, count in found.items() if count}
 
 
+@functools.lru_cache(maxsize=1024)
+def _value_set(stored: str | None) -> frozenset[str]:
+    """A multi-valued column as stored (a JSON list): a few distinct lists recur across every row."""
+    return frozenset(json.loads(stored or "[]"))
+
+
 def _top_level(path: str) -> str:
     return path.split("/", 1)[0]
 
@@ -143,18 +150,23 @@ class Columns:
             self.matrix = matrix
         self.capacity = capacity
 
-    def apply(self, rows: list[tuple[Any, ...]], dimension: int) -> None:
-        """Take in changed rows (search.embedded.store.ROW_COLUMNS order), a whole batch per numpy assignment."""
+    def apply(self, batches: Iterable[list[tuple[Any, ...]]], dimension: int, last_row: int) -> None:
+        """Take in changed rows (search.embedded.store.ROW_COLUMNS order) batch by batch, a whole batch per
+        numpy assignment; `last_row` is the highest row id the store holds."""
         self._masks.clear()
         if dimension and self.matrix is None:
             self._grow(self.capacity, dimension)  # the first upsert fixed the dimension
-        if not rows:
-            return
+        if last_row >= self.capacity:
+            self._grow(last_row + 1, dimension)
+        postings = [self._assign(rows, dimension) for rows in batches]
+        if postings:
+            self.keywords.replace(postings, self.live)
+
+    def _assign(self, rows: list[tuple[Any, ...]], dimension: int) -> Batch:
+        """Assign one batch's columns and vectors; returns its postings, decoded for the keyword index."""
         (ids, doc_ids, live, refs, kinds, categories, regions, origins, certifications, service_modes, languages,
          price_low, price_high, completeness, written_at, vectors, postings) = zip(*rows, strict=True)
         index = np.array(ids, dtype=np.int64)
-        if index.max() >= self.capacity:
-            self._grow(int(index.max()) + 1, dimension)
         for position, doc_id, ref in zip(ids, doc_ids, refs, strict=True):
             self.doc_ids[position], self.refs[position] = doc_id, ref
         self.live[index] = np.array(live, dtype=bool)
@@ -167,9 +179,8 @@ class Columns:
         self.region.assign(index, regions)
         self.category.assign(index, categories)
         self.language.assign(index, languages)
-        self.certifications.assign(index, [frozenset(json.loads(c or "[]")) for c in certifications])
-        self.service_modes.assign(index, [frozenset(json.loads(s or "[]")) for s in service_modes])
-        self.keywords.replace(index, self.live, postings)
+        self.certifications.assign(index, [_value_set(c) for c in certifications])
+        self.service_modes.assign(index, [_value_set(s) for s in service_modes])
         if dimension:
             assert self.matrix is not None  # created above with the first dimension
             self.matrix[torch.from_numpy(index)] = 0.0  # tombstones keep no vector
@@ -179,6 +190,7 @@ class Columns:
                 self.matrix[torch.from_numpy(index[with_vector])] = torch.from_numpy(block.astype(np.float16))
             if self.cells is not None:
                 self.cells.replace(index, index[with_vector], block)
+        return decode(index, postings, self.keywords.title_weight)
 
     def index_vectors(self) -> None:
         """Build the approximate index once there are ann_min_rows live listings, and train it again

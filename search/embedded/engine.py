@@ -9,6 +9,7 @@ thresholds: search/ranking.py and bench/results/search.md).
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,15 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
     else:
         candidates = np.arange(len(scores))
     return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+def _return_freed_heap() -> None:
+    """Hand the memory a whole index's load used and freed back to the system. glibc keeps freed heap
+    for reuse, so a server's master would hold it and its forked workers inherit it: at 100k listings
+    about 0.3 GB (docs/perf-log.md, 2026-12-04). Other C libraries: nothing to do."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 class EmbeddedBackend:
@@ -61,13 +71,16 @@ class EmbeddedBackend:
             columns = self._columns
             if columns is None or columns.file_id != snapshot.file_id:
                 columns = self._columns = Columns(snapshot.file_id, self.ranking)
+            loading = columns.generation < 0
             if snapshot.generation > columns.generation:
                 terms = snapshot.terms_after(columns.last_term_id)
                 columns.keywords.add_terms(terms)
                 columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
-                columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension)
+                columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension, snapshot.last_row())
                 columns.generation = snapshot.generation
                 columns.index_vectors()
+            if loading:
+                _return_freed_heap()
             return columns
 
     def search(self, query: BackendQuery) -> BackendResult:

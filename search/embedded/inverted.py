@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,6 +60,27 @@ def encode(term_ids: dict[str, int], title: Counter[str], body: Counter[str]) ->
     return postings.tobytes()
 
 
+class Batch(NamedTuple):
+    """Some listings' postings as decoded, before a segment sorts them, and each listing's lengths."""
+    rows: np.ndarray
+    title_length: np.ndarray  # tokens in each listing's title, in its body
+    body_length: np.ndarray
+    postings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # terms, rows, frequencies, fields
+
+
+def decode(rows: np.ndarray, encoded: Sequence[bytes | None], title_weight: float) -> Batch:
+    """The postings of `rows` as stored in the index database (`encode`), one entry per row."""
+    counts = np.array([len(p or b"") // POSTING.itemsize for p in encoded], dtype=np.int64)
+    postings = np.frombuffer(b"".join(p or b"" for p in encoded), dtype=POSTING)
+    title, body = postings["title"].astype(np.float32), postings["body"].astype(np.float32)
+    fields = np.where(title > 0, IN_TITLE, 0) | np.where(body > 0, IN_BODY, 0)
+    listing = np.repeat(np.arange(len(rows)), counts)
+    return Batch(rows, np.bincount(listing, weights=title, minlength=len(rows)),
+                 np.bincount(listing, weights=body, minlength=len(rows)),
+                 (postings["term"].copy(), np.repeat(rows, counts).astype(np.int32), title_weight * title + body,
+                  fields.astype(np.uint8)))
+
+
 class _Segment:
     """Postings sorted by term, then by row: a term's postings are one slice of contiguous arrays."""
 
@@ -68,18 +90,9 @@ class _Segment:
         self.frequencies, self.fields = frequencies[order], fields[order]
 
     @classmethod
-    def decode(cls, rows: np.ndarray, encoded: Sequence[bytes | None],
-               title_weight: float) -> tuple[_Segment, np.ndarray, np.ndarray]:
-        """The segment of these rows' postings, and each row's title and body length (tokens)."""
-        counts = np.array([len(p or b"") // POSTING.itemsize for p in encoded], dtype=np.int64)
-        postings = np.frombuffer(b"".join(p or b"" for p in encoded), dtype=POSTING)
-        title, body = postings["title"].astype(np.float32), postings["body"].astype(np.float32)
-        fields = np.where(title > 0, IN_TITLE, 0) | np.where(body > 0, IN_BODY, 0)
-        segment = cls(postings["term"].copy(), np.repeat(rows, counts).astype(np.int32),
-                      title_weight * title + body, fields.astype(np.uint8))
-        listing = np.repeat(np.arange(len(rows)), counts)
-        return (segment, np.bincount(listing, weights=title, minlength=len(rows)),
-                np.bincount(listing, weights=body, minlength=len(rows)))
+    def of(cls, batches: Sequence[Batch]) -> _Segment:
+        """The segment of these batches' postings: their arrays joined, then sorted once."""
+        return cls(*(np.concatenate(column) for column in zip(*(batch.postings for batch in batches), strict=True)))
 
     @classmethod
     def join(cls, first: _Segment, first_kept: np.ndarray, second: _Segment) -> _Segment:
@@ -126,11 +139,15 @@ class InvertedIndex:
     def add_terms(self, terms: Sequence[tuple[int, str]]) -> None:
         self.vocabulary.update((term, term_id) for term_id, term in terms)
 
-    def replace(self, rows: np.ndarray, live: np.ndarray, encoded: Sequence[bytes | None]) -> None:
-        """Take the current postings of changed rows (a deleted row has none)."""
+    def replace(self, batches: Sequence[Batch], live: np.ndarray) -> None:
+        """Take the current postings of changed rows (a deleted row has none), decoded batch by batch
+        (`decode`): a whole index's load is sorted once, not once per batch."""
+        rows = np.concatenate([batch.rows for batch in batches])
         self.base_superseded |= bool(np.any(self.owner[rows] == BASE))
         self.owner[rows] = NOWHERE
-        added, self.title_length[rows], self.body_length[rows] = _Segment.decode(rows, encoded, self.title_weight)
+        for batch in batches:
+            self.title_length[batch.rows], self.body_length[batch.rows] = batch.title_length, batch.body_length
+        added = _Segment.of(batches)
         if not len(self.base) and not len(self.delta):
             self.base = added
             self.owner[added.rows] = BASE

@@ -51,6 +51,7 @@ CREATE INDEX docs_generation ON docs (generation);
 # 2: in-memory postings replaced SQLite FTS5. 3: each listing's language; lengths come from the postings.
 FORMAT = "3"
 REBUILD_BATCH = 500
+READ_BATCH = 5000
 OPEN_ATTEMPTS = 3
 # What a reader loads of each changed row, in this order (search.embedded.columns.Columns.apply).
 ROW_COLUMNS = ("id, doc_id, live, ref, kind, category, region, origin, certifications, service_modes, language, "
@@ -69,9 +70,17 @@ class Snapshot:
     def terms_after(self, term_id: int) -> list[tuple[int, str]]:
         return self._db.execute("SELECT id, term FROM terms WHERE id > ?", (term_id,)).fetchall()
 
-    def rows_after(self, generation: int) -> list[tuple[Any, ...]]:
-        """Rows (ROW_COLUMNS) that write transactions after `generation` changed."""
-        return self._db.execute(f"SELECT {ROW_COLUMNS} FROM docs WHERE generation > ?", (generation,)).fetchall()
+    def rows_after(self, generation: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows (ROW_COLUMNS) that write transactions after `generation` changed, in batches: a whole
+        index read at once would hold every vector and posting as Python objects (at 100k listings
+        0.6 GB, which the heap then keeps)."""
+        cursor = self._db.execute(f"SELECT {ROW_COLUMNS} FROM docs WHERE generation > ?", (generation,))
+        while batch := cursor.fetchmany(READ_BATCH):
+            yield batch
+
+    def last_row(self) -> int:
+        """The highest docs.id: the in-memory columns' size (0 when empty)."""
+        return self._db.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()[0]
 
 
 class IndexStore:

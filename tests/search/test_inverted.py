@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from search.analysis import Alternative, QueryGroup
-from search.embedded.inverted import K1, B, InvertedIndex, Scorer, count_terms, encode, stored_length
+from search.embedded.inverted import K1, B, InvertedIndex, Scorer, count_terms, decode, encode, stored_length
 from search.ranking import RankingSettings
 
 TITLE_WEIGHT = RankingSettings().title_weight
@@ -64,7 +64,8 @@ class Engine:
         self.index, self.term_ids, self.live = InvertedIndex(TITLE_WEIGHT), {}, np.zeros(capacity, dtype=bool)
         self.index.grow(capacity)
 
-    def apply(self, changes: dict[int, tuple[str, str] | None]) -> None:
+    def apply(self, changes: dict[int, tuple[str, str] | None], batch_rows: int = 1000) -> None:
+        """`batch_rows`: rows per decoded batch, as the backend reads a whole index in batches."""
         rows = np.array(sorted(changes), dtype=np.int64)
         encoded = []
         for row in rows:
@@ -79,7 +80,8 @@ class Engine:
             self.term_ids.update((w, i) for i, w in new)
             self.index.add_terms(new)
             encoded.append(encode(self.term_ids, title, body))
-        self.index.replace(rows, self.live, encoded)
+        self.index.replace([decode(rows[start:start + batch_rows], encoded[start:start + batch_rows], TITLE_WEIGHT)
+                            for start in range(0, len(rows), batch_rows)], self.live)
 
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
@@ -105,7 +107,7 @@ def test_scores_equal_bm25f_through_updates_deletes_and_merges():
     first = {row: (random_text(rng, rng.randint(1, 6)), random_text(rng, rng.randint(0, 60))) for row in range(1, 300)}
     for row, text in first.items():
         reference.put(row, *text)
-    engine.apply(first)
+    engine.apply(first, batch_rows=64)  # loaded in batches, sorted together
     assert_same(engine, reference, rng)
     delta_sizes = []
     for _ in range(12):  # small rounds stay in the delta segment; their sum outgrows it and merges
