@@ -77,12 +77,12 @@ class RankingSettings:
     common_word_matches: int = 1000
 
     # -- vector leg of the embedded backend (search.embedded) -------------------------------------
-    # A filter keeping at most this many listings is scored exactly (recall 1). search.md: the exact scan
-    # of 1,000 listings costs about what the approximate index costs at 10,000.
+    # A filter keeping at most this many listings is scored exactly (every cell probed, recall 1).
+    # search.md: the exact scan of 1,000 listings costs about what the approximate search costs at 10,000.
     exact_max_rows: int = 2_000
-    # The approximate (IVF) index is built once the index holds this many live listings. search.md: the
-    # exact scan grows with the catalogue (at 10k it takes twice the approximate index's time, at 100k six
-    # times) while the approximate index finds 0.99 of the exact top 50.
+    # Below this many live listings the index is one cell, so every search is exact; from it on, k-means
+    # cells. search.md: the exact scan grows with the catalogue (at 10k it takes twice the approximate
+    # search's time, at 100k six times) while the approximate search finds 0.99 of the exact top 50.
     ann_min_rows: int = 5_000
     # k-means cells per square root of the live listings (632 cells at 100k), the share of them a query
     # probes (more when a filter keeps fewer listings, so that about as many filtered vectors are scored

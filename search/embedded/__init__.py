@@ -2,11 +2,11 @@
 
 - store: the index on disk, SQLite files in one directory (listings with versions and tombstones,
   filter fields, term postings, vectors), the CURRENT pointer that a rebuild swaps, connections, writes.
-- columns: each process's in-memory copy of the rows as numpy columns (filters, facets) and a torch
-  matrix (vectors), refreshed incrementally by write generation.
+- columns: each process's in-memory copy of the rows as numpy columns (filters, facets, postings) and
+  the vectors' index, refreshed incrementally by write generation.
 - engine: EmbeddedBackend, the searches over those columns.
-- inverted: BM25 over postings arrays; ann: the approximate vector index (faiss IVF). Only this package
-  uses them.
+- inverted: BM25 over postings arrays; ann: the vectors in a faiss IVF index, searched exactly or
+  approximately. Only this package uses them.
 """
 from search.embedded.engine import EmbeddedBackend
 

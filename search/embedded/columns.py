@@ -1,17 +1,15 @@
 """The embedded index in memory: one process's numpy copy of a database file's rows, as columns
 indexed by docs.id: filter and facet columns, the keyword postings (search.embedded.inverted), and the
-vectors as a float16 torch matrix (this module alone touches torch; torch is loaded for the embedding
-model anyway) with the approximate index over them (search.embedded.ann).
+vectors, held only by their IVF index (search.embedded.ann).
 """
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 from search.backend import FACET_SIZE, DocInfo, SearchFilters
 from search.documents import matches_prefix
@@ -129,10 +127,10 @@ class Columns:
         self.certifications, self.service_modes = _Flags(), _Flags()
         self.keywords = InvertedIndex(ranking.title_weight)
         self._masks: dict[SearchFilters, np.ndarray] = {}
-        self.matrix: torch.Tensor | None = None  # float16 (capacity, dimension), created with the first vector
-        self.cells: VectorCells | None = None  # the approximate index, once there are enough rows
+        self.dimension = 0  # the vectors' dimension; 0 before the first vector
+        self.cells: VectorCells | None = None  # every live row's vector, built once the rows are in
 
-    def _grow(self, needed: int, dimension: int) -> None:
+    def _grow(self, needed: int) -> None:
         capacity = max(needed, 2 * self.capacity, 1024)
         extra = capacity - self.capacity
         self.doc_ids += [""] * extra
@@ -143,21 +141,15 @@ class Columns:
         for coded in (self.kind, self.origin, self.region, self.category, self.language, self.certifications,
                       self.service_modes, self.keywords):
             coded.grow(capacity)
-        if dimension:
-            matrix = torch.zeros((capacity, dimension), dtype=torch.float16)
-            if self.matrix is not None and self.matrix.shape[1] == dimension:
-                matrix[:self.capacity] = self.matrix
-            self.matrix = matrix
         self.capacity = capacity
 
     def apply(self, batches: Iterable[list[tuple[Any, ...]]], dimension: int, last_row: int) -> None:
         """Take in changed rows (search.embedded.store.ROW_COLUMNS order) batch by batch, a whole batch per
         numpy assignment; `last_row` is the highest row id the store holds."""
         self._masks.clear()
-        if dimension and self.matrix is None:
-            self._grow(self.capacity, dimension)  # the first upsert fixed the dimension
+        self.dimension = dimension
         if last_row >= self.capacity:
-            self._grow(last_row + 1, dimension)
+            self._grow(last_row + 1)
         postings = [self._assign(rows, dimension) for rows in batches]
         if postings:
             self.keywords.replace(postings, self.live)
@@ -181,26 +173,25 @@ class Columns:
         self.language.assign(index, languages)
         self.certifications.assign(index, [_value_set(c) for c in certifications])
         self.service_modes.assign(index, [_value_set(s) for s in service_modes])
-        if dimension:
-            assert self.matrix is not None  # created above with the first dimension
-            self.matrix[torch.from_numpy(index)] = 0.0  # tombstones keep no vector
+        if self.cells is not None:  # before it is built, index_vectors reads every vector from the store
             with_vector = [i for i, v in enumerate(vectors) if v]
             block = np.frombuffer(b"".join(vectors[i] for i in with_vector), dtype=np.float32).reshape(-1, dimension)
-            if with_vector:
-                self.matrix[torch.from_numpy(index[with_vector])] = torch.from_numpy(block.astype(np.float16))
-            if self.cells is not None:
-                self.cells.replace(index, index[with_vector], block)
+            self.cells.replace(index, index[with_vector], block)
         return decode(index, postings, self.keywords.title_weight)
 
-    def index_vectors(self) -> None:
-        """Build the approximate index once there are ann_min_rows live listings, and train it again
-        whenever their number has doubled since."""
+    def index_vectors(self, stored_vectors: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]) -> None:
+        """Build the vectors' index from `stored_vectors` (batches of live rows and their vectors, from the
+        index store) once there are any, and again whenever the live rows have doubled since: k-means cells
+        trained on fewer listings grow long."""
         live = int(np.count_nonzero(self.live))
-        if self.matrix is None or live < max(self.ranking.ann_min_rows, 1):
+        if not self.dimension or not live or (self.cells is not None and live < 2 * self.cells.trained_rows):
             return
-        if self.cells is None or live >= 2 * self.cells.trained_rows:
-            rows = np.flatnonzero(self.live)
-            self.cells = VectorCells(rows, self.matrix[torch.from_numpy(rows)].float().numpy(), self.ranking)
+        rows, vectors = [], []
+        for batch_rows, batch_vectors in stored_vectors():
+            rows.append(batch_rows)
+            vectors.append(batch_vectors.astype(np.float16))  # as the index keeps them: half the float32 copy
+        if rows:
+            self.cells = VectorCells(np.concatenate(rows), np.concatenate(vectors), self.ranking)
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         """Live rows that pass the filters (read-only). Remembered until the next change: most searches
@@ -252,19 +243,3 @@ class Columns:
                        region=self.region.values[region] if region >= 0 else None,
                        certifications=self.certifications.of(row),
                        language=self.language.values[language] if language >= 0 else "")
-
-    @property
-    def dimension(self) -> int:
-        """The vectors' dimension; 0 before the first vector."""
-        return 0 if self.matrix is None else int(self.matrix.shape[1])
-
-    def exact_scores(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Cosines of `rows` (ascending) with `vector`: a scan of the span the rows cover (the matrix has
-        spare capacity past the last row), or a gather of the rows when they are under a third of it
-        (measured: a gathered row costs about 2.5 times a scanned one)."""
-        assert self.matrix is not None  # callers check the dimension first
-        query = torch.from_numpy(np.array(vector, dtype=np.float32)).to(torch.float16)  # a writable copy
-        first, end = int(rows[0]), int(rows[-1]) + 1
-        if len(rows) < (end - first) // 3:
-            return (self.matrix.index_select(0, torch.from_numpy(rows)) @ query).float().numpy()
-        return (self.matrix[first:end] @ query).float().numpy()[rows - first]

