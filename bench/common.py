@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: machine facts, percentiles, markdown tables, corpora."""
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import statistics
@@ -44,16 +45,23 @@ def model_name() -> str:
     return str(embedding_settings()["model"])
 
 
-def listings(count: int) -> Iterator[dict]:
-    """`count` listings from the demo generator, scaled up as needed (bilingual, realistic lengths)."""
+def listings(count: int, distinct: int | None = None) -> Iterator[dict]:
+    """`count` listings from the demo generator, scaled up as needed (bilingual, realistic lengths).
+    With `distinct`, only the first `distinct` are generated and then repeated under new refs: a
+    catalogue larger than the texts ever embedded then takes every vector from the cache."""
+    generated: list[dict] = []
     produced = 0
-    for record in generate_catalogue(scale=count // LISTINGS_PER_SCALE + 1):
+    for record in generate_catalogue(scale=min(count, distinct or count) // LISTINGS_PER_SCALE + 1):
         if record["kind"] == "need":
             continue
         yield record
         produced += 1
-        if produced == count:
-            return
+        if distinct and produced <= distinct:
+            generated.append(record)
+        if produced == count or produced == distinct:
+            break
+    for repeat, record in enumerate(itertools.islice(itertools.cycle(generated), count - produced)):
+        yield {**record, "ref": f"{record['ref']}-r{repeat // len(generated) + 1}"}
 
 
 def percentile(values: Sequence[float], p: float) -> float:
