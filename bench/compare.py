@@ -27,6 +27,7 @@ from bench.search import (
     load_backend,
     load_test,
     serve,
+    stop,
 )
 from search.factory import create_backend
 
@@ -56,9 +57,7 @@ def run(revisions: list[str], size: int, backend: str, clients: int, requests_to
                 processes.append(process)
             results = load_test(servers, clients, requests_total, rounds)
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait(10)
+            stop(processes)
             for checkout in checkouts.values():  # also those never added: removing one then just fails
                 subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, capture_output=True)
             if backend == "opensearch":

@@ -8,7 +8,6 @@ imported models. `python -m bench.pdf [--seconds 30] [--pdf-clients 6]`
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 import threading
 import time
@@ -30,6 +29,7 @@ from bench.search import (
     get,
     load_backend,
     serve,
+    stop,
 )
 from marketplace.db import Database
 from marketplace.models import RateLimitCounter
@@ -89,12 +89,7 @@ def run(seconds: float, pdf_clients: int) -> str:
                                  result["deferred"], f"{result['busy']:.2f}"])
                     print(rows[-1], flush=True)
             finally:
-                process.terminate()
-                try:
-                    process.wait(60)
-                except subprocess.TimeoutExpired:  # a worker still busy with a PDF
-                    process.kill()
-                    process.wait()
+                stop([process])
         database.dispose()
     return table(["rate limits", "PDF clients", "search p50 ms", "search p95 ms", "searches", "PDFs rendered",
                   "PDFs refused (429)", "PDFs deferred (503)", "busy cores"], rows)

@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -175,6 +176,28 @@ def serve(env: dict, clients: int, root: Path = ROOT) -> tuple[subprocess.Popen,
     return process, base
 
 
+def stop(processes: Iterable[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(60)  # gunicorn gives its workers their graceful timeout
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def memory_alone(env: dict, clients: int, requests_total: int) -> tuple[float, float]:
+    """App memory (`app_memory_mib`) after a warm round, with no other app running: PSS splits a page among
+    every process mapping it, so the other backend's app, mapping the same libraries and model file,
+    would take a share of them."""
+    process, base = serve(env, clients)
+    try:
+        warm_round(base, clients, requests_total)
+        return app_memory_mib(process)
+    finally:
+        stop([process])
+
+
 def app_memory_mib(process: subprocess.Popen) -> tuple[float, float]:
     """The gunicorn master and its workers together: the sum of their RSS (shared pages counted in each
     process) and of their PSS (shared pages counted once)."""
@@ -267,8 +290,10 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                                         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"])
                     processes[name], servers[name] = serve(app_environment(url, settings), clients)
                 results = load_test(servers, clients, requests_total, rounds)
+                stop(processes.pop(name) for name in list(processes))
                 for name, stats in results.items():
-                    rss, pss = app_memory_mib(processes[name])
+                    rss, pss = memory_alone(app_environment(url, backend_settings(name, directory, f"bench-{size}")),
+                                            clients, requests_total)
                     rows.append([f"{size:,}", name, *(f"{stats[k]:.1f}" for k in ("cold", "p50", "p95", "p99")),
                                  f"{stats['rps']:.0f}", f"{rss:,.0f}", f"{pss:,.0f}"])
                     record_growth({"listings": size, "backend": name, "model": model_name(), **stats,
@@ -276,13 +301,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                                    "app_rss_mib": rss, "app_pss_mib": pss, **ingest[name]})
                     print(rows[-1], flush=True)
             finally:
-                for process in processes.values():
-                    process.terminate()
-                    try:
-                        process.wait(60)  # gunicorn gives its workers their graceful timeout
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
+                stop(processes.values())
                 if "opensearch" in backends:
                     create_backend(backend_settings("opensearch", directory, f"bench-{size}"), RANKING).clear()
     repeated = (f"Catalogues larger than {distinct_texts:,} listings repeat the first {distinct_texts:,} listings' "
@@ -295,9 +314,10 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
         f"{requests_total} requests a round, medians of {rounds} rounds; latency in ms)\n\n"
         + table(["listings", "backend", "cold p50 (with embedding)", "p50", "p95", "p99", "req/s",
                  "app RSS MiB (sum)", "app PSS MiB"], rows)
-        + "\n\nApp memory is the gunicorn master and its workers together, after the load test: RSS summed "
-          "(pages the workers share counted in each) and PSS (each shared page counted once: the memory they "
-          "take). The model and the embedded index are loaded before the workers fork, one copy for all.\n\n"
+        + "\n\nApp memory is the gunicorn master and its workers together, each app served again alone after the "
+          "load test and measured after one warm round: RSS summed (pages the workers share counted in each) and "
+          "PSS (each shared page counted once: the memory they take). The model and the embedded index are "
+          "loaded before the workers fork, one copy for all.\n\n"
         + f"### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
           "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s",
