@@ -94,6 +94,10 @@ class RankingSettings:
     ann_cells_per_sqrt_row: float = 2.0
     ann_probed_share: float = 0.08
     ann_min_probes: int = 32
+    # The most probes an unfiltered search makes (the share reaches it at 640k listings). Cells hold
+    # about the square root of the listings each, so a share of them scans a share of the catalogue and
+    # its time grows with it, while recall depends on the probes: search-1m.md, 64 of 2,000 cells.
+    ann_max_probes: int = 64
 
 
 # The values that follow an embedding model's similarity scale, by model name (EmbedderFingerprint.name):

@@ -37,7 +37,8 @@ class VectorCells:
         self.trained_rows = count
         cells = int(ranking.ann_cells_per_sqrt_row * math.sqrt(count)) if count >= ranking.ann_min_rows else 1
         self.cells = max(1, min(count, cells))
-        self.probed_share, self.min_probes = ranking.ann_probed_share, ranking.ann_min_probes
+        self.unfiltered_probes = min(ranking.ann_max_probes,
+                                     max(ranking.ann_min_probes, ranking.ann_probed_share * self.cells))
         self._quantizer = faiss.IndexFlatIP(dimension)  # the index refers to it without owning it
         self._index = faiss.IndexIVFScalarQuantizer(self._quantizer, dimension, self.cells,
                                                     faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
@@ -59,8 +60,7 @@ class VectorCells:
         cell. Otherwise `kept_share`, the share of the listings the mask keeps, sets the cells probed:
         more when it is small, so that about as many filtered vectors are scored as an unfiltered search
         would score."""
-        unfiltered = max(self.min_probes, self.probed_share * self.cells)
-        probes = self.cells if exact else min(self.cells, math.ceil(unfiltered / max(kept_share, 1e-9)))
+        probes = self.cells if exact else min(self.cells, math.ceil(self.unfiltered_probes / max(kept_share, 1e-9)))
         bitmap = np.packbits(mask, bitorder="little")  # bit i of the bitmap is row i
         selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
         scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth,

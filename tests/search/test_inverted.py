@@ -64,8 +64,9 @@ class Engine:
         self.index, self.term_ids, self.live = InvertedIndex(TITLE_WEIGHT), {}, np.zeros(capacity, dtype=bool)
         self.index.grow(capacity)
 
-    def apply(self, changes: dict[int, tuple[str, str] | None], batch_rows: int = 1000) -> None:
-        """`batch_rows`: rows per decoded batch, as the backend reads a whole index in batches."""
+    def apply(self, changes: dict[int, tuple[str, str] | None], batch_rows: int = 1000, reverse: bool = False) -> None:
+        """`batch_rows`: rows per decoded batch, as the backend reads a whole index in batches, which
+        SQLite may return in any order (`reverse`: the last batch first)."""
         rows = np.array(sorted(changes), dtype=np.int64)
         encoded = []
         for row in rows:
@@ -80,8 +81,9 @@ class Engine:
             self.term_ids.update((w, i) for i, w in new)
             self.index.add_terms(new)
             encoded.append(encode(self.term_ids, title, body))
-        self.index.replace([decode(rows[start:start + batch_rows], encoded[start:start + batch_rows], TITLE_WEIGHT)
-                            for start in range(0, len(rows), batch_rows)], self.live)
+        batches = [decode(rows[start:start + batch_rows], encoded[start:start + batch_rows], TITLE_WEIGHT)
+                   for start in range(0, len(rows), batch_rows)]
+        self.index.replace(batches[::-1] if reverse else batches, self.live)
 
     def matches(self, groups: list[list[str]], operator: str) -> dict[int, float]:
         query_groups = [QueryGroup(group[0], tuple(Alternative((term,), term) for term in group)) for group in groups]
@@ -107,8 +109,11 @@ def test_scores_equal_bm25f_through_updates_deletes_and_merges():
     first = {row: (random_text(rng, rng.randint(1, 6)), random_text(rng, rng.randint(0, 60))) for row in range(1, 300)}
     for row, text in first.items():
         reference.put(row, *text)
-    engine.apply(first, batch_rows=64)  # loaded in batches, sorted together
+    engine.apply(first, batch_rows=64, reverse=True)  # loaded in batches, sorted together
     assert_same(engine, reference, rng)
+    for term in WORDS:  # the Scorer finds rows in a term's postings by binary search
+        rows = engine.index.postings(term)[0]
+        assert np.all(np.diff(rows) > 0), term
     delta_sizes = []
     for _ in range(12):  # small rounds stay in the delta segment; their sum outgrows it and merges
         changes = {}
@@ -121,6 +126,7 @@ def test_scores_equal_bm25f_through_updates_deletes_and_merges():
                 reference.put(row, *changes[row])
         engine.apply(changes)
         assert_same(engine, reference, rng)
+        assert all(np.all(np.diff(engine.index.postings(term)[0]) > 0) for term in WORDS)
         delta_sizes.append(len(engine.index.delta))
     assert delta_sizes[0] > 0 and 0 in delta_sizes, delta_sizes  # both paths ran
 
@@ -130,6 +136,8 @@ def test_a_term_no_listing_has_any_more_matches_nothing():
     engine.apply({1: ("hplc", "液相色谱"), 2: ("nmr", "")})
     engine.apply({1: None})
     assert engine.matches([["hplc"]], "OR") == {} and engine.matches([["unknown"]], "OR") == {}
+    assert engine.matches([["hplc", "unknown"], ["nmr"]], "OR").keys() == {2}
+    assert engine.matches([["hplc", "unknown"], ["nmr"]], "AND") == {}
     assert engine.matches([["nmr"]], "AND").keys() == {2}
 
 
