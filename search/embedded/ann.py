@@ -18,6 +18,8 @@ searches but does not make them wrong.
 from __future__ import annotations
 
 import math
+import os
+from typing import Any
 
 import faiss
 import numpy as np
@@ -26,6 +28,11 @@ from search.ranking import RankingSettings
 
 TRAINING_ROWS_PER_CELL = 40  # the sample k-means learns from (faiss warns below 39)
 ADD_BATCH = 20_000
+
+# faiss's OpenMP threads do not survive a fork, and a child whose OpenMP runtime waits for them hangs
+# in its next parallel region (a server's workers fork after the master built this index). So a forked
+# child computes with one thread: a search of one query is serial anyway.
+os.register_at_fork(after_in_child=lambda: faiss.omp_set_num_threads(1))
 
 
 class VectorCells:
@@ -46,6 +53,14 @@ class VectorCells:
         self._index.train(vectors[np.sort(sample)].astype(np.float32))
         for start in range(0, count, ADD_BATCH):  # float32 a batch at a time: the index keeps float16
             self._index.add_with_ids(vectors[start:start + ADD_BATCH].astype(np.float32), rows[start:start + ADD_BATCH])
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For a checkpoint (search.embedded.checkpoint): faiss indexes pickle as their serialised bytes."""
+        return {**self.__dict__, "_quantizer": None, "_index": faiss.serialize_index(self._index)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._index = faiss.deserialize_index(state["_index"])  # owns the quantizer it reads back
 
     def replace(self, rows: np.ndarray, vector_rows: np.ndarray, vectors: np.ndarray) -> None:
         """Forget `rows`, then add `vectors` for `vector_rows` (the rows that still have one)."""

@@ -130,6 +130,10 @@ class Columns:
         self.dimension = 0  # the vectors' dimension; 0 before the first vector
         self.cells: VectorCells | None = None  # every live row's vector, built once the rows are in
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For a checkpoint (search.embedded.checkpoint): without the filter masks, which are a cache."""
+        return {**self.__dict__, "_masks": {}}
+
     def _grow(self, needed: int) -> None:
         capacity = max(needed, 2 * self.capacity, 1024)
         extra = capacity - self.capacity

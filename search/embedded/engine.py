@@ -18,6 +18,7 @@ import numpy as np
 
 from search.analysis import QueryGroup
 from search.backend import BackendQuery, BackendResult, DocText, Upsert, WriteOp, WriteResult, relaxed_stages
+from search.embedded import checkpoint
 from search.embedded.columns import Columns
 from search.embedded.inverted import InvertedIndex, Scorer
 from search.embedded.store import IndexStore
@@ -36,9 +37,9 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
 
 
 def _return_freed_heap() -> None:
-    """Hand the memory a whole index's load used and freed back to the system. glibc keeps freed heap
-    for reuse, so a server's master would hold it and its forked workers inherit it: at 100k listings
-    about 0.3 GB (docs/perf-log.md, 2026-12-04). Other C libraries: nothing to do."""
+    """Hand the memory a whole index's load (or its checkpoint's) used and freed back to the system.
+    glibc keeps freed heap for reuse, so a server's master would hold it and its forked workers inherit
+    it: at 100k listings about 0.3 GB (docs/perf-log.md, 2026-12-04). Other C libraries: nothing to do."""
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
@@ -58,7 +59,8 @@ class EmbeddedBackend:
         self.store.ensure_ready()
 
     def warm(self) -> None:
-        """Load the in-memory columns (at 100k listings, mostly vectors and postings)."""
+        """Load the in-memory columns (at 100k listings, mostly vectors and postings): from the checkpoint
+        an earlier process saved, then the rows written since, or else from every row."""
         self._fresh_columns()
 
     def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
@@ -68,9 +70,11 @@ class EmbeddedBackend:
     def _fresh_columns(self) -> Columns:
         """The in-memory columns, brought up to the generation of one read snapshot of the store."""
         with self.store.snapshot() as snapshot, self._columns_lock:
-            columns = self._columns
+            columns, replaced = self._columns, False
             if columns is None or columns.file_id != snapshot.file_id:
-                columns = self._columns = Columns(snapshot.file_id, self.ranking)
+                columns = self._columns = (checkpoint.load(self.store.directory, snapshot.file_id, self.ranking)
+                                           or Columns(snapshot.file_id, self.ranking))
+                replaced = True
             loading = columns.generation < 0
             if snapshot.generation > columns.generation:
                 terms = snapshot.terms_after(columns.last_term_id)
@@ -80,6 +84,8 @@ class EmbeddedBackend:
                 columns.generation = snapshot.generation
                 columns.index_vectors(snapshot.vectors)
             if loading:
+                checkpoint.save(columns, self.store.directory)
+            if replaced:
                 _return_freed_heap()
             return columns
 

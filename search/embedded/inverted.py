@@ -83,18 +83,31 @@ def decode(rows: np.ndarray, encoded: Sequence[bytes | None], title_weight: floa
 
 class _Segment:
     """Postings sorted by term, then by row: a term's postings are one slice of contiguous arrays, its
-    rows ascending."""
+    rows ascending. `starts[t]` is where term id t's slice starts, so the sorted terms themselves are not
+    kept (at 1M listings 89M postings: 0.36 GB less)."""
 
     def __init__(self, terms: np.ndarray, rows: np.ndarray, frequencies: np.ndarray, fields: np.ndarray) -> None:
+        self.starts = np.zeros(int(terms.max()) + 2 if len(terms) else 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(self.starts) - 1), out=self.starts[1:])
         # A term's rows must ascend (the Scorer finds rows by binary search). A whole load arrives in row
         # order, so sorting terms stably is enough; a merge appends the delta's rows after the base's, and
         # then the postings are sorted by term and row (measured a fifth slower at 30M postings).
         order = np.argsort(terms, kind="stable")
-        self.terms, self.rows = terms[order], rows[order]
-        if np.any((self.terms[1:] == self.terms[:-1]) & (self.rows[1:] < self.rows[:-1])):
+        self.rows = rows[order]
+        if not self._rows_ascend():
             order = np.argsort((terms.astype(np.uint64) << np.uint64(32)) | rows.astype(np.uint64))
-            self.terms, self.rows = terms[order], rows[order]
+            self.rows = rows[order]
         self.frequencies, self.fields = frequencies[order], fields[order]
+
+    def _rows_ascend(self) -> bool:
+        descending = self.rows[1:] < self.rows[:-1]
+        boundaries = self.starts[(self.starts > 0) & (self.starts < len(self.rows))]
+        descending[boundaries - 1] = False  # the last row of one term and the first of the next
+        return not np.any(descending)
+
+    def terms(self) -> np.ndarray:
+        """Each posting's term id, as the segment was built from."""
+        return np.repeat(np.arange(len(self.starts) - 1, dtype=np.uint32), np.diff(self.starts))
 
     @classmethod
     def of(cls, batches: Sequence[Batch]) -> _Segment:
@@ -103,7 +116,7 @@ class _Segment:
 
     @classmethod
     def join(cls, first: _Segment, first_kept: np.ndarray, second: _Segment) -> _Segment:
-        return cls(np.concatenate([first.terms[first_kept], second.terms]),
+        return cls(np.concatenate([first.terms()[first_kept], second.terms()]),
                    np.concatenate([first.rows[first_kept], second.rows]),
                    np.concatenate([first.frequencies[first_kept], second.frequencies]),
                    np.concatenate([first.fields[first_kept], second.fields]))
@@ -117,8 +130,9 @@ class _Segment:
         return len(self.rows)
 
     def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        term = np.uint32(term_id)  # a Python int would make searchsorted cast all the terms to int64
-        span = slice(int(np.searchsorted(self.terms, term, "left")), int(np.searchsorted(self.terms, term, "right")))
+        if term_id + 1 >= len(self.starts):  # a term added after this segment was built
+            return self.rows[:0], self.frequencies[:0], self.fields[:0]
+        span = slice(int(self.starts[term_id]), int(self.starts[term_id + 1]))
         return self.rows[span], self.frequencies[span], self.fields[span]
 
 
