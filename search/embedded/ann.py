@@ -11,9 +11,9 @@ time at 10k listings and a sixth at 100k, and finds 0.986 and 0.993 of the exact
 (bench/results/search.md). How many cells and how many of them a query probes (RankingSettings.ann_*):
 bench/results/ann.md.
 
-Each process builds its own from the vectors the index store holds (seeded k-means on a sample) and
-retrains once the catalogue has doubled since: cells trained on fewer listings grow long, which slows
-searches but does not make them wrong.
+Each process builds its own from the vectors the index store holds (seeded k-means on a sample), or loads
+it with the columns checkpoint (search.embedded.checkpoint), and retrains once the catalogue has doubled
+since: cells trained on fewer listings grow long, which slows searches but does not make them wrong.
 """
 from __future__ import annotations
 
