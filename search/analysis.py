@@ -11,6 +11,10 @@ one function instead of two implementations that could drift apart, and each syn
 term statistics (a listing naming a concept in several ways, or by a rare name, ranks higher: one
 concept token per group measured nDCG@10 0.937 -> 0.898 on the labelled set).
 
+A need names what it wants measured, a listing the instrument that measures it: techniques.txt maps
+the one to the other ("孔隙率 => bet, 压汞仪"), on the query side only and only while the query names
+no instrument or method itself (the user then said how). Its need words become synonym groups.
+
 A synonym made of several words ("scanning electron microscope") is also indexed as one joined
 token ("scanning.electron.microscope") wherever it occurs, so that every alternative of a query is a
 single term: no phrase query has to read the positions of common words (measured with SQLite FTS5,
@@ -35,7 +39,7 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jieba
@@ -44,6 +48,7 @@ jieba.setLogLevel(logging.WARNING)
 
 DATA = Path(__file__).parent / "data"
 SYNONYMS_PATH = DATA / "synonyms.txt"
+TECHNIQUES_PATH = DATA / "techniques.txt"
 USERDICT_PATH = DATA / "userdict.txt"
 STOPWORDS_PATH = DATA / "stopwords.txt"
 
@@ -75,6 +80,8 @@ class Alternative:
 
     phrase: tuple[str, ...]
     surface: str
+    # From techniques.txt: what measures the word typed, not another name for it (so not a gloss).
+    technique: bool = False
 
     @property
     def term(self) -> str:
@@ -85,6 +92,9 @@ class Alternative:
 @dataclass(frozen=True)
 class SynonymGroup:
     members: tuple[Alternative, ...]
+    # Query-side only (techniques.txt): what also answers a query naming a member ("孔隙率" -> BET,
+    # mercury intrusion), never the reverse: a BET query does not ask for porosity listings.
+    techniques: tuple[Alternative, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,8 @@ class _Lexicon:
     groups: tuple[SynonymGroup, ...]
     # first token of a member phrase -> [(phrase, group index)], longest phrases first
     phrases: dict[str, list[tuple[tuple[str, ...], int]]]
+    # every phrase of an instrument or method that answers some need (techniques.txt)
+    techniques: frozenset[tuple[str, ...]] = frozenset()
 
 
 _lexicon: _Lexicon | None = None
@@ -123,43 +135,97 @@ def _read_lines(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def _split_members(line: str) -> list[str]:
+    return [normalise(m).strip() for m in line.split(",") if m.strip()]
+
+
+def _technique_lines() -> list[tuple[list[str], list[str]]]:
+    """techniques.txt: "what a need names => the techniques that measure it", one mapping per line."""
+    mappings = []
+    for line in _read_lines(TECHNIQUES_PATH):
+        need, arrow, techniques = line.partition("=>")
+        if not arrow or not _split_members(need) or not _split_members(techniques):
+            raise ValueError(f"{TECHNIQUES_PATH.name}: {line!r} is not 'need words => technique words'")
+        mappings.append((_split_members(need), _split_members(techniques)))
+    return mappings
+
+
+def _alternatives(members: list[str], tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[Alternative]:
+    alternatives: dict[tuple[str, ...], Alternative] = {}
+    for member in members:
+        phrase = tuple(_precise(member, tokenizer, stopwords))
+        if phrase:
+            alternatives.setdefault(phrase, Alternative(phrase, member))
+    return list(alternatives.values())
+
+
 def _load_lexicon() -> _Lexicon:
     stopwords = frozenset(normalise(w) for line in _read_lines(STOPWORDS_PATH) for w in line.split())
-    member_lines = [[normalise(m).strip() for m in line.split(",") if m.strip()] for line in _read_lines(SYNONYMS_PATH)]
+    member_lines = [_split_members(line) for line in _read_lines(SYNONYMS_PATH)]
+    technique_lines = _technique_lines()
     # A private tokenizer, so our dictionary never changes how other code in the process uses jieba.
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     if USERDICT_PATH.exists():
         tokenizer.load_userdict(str(USERDICT_PATH))
-    for members in member_lines:
+    for members in member_lines + [need for need, _ in technique_lines]:
         for member in members:
             for run in CJK.findall(member):
                 # FREQ also holds every dictionary word's prefixes, with frequency 0.
                 if len(run) > 1 and tokenizer.FREQ.get(run, 0) < SYNONYM_WORD_FREQUENCY:
                     tokenizer.add_word(run, freq=SYNONYM_WORD_FREQUENCY)
-    groups: list[SynonymGroup] = []
-    for members in member_lines:
-        alternatives: dict[tuple[str, ...], Alternative] = {}
-        for member in members:
-            phrase = tuple(_precise(member, tokenizer, stopwords))
-            if phrase:
-                alternatives.setdefault(phrase, Alternative(phrase, member))
-        if len(alternatives) > 1:
-            groups.append(SynonymGroup(tuple(alternatives.values())))
+    groups = [SynonymGroup(tuple(alternatives)) for members in member_lines
+              if len(alternatives := _alternatives(members, tokenizer, stopwords)) > 1]
+    groups = _with_techniques(groups, technique_lines, tokenizer, stopwords)
     phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for index, group in enumerate(groups):
         for alternative in group.members:
             phrases.setdefault(alternative.phrase[0], []).append((alternative.phrase, index))
     for entries in phrases.values():
         entries.sort(key=lambda entry: -len(entry[0]))
-    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases)
+    # Instruments and methods: techniques that are not themselves needs with techniques (失效分析 is both).
+    needs = {a.phrase for group in groups if group.techniques for a in group.members}
+    techniques = frozenset(a.phrase for group in groups for a in group.techniques if a.phrase not in needs)
+    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases, techniques)
+
+
+def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[list[str], list[str]]],
+                     tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[SynonymGroup]:
+    """The synonym groups with each mapping's techniques attached to every group of its need words;
+    need words in no group join the first such group, or form a new one. A technique is a synonym, and
+    brings its whole group: listings name an instrument in either language. A technique outside
+    synonyms.txt is refused: a phrase of several words matches only where documents index it joined,
+    which only synonyms are."""
+    group_of = {alternative.phrase: index for index, group in enumerate(groups) for alternative in group.members}
+    groups = list(groups)
+    for need, techniques in technique_lines:
+        unknown = [t for t in techniques if _alternatives([t], tokenizer, stopwords)[0].phrase not in group_of]
+        if unknown:
+            raise ValueError(f"{TECHNIQUES_PATH.name}: {', '.join(unknown)} must be in {SYNONYMS_PATH.name}")
+        extra = [m for t in _alternatives(techniques, tokenizer, stopwords) for m in groups[group_of[t.phrase]].members]
+        needs = _alternatives(need, tokenizer, stopwords)
+        indices = list(dict.fromkeys(group_of[a.phrase] for a in needs if a.phrase in group_of))
+        new = tuple(a for a in needs if a.phrase not in group_of)
+        if new:
+            if not indices:
+                indices.append(len(groups))
+                groups.append(SynonymGroup(()))
+            first = groups[indices[0]]
+            groups[indices[0]] = SynonymGroup(first.members + new, first.techniques)
+            group_of.update((a.phrase, indices[0]) for a in new)
+        for index in indices:
+            group = groups[index]
+            held = {a.phrase for a in group.members + group.techniques}
+            added = {m.phrase: replace(m, technique=True) for m in extra if m.phrase not in held}
+            groups[index] = SynonymGroup(group.members, group.techniques + tuple(added.values()))
+    return groups
 
 
 def fingerprint() -> str:
     """Names the dictionaries, and so the index terms they produce: an index built under another
     fingerprint must be rebuilt."""
     digest = hashlib.blake2b(digest_size=8)
-    for path in (SYNONYMS_PATH, USERDICT_PATH, STOPWORDS_PATH):
+    for path in (SYNONYMS_PATH, TECHNIQUES_PATH, USERDICT_PATH, STOPWORDS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
 
@@ -244,11 +310,11 @@ def analyse_query(text: str) -> AnalysedQuery:
         if found is not None:
             phrase, index = found
             # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
-            members = lexicon.groups[index].members
-            typed = next(m for m in members if m.phrase == phrase)
+            group = lexicon.groups[index]
+            typed = next(m for m in group.members if m.phrase == phrase)
             # The word typed comes first, so that explanations name it when a listing uses it too.
-            groups.setdefault(("synonyms", index),
-                              QueryGroup(typed.surface, (typed, *(m for m in members if m is not typed))))
+            others = (m for m in group.members + group.techniques if m is not typed)
+            groups.setdefault(("synonyms", index), QueryGroup(typed.surface, (typed, *others)))
             position += len(phrase)
             continue
         alternatives = [Alternative((token,), token)]
@@ -260,7 +326,17 @@ def analyse_query(text: str) -> AnalysedQuery:
                              for member in lexicon.groups[index].members]
         groups.setdefault(("word", token), QueryGroup(token, tuple(dict.fromkeys(alternatives))))
         position += 1
-    return AnalysedQuery(text, tuple(groups.values()))
+    return AnalysedQuery(text, _techniques_unless_named(tuple(groups.values()), lexicon))
+
+
+def _techniques_unless_named(groups: tuple[QueryGroup, ...], lexicon: _Lexicon) -> tuple[QueryGroup, ...]:
+    """Techniques stand in for the words of a need only when the query names no technique itself:
+    "大米 镉 ICP-MS" asks for cadmium by ICP-MS, and any ICP-MS or AAS listing must not then count as
+    mentioning cadmium (dev set: "GC-MS VOCs in water" fell from nDCG@10 0.91 to 0.63 without this)."""
+    named = any(a.phrase in lexicon.techniques for g in groups for a in g.alternatives if not a.technique)
+    if not named:
+        return groups
+    return tuple(QueryGroup(g.label, tuple(a for a in g.alternatives if not a.technique)) for g in groups)
 
 
 def language_of(text: str) -> str:
@@ -280,7 +356,7 @@ def embedding_text(query: AnalysedQuery) -> str:
     On the labelled set this took vector-only nDCG@10 from 0.34 to 0.62."""
     typed = query.text.lower()
     english = dict.fromkeys(a.surface for g in query.groups for a in g.alternatives
-                            if a.surface.isascii() and a.surface.lower() not in typed)
+                            if a.surface.isascii() and a.surface.lower() not in typed and not a.technique)
     gloss = list(english)[:GLOSS_TERMS]
     return f"{query.text} ({', '.join(gloss)})" if gloss else query.text
 

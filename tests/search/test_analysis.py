@@ -66,7 +66,12 @@ def test_the_fingerprint_names_the_dictionaries(tmp_path, monkeypatch):
     edited = tmp_path / "synonyms.txt"
     edited.write_text(analysis.SYNONYMS_PATH.read_text(encoding="utf-8") + "\n新词, new word\n", encoding="utf-8")
     monkeypatch.setattr(analysis, "SYNONYMS_PATH", edited)
-    assert analysis.fingerprint() != before
+    edited_synonyms = analysis.fingerprint()
+    assert edited_synonyms != before
+    techniques = tmp_path / "techniques.txt"
+    techniques.write_text("新词 => bet\n", encoding="utf-8")
+    monkeypatch.setattr(analysis, "TECHNIQUES_PATH", techniques)
+    assert analysis.fingerprint() not in (before, edited_synonyms)
 
 
 def test_two_words_of_one_synonym_group_ask_for_one_thing():
@@ -77,6 +82,39 @@ def test_an_unknown_long_chinese_word_also_accepts_the_words_inside_it_and_their
     query = analysis.analyse_query("胶囊剂")
     assert [g.label for g in query.groups] == ["胶囊剂"]
     assert {"胶囊剂", "胶囊", "capsule"} <= alternatives("胶囊剂")
+
+
+def test_a_need_also_accepts_the_techniques_that_measure_it_in_both_languages():
+    assert {"孔隙率", "bet", "压汞仪", "mercury intrusion porosimetry"} <= alternatives("孔隙率")
+    listing = analysis.index_text("Mercury intrusion porosimetry of membranes")
+    explained = analysis.matched_terms(analysis.analyse_query("孔隙率"), listing)
+    assert explained == ["孔隙率 ≈ mercury intrusion porosimetry"]
+
+
+def test_a_technique_does_not_ask_for_the_needs_it_measures():
+    assert "孔隙率" not in alternatives("BET") and "porosity" not in alternatives("压汞仪")
+
+
+def test_a_query_naming_a_technique_keeps_its_other_words_to_themselves():
+    assert {"icp-ms", "aas"} <= alternatives("大米 镉")
+    cadmium = analysis.analyse_query("大米 镉 ICP-MS").groups[1]
+    assert cadmium.label == "镉" and "aas" not in {a.surface for a in cadmium.alternatives}
+
+
+def test_techniques_are_not_glossed_into_the_query_embedding():
+    assert "mercury" not in analysis.embedding_text(analysis.analyse_query("孔隙率"))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("孔隙率 => 无此仪器", "must be in synonyms.txt"),
+    ("孔隙率, bet", "is not 'need words => technique words'"),
+])
+def test_a_techniques_file_with_an_unknown_technique_or_no_arrow_is_refused(tmp_path, monkeypatch, line, message):
+    edited = tmp_path / "techniques.txt"
+    edited.write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(analysis, "TECHNIQUES_PATH", edited)
+    with pytest.raises(ValueError, match=message):
+        analysis._load_lexicon()
 
 
 def test_a_query_of_stop_words_only_has_no_groups():

@@ -114,6 +114,12 @@ def test_hits_explain_which_words_and_synonyms_matched(searcher):
     assert hits["hplc-bj"].matched_terms == ("液相色谱 ≈ hplc",)
 
 
+def test_a_need_finds_the_instrument_that_measures_it_and_says_why(searcher):
+    # search/data/techniques.txt: crystal structure => XRD; the listing is written in English.
+    hit = next(h for h in search(searcher, "晶体结构", mode="keyword").hits if h.ref == "xrd")
+    assert hit.matched_terms and hit.matched_terms[0].startswith("晶体结构 ≈ ")
+
+
 def test_words_that_no_listing_has_all_of_still_find_the_closest_ones(searcher):
     # AND finds nothing, so the keyword leg falls back to OR.
     assert refs(search(searcher, "扫描电镜 核磁共振", mode="keyword"))[:2] in (["sem", "nmr"], ["nmr", "sem"])

@@ -49,9 +49,9 @@ def test_a_multilingual_model_finds_the_listing_written_only_in_english_for_a_ch
 
 
 def test_hybrid_search_lifts_the_english_answer_to_a_chinese_need_above_partial_keyword_matches(searcher_with):
-    """"Crystal structure, diffraction, test": Chinese listings match 测试 (and 结构), only the English
+    """"Crystal, diffraction, test": Chinese listings match 测试, only the English
     diffractometer answers it; the cross-lingual boost adds half of its vector score again."""
-    need = "晶体结构 衍射 测试"
+    need = "晶体 衍射 测试"
     boosted = {hit.ref: hit for hit in searcher_with("multilingual-e5-small").search(SearchRequest(need)).hits}
     plain = {hit.ref: hit for hit in searcher_with("multilingual-e5-small", cross_lingual_boost=0.0).search(
         SearchRequest(need)).hits}
@@ -64,7 +64,8 @@ def test_a_listing_holding_every_word_of_the_query_keeps_its_place_above_the_oth
         searcher_with):
     """"Metallography, grain size, inclusions": the Chinese metallography service has every word; the
     model also finds English particle sizers near in meaning (粒度 is particle size). With the leg at
-    full weight whatever the keyword match covers, they ranked above the service."""
+    full weight whatever the keyword match covers, they ranked above the service. (Since the dictionary
+    names 金相, 晶粒度 and 夹杂物, the query's gloss ranks the service first in the vector leg too.)"""
     metallography = listing("metallography", "instrument", "金相显微镜 金相分析（晶粒度、夹杂物）",
                             "钢材金相组织评级。\n辽宁省 沈阳市\n分析仪器 光学仪器", region="辽宁省/沈阳市")
     sizers = [listing(f"sizer-{n}", "instrument", title, "Particle size distribution of powders.\n广东省 广州市",
@@ -75,4 +76,4 @@ def test_a_listing_holding_every_word_of_the_query_keeps_its_place_above_the_oth
     response = searcher.search(SearchRequest("金相 晶粒度 夹杂物"))
     assert response.hits[0].ref == "metallography"
     vector = [hit.ref for hit in searcher.search(SearchRequest("金相 晶粒度 夹杂物", mode="vector")).hits]
-    assert vector[0].startswith("sizer-"), "a sizer is the near miss this is about"
+    assert {"sizer-0", "sizer-1"} <= set(vector), "the sizers are the near misses this is about"
