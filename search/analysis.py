@@ -199,10 +199,11 @@ def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[lis
     group_of = {alternative.phrase: index for index, group in enumerate(groups) for alternative in group.members}
     groups = list(groups)
     for need, techniques in technique_lines:
-        unknown = [t for t in techniques if _alternatives([t], tokenizer, stopwords)[0].phrase not in group_of]
+        analysed = {t: _alternatives([t], tokenizer, stopwords) for t in techniques}
+        unknown = [t for t, found in analysed.items() if not found or found[0].phrase not in group_of]
         if unknown:
             raise ValueError(f"{TECHNIQUES_PATH.name}: {', '.join(unknown)} must be in {SYNONYMS_PATH.name}")
-        extra = [m for t in _alternatives(techniques, tokenizer, stopwords) for m in groups[group_of[t.phrase]].members]
+        extra = [m for found in analysed.values() for m in groups[group_of[found[0].phrase]].members]
         needs = _alternatives(need, tokenizer, stopwords)
         indices = list(dict.fromkeys(group_of[a.phrase] for a in needs if a.phrase in group_of))
         new = tuple(a for a in needs if a.phrase not in group_of)
