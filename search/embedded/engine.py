@@ -21,7 +21,7 @@ from search.backend import BackendQuery, BackendResult, DocText, Upsert, WriteOp
 from search.embedded import checkpoint
 from search.embedded.columns import Columns
 from search.embedded.inverted import InvertedIndex, Scorer
-from search.embedded.store import IndexStore
+from search.embedded.store import IndexStore, Snapshot
 from search.ranking import RankingSettings
 
 
@@ -43,6 +43,18 @@ def _return_freed_heap() -> None:
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+def _catch_up(columns: Columns, snapshot: Snapshot) -> None:
+    """Bring the columns to the snapshot's generation: its new terms, changed rows and vectors."""
+    if snapshot.generation <= columns.generation:
+        return
+    terms = snapshot.terms_after(columns.last_term_id)
+    columns.keywords.add_terms(terms)
+    columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
+    columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension, snapshot.last_row())
+    columns.generation = snapshot.generation
+    columns.index_vectors(snapshot.vectors)
 
 
 class EmbeddedBackend:
@@ -76,13 +88,7 @@ class EmbeddedBackend:
                                            or Columns(snapshot.file_id, self.ranking))
                 replaced = True
             loading = columns.generation < 0
-            if snapshot.generation > columns.generation:
-                terms = snapshot.terms_after(columns.last_term_id)
-                columns.keywords.add_terms(terms)
-                columns.last_term_id = max((term_id for term_id, _ in terms), default=columns.last_term_id)
-                columns.apply(snapshot.rows_after(columns.generation), snapshot.dimension, snapshot.last_row())
-                columns.generation = snapshot.generation
-                columns.index_vectors(snapshot.vectors)
+            _catch_up(columns, snapshot)
             if loading:
                 checkpoint.save(columns, self.store.directory)
             if replaced:
@@ -169,7 +175,19 @@ class EmbeddedBackend:
         return self.store.embedded_with()
 
     def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
-        return self.store.rebuild(upserts)
+        return self.store.rebuild(upserts, before_swap=self._save_checkpoint)
+
+    def _save_checkpoint(self, snapshot: Snapshot) -> None:
+        """Build the new file's columns once, in the rebuilding process, and save them before the file
+        goes live: the servers then start from the checkpoint in seconds instead of each building the
+        columns from every row (62 s at 1M listings, bench/results/search-1m.md)."""
+        if snapshot.last_row() < checkpoint.MIN_ROWS:
+            return  # too small to save (checkpoint.save would skip it): do not build the columns for nothing
+        columns = Columns(snapshot.file_id, self.ranking)
+        _catch_up(columns, snapshot)
+        checkpoint.save(columns, self.store.directory)
+        del columns
+        _return_freed_heap()  # the rebuilding process (the indexer) goes on without them
 
     def clear(self) -> None:
         self.store.clear()

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -305,9 +305,10 @@ class IndexStore:
         return self._meta(self._db()).get("model")
 
     # -- maintenance -------------------------------------------------------------------------------
-    def rebuild(self, upserts: Iterable[Upsert]) -> list[WriteResult]:
-        """Write a complete new file next to the live one, carry the tombstones over, then swap; returns
-        the documents it refused (left out).
+    def rebuild(self, upserts: Iterable[Upsert],
+                before_swap: Callable[[Snapshot], None] | None = None) -> list[WriteResult]:
+        """Write a complete new file next to the live one, carry the tombstones over, let `before_swap`
+        read it whole, then swap; returns the documents it refused (left out).
 
         Writes that reach the old file while this runs are not in the new one: the caller replays
         them afterwards (the indexer replays its outbox), and external versions make that idempotent.
@@ -329,6 +330,12 @@ class IndexStore:
                           "WHERE live = 0 AND doc_id NOT IN (SELECT doc_id FROM main.docs)")
             fresh.execute("DETACH DATABASE old")
             fresh.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if before_swap is not None:
+                fresh.execute("BEGIN")
+                try:
+                    before_swap(Snapshot(fresh, self._meta(fresh)))
+                finally:
+                    fresh.execute("COMMIT")
         except BaseException:
             self._forget(fresh)
             fresh_path.unlink(missing_ok=True)

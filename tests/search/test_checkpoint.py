@@ -6,6 +6,7 @@ import pytest
 from search.analysis import analyse_query
 from search.backend import BackendQuery, Delete, Upsert
 from search.embedded import EmbeddedBackend, checkpoint
+from search.embedded.columns import Columns
 from search.ranking import RankingSettings
 from tests.search.test_embedded import _clustered, _clustered_upserts
 
@@ -80,15 +81,33 @@ def test_a_checkpoint_of_other_settings_or_torn_is_ignored_and_replaced(tmp_path
     second.close()
 
 
-def test_a_rebuilt_index_gets_its_own_checkpoint_and_the_old_one_goes(tmp_path, saved_for_any_size):
+def test_a_rebuild_saves_the_new_files_checkpoint_before_it_goes_live(tmp_path, saved_for_any_size, monkeypatch):
     index_dir = tmp_path / "index"
     backend, vectors = _warmed(index_dir, 2000)
     old = backend._columns.file_id
     backend.rebuild(Upsert(_clustered(i, 2), vectors[i]) for i in range(1500))
-    backend.warm()
-    assert backend._columns.file_id != old and backend.count() == 1500
-    assert [p.name for p in index_dir.glob("columns-*")] == [f"columns-{backend._columns.file_id}.pickle"]
+    with backend.store.snapshot() as snapshot:
+        new = snapshot.file_id
+    # Saved by the rebuild itself, not by a reader: the next server starts from it.
+    assert new != old and [p.name for p in index_dir.glob("columns-*")] == [f"columns-{new}.pickle"]
     assert not list(index_dir.glob(".columns-*"))  # nothing staged left behind
+    restarted = EmbeddedBackend(index_dir, RANKING)
+    with monkeypatch.context() as patched:  # a start from the checkpoint reads no row
+        patched.setattr(Columns, "apply", lambda *_: pytest.fail("built the columns from the rows"))
+        restarted.warm()
+    assert restarted.count() == 1500
+    queries = [vectors[3], vectors[700]]
+    found = _results(restarted, queries)
+    (index_dir / f"columns-{new}.pickle").unlink()
+    assert _results(EmbeddedBackend(index_dir, RANKING), queries) == found  # as if built from the rows
+    backend.close()
+    restarted.close()
+
+
+def test_a_small_rebuild_saves_none(tmp_path):
+    backend = EmbeddedBackend(tmp_path / "index", RANKING)
+    backend.rebuild(_clustered_upserts(500)[0])
+    assert not list((tmp_path / "index").glob("*columns-*"))
     backend.close()
 
 
