@@ -6,7 +6,7 @@ sends them.
   few, the relaxed stages (search.backend.relaxed_stages), which need each group's document count
   first (group_counts).
 - The vector leg is a k-NN query with the filters inside the knn clause, so that it returns k filtered
-  neighbours rather than filtering k neighbours; without filters, no filter at all.
+  neighbours rather than filtering k neighbours.
 - Facets are terms aggregations over the same filtered match set.
 """
 from __future__ import annotations
@@ -91,17 +91,11 @@ def browse_search(query: BackendQuery) -> Search:
 def vector_search(query: BackendQuery) -> Search:
     """The k nearest filtered listings at least min_similarity (cosine) from the query vector."""
     assert query.vector is not None  # only asked for when the query runs the vector leg
-    knn: dict[str, Any] = {"vector": [float(x) for x in query.vector], "k": query.vector_depth}
-    clauses = filter_clauses(query.filters)
-    # Only live listings have a vector (a tombstone has none), so a search without filters of its own
-    # needs none: given a filter, Lucene scans every listing it passes whenever the HNSW graph yields fewer
-    # than k neighbours, and "live" passes them all (at 1M listings 150-200 ms a search instead of 2-5,
-    # docs/perf-log.md, 2026-12-04).
-    if clauses != [LIVE]:
-        knn["filter"] = {"bool": {"filter": clauses}}
     return {**_common(query), "size": query.vector_depth,
             # Lucene's cosinesimil score is (1 + cosine) / 2; min_score also limits the facets.
-            "min_score": (1 + query.min_similarity) / 2, "query": {"knn": {"vector": knn}}}
+            "min_score": (1 + query.min_similarity) / 2,
+            "query": {"knn": {"vector": {"vector": [float(x) for x in query.vector], "k": query.vector_depth,
+                                         "filter": {"bool": {"filter": filter_clauses(query.filters)}}}}}}
 
 
 def first_searches(query: BackendQuery, title_weight: float) -> list[tuple[str, Search]]:

@@ -82,9 +82,6 @@ def test_the_first_msearch_holds_the_and_of_the_groups_and_the_filtered_knn_leg(
     assert knn["k"] == vector["size"] == 30 and knn["vector"] == pytest.approx([0.6, 0.8])
     assert knn["filter"] == {"bool": {"filter": queries.filter_clauses(filters)}}  # inside the knn clause
     assert vector["min_score"] == pytest.approx(0.6)  # Lucene's score for cosine 0.2
-    # Without filters of the search's own, none: only live listings have vectors.
-    unfiltered = dict(queries.first_searches(query(), title_weight=3.0))["vector"]
-    assert "filter" not in unfiltered["query"]["knn"]["vector"]
     for search in (stage, vector):  # hits from doc values only, exact totals, the facets
         assert search["_source"] is False and search["stored_fields"] == "_none_"
         assert search["docvalue_fields"] == mapping.HIT_FIELDS and search["track_total_hits"] is True
