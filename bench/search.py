@@ -353,8 +353,9 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                  "embedded index load from rows s", "start from checkpoint s", "indexer peak RSS MiB"], ingest_rows)
         + "\n\nThe embedded backend's rebuild builds its in-memory columns once and saves them as a checkpoint "
           "beside the new file before it goes live (its index docs/s include that); every process that starts "
-          "later loads the checkpoint and then the rows written since (the restart column). The load column is "
-          "a start without a checkpoint, from every row (the bench removes it for this).\n\n"
+          "later loads the checkpoint and then the rows written since (the start-from-checkpoint column). "
+          "The load-from-rows column is a start without a checkpoint, from every row (the bench removes it "
+          "for this).\n\n"
           "Embed docs/s counts the distinct texts the run embedded; vectors of texts an earlier run embedded "
           "(same model and precision) come from bench/.cache, keyed by text (\"cached\" when all did).\n\n"
           "Warm latencies repeat the same queries (after an unmeasured warm-up round), so query embeddings "
