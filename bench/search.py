@@ -105,18 +105,17 @@ def documents_and_vectors(url: str, precision: str):
 
 def own_vectors(texts: list[str], vectors: np.ndarray, spread: float = 0.1) -> np.ndarray:
     """Each listing its own vector: a listing whose text repeats an earlier one's (a catalogue built with
-    --distinct-texts) gets that vector moved by a random step of length `spread` (seeded by its position),
-    then normalised, cosine about 0.995 to the original. Exact copies would misrepresent a catalogue of
+    --distinct-texts) gets that vector moved by a random step of length `spread` (from a fixed seed), then
+    normalised, cosine about 0.995 to the original. Exact copies would misrepresent a catalogue of
     distinct listings: Lucene's HNSW graph over fifty copies of each vector returns about 34 of 50
     neighbours, and a filtered k-NN query then scans every listing the filter passes."""
-    seen: set[str] = set()
+    first: dict[str, int] = {}
+    repeats = np.array([i for i, text in enumerate(texts) if first.setdefault(text, i) != i], dtype=np.int64)
     moved = vectors.copy()
-    for position, text in enumerate(texts):
-        if text in seen:
-            step = np.random.default_rng(position).standard_normal(vectors.shape[1]).astype(np.float32)
-            moved[position] += step * (spread / np.linalg.norm(step))
-            moved[position] /= np.linalg.norm(moved[position])
-        seen.add(text)
+    if len(repeats):
+        steps = np.random.default_rng(0).standard_normal((len(repeats), vectors.shape[1]), dtype=np.float32)
+        moved[repeats] += steps * (spread / np.linalg.norm(steps, axis=1, keepdims=True))
+        moved[repeats] /= np.linalg.norm(moved[repeats], axis=1, keepdims=True)
     return moved
 
 
