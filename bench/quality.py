@@ -45,6 +45,13 @@ MODELS_DIR = Path(__file__).parent / ".cache" / "models"
 BACKENDS = ("embedded", "opensearch")
 # The labelled sets ranking settings may be chosen on (bench/data/LABELLING.md): never heldout.
 TUNING_SETS = (DATA / "dev", DATA / "market-tune")
+# mean_scores' figures, in the reports' order, and their column headers.
+SCORE_COLUMNS = ("ndcg@10", "recall@50", "mrr", "ndcg@10 all", "left empty")
+SCORE_HEADERS = ["nDCG@10", "recall@50", "MRR", "nDCG@10, unanswerable as 0", "unanswerable left empty"]
+SCORING = ("nDCG@10, recall@50 and MRR average the answerable queries (some listing is graded above 0). "
+           "The queries no listing answers (nonsense) are scored apart: the share the search left empty "
+           "(its \"no good match\" answer). \"nDCG@10, unanswerable as 0\" is the figure these reports gave "
+           "until 2026-12-05, which averaged them in as 0.")
 # RankingSettings field -> the values tried besides the app's own (--sweep).
 SWEEP = {
     "keyword_share": (0.0, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 1.0),
@@ -132,10 +139,29 @@ def rankings(path: Path, backend: str, queries: list[dict], model: str = DEFAULT
     return ranked
 
 
+def answerable(query: dict) -> bool:
+    """Whether some listing answers the query; the others (nonsense such as "红烧肉的做法") are right to
+    get nothing, which nDCG cannot reward."""
+    return any(grade > 0 for grade in query["relevant"].values())
+
+
 def mean_scores(ranked: list[list[str]], queries: list[dict]) -> dict[str, float]:
+    """nDCG@10, recall@50 and MRR averaged over the answerable queries (as trec_eval leaves out queries
+    without relevant documents); "ndcg@10 all" counts the others as 0 (this report's figure until
+    2026-12-05); "left empty" is the share of the others that got no result at all (nan: none)."""
     metrics = {"ndcg@10": ndcg_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
-    return {name: sum(metric(r, q["relevant"]) for r, q in zip(ranked, queries, strict=True)) / len(queries)
-            for name, metric in metrics.items()}
+    pairs = list(zip(ranked, queries, strict=True))
+    scored = [(r, q) for r, q in pairs if answerable(q)]
+    unanswerable = [r for r, q in pairs if not answerable(q)]
+    scores = {name: sum(metric(r, q["relevant"]) for r, q in scored) / len(scored) if scored else math.nan
+              for name, metric in metrics.items()}
+    scores["ndcg@10 all"] = scores["ndcg@10"] * len(scored) / len(pairs) if scored else 0.0
+    scores["left empty"] = sum(not r for r in unanswerable) / len(unanswerable) if unanswerable else math.nan
+    return scores
+
+
+def number(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.3f}"
 
 
 def ranked_by(app: Flask, searcher: Searcher, queries: list[dict], mode: str) -> list[list[str]]:
@@ -205,17 +231,17 @@ def main() -> None:
     rows = []
     for path in args.sets or default_sets():
         queries = read_queries(path)
+        count = f"{sum(map(answerable, queries))} + {sum(not answerable(q) for q in queries)}"
         for model in model_names:
             scores = {backend: rankings(path, backend, queries, model) for backend in backends}
             for mode in MODES:
                 for backend, ranked in scores.items():
                     r = mean_scores(ranked[mode], queries)
-                    rows.append([path.name, len(queries), model, mode, backend, f"{r['ndcg@10']:.3f}",
-                                 f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}"])
+                    rows.append([path.name, count, model, mode, backend, *(number(r[name]) for name in SCORE_COLUMNS)])
                     print(rows[-1], flush=True)
     settings = "; ".join(f"{model}: {for_model(model)}" for model in model_names)
-    body = (f"Backend(s): {', '.join(backends)}; ranking (search/ranking.py) {settings}.\n\n"
-            + table(["set", "queries", "model", "mode", "backend", "nDCG@10", "recall@50", "MRR"], rows))
+    body = (f"Backend(s): {', '.join(backends)}; ranking (search/ranking.py) {settings}.\n\n{SCORING}\n\n"
+            + table(["set", "queries (answerable + not)", "model", "mode", "backend", *SCORE_HEADERS], rows))
     print(write_report(args.report, "Search quality", body, module="quality"))
 
 

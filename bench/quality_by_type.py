@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from bench.common import table, write_report
-from bench.quality import MODES, mean_scores, rankings, read_queries
+from bench.quality import MODES, SCORING, answerable, mean_scores, number, rankings, read_queries
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -79,15 +80,16 @@ def main() -> None:
             for mode in MODES:
                 runs = [ranked[mode][i] for i in members[name]]
                 r = mean_scores(runs, picked)
-                r10 = sum(recall_at_10(run, q["relevant"]) for run, q in zip(runs, picked)) / len(picked)
-                rows.append([path.name, name, len(picked), mode, f"{r['ndcg@10']:.3f}", f"{r10:.3f}",
-                             f"{r['recall@50']:.3f}", f"{r['mrr']:.3f}", *kind_shares(runs, kinds)])
+                scored = [(run, q) for run, q in zip(runs, picked) if answerable(q)]
+                r10 = sum(recall_at_10(run, q["relevant"]) for run, q in scored) / len(scored) if scored else math.nan
+                rows.append([path.name, name, len(picked), mode, number(r["ndcg@10"]), number(r10),
+                             *(number(r[k]) for k in ("recall@50", "mrr", "left empty")), *kind_shares(runs, kinds)])
                 print(rows[-1], flush=True)
-    body = (f"Backend: {args.backend}. Nonsense queries have no relevant listing, so they score 0 on every metric "
-            "(and pull the \"all\" rows down by their share); whether a search returns nothing for them is not "
-            "measured here. The last three columns are shares of the group's top-5 results by kind.\n\n"
+    body = (f"Backend: {args.backend}. {SCORING} The last three columns are shares of the group's top-5 results "
+            "by kind.\n\n"
             + table(["set", "query type", "queries", "mode", "nDCG@10", "recall@10", "recall@50", "MRR",
-                   "instruments in top 5", "products in top 5", "transfers in top 5"], rows))
+                     "unanswerable left empty", "instruments in top 5", "products in top 5", "transfers in top 5"],
+                    rows))
     print(write_report("quality_by_type", "Search quality by query type", body))
 
 

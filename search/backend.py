@@ -146,6 +146,9 @@ class BackendResult:
     total: int = 0
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     info: dict[str, DocInfo] = field(default_factory=dict)
+    # The AND of all the query's groups matched some filtered listing: the keyword leg's best match holds
+    # every word of the query (its AND matches come before the relaxed stages').
+    complete_match: bool = False
 
 
 @dataclass(frozen=True)

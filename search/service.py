@@ -169,7 +169,7 @@ class Searcher:
         other_language = self._cross_lingual(result, keywords.text)
         fused = convex_fusion(result.keyword, result.vector, keyword_share=ranking.keyword_share,
                               similarity_window=ranking.similarity_window, boosted=other_language,
-                              boost=self._cross_lingual_boost(result, keywords) if other_language else 0.0)
+                              boost=self._cross_lingual_boost(result) if other_language else 0.0)
         floor = ranking.completeness_floor
         # Sorting is stable: equal scores keep fusion's order (the keyword leg's, then the vector leg's).
         return sorted(((doc_id, score * (floor + (1 - floor) * result.info[doc_id].completeness))
@@ -187,18 +187,14 @@ class Searcher:
         return {doc_id for doc_id, similarity in result.vector
                 if similarity >= close and result.info[doc_id].language not in (language, "")}
 
-    def _cross_lingual_boost(self, result: BackendResult, keywords: analysis.AnalysedQuery) -> float:
+    def _cross_lingual_boost(self, result: BackendResult) -> float:
         """The cross-lingual boost, 0 when the best keyword match holds every word of the query: then the
         query's own language has its answer ("金相 晶粒度 夹杂物", a metallography service), and the other
         language's near misses (particle sizers: 粒度 is particle size) must not outrank it. A
         share-of-words scaling gained a little more on the tuning sets (market-tune 0.744 against 0.741,
         with rank fusion) but let a match of one generic word (测试) push the English answer out of the
         top 2 (docs/perf-log.md, 2026-12-03)."""
-        best = result.keyword[0][0]
-        text = self.backend.texts([best]).get(best)
-        holds_every_word = (text is not None and keywords.groups
-                            and len(analysis.matched_terms(keywords, text.terms)) == len(keywords.groups))
-        return 0.0 if holds_every_word else self.ranking.cross_lingual_boost
+        return 0.0 if result.complete_match else self.ranking.cross_lingual_boost
 
     def _prefer(self, ranked: list[tuple[str, float]], result: BackendResult,
                 preferences: Preferences) -> list[tuple[str, float]]:

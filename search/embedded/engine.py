@@ -145,7 +145,8 @@ class EmbeddedBackend:
             keyword=[(columns.doc_ids[row], score) for row, score in list(keyword.items())[:query.keyword_depth]],
             vector=[(columns.doc_ids[row], score) for row, score in vector.items()],
             total=len(counted), facets=columns.facets(counted, query.facets),
-            info={columns.doc_ids[row]: columns.info(row) for row in {**keyword, **vector}})
+            info={columns.doc_ids[row]: columns.info(row) for row in {**keyword, **vector}},
+            complete_match=bool(matches) and bool(np.count_nonzero(mask[matches[0][0]])))
 
     def _nearest(self, columns: Columns, mask: np.ndarray, vector: np.ndarray,
                  query: BackendQuery) -> dict[int, float]:

@@ -149,6 +149,7 @@ def read_result(query: BackendQuery, stages: list[Response], others: dict[str, R
             for hit in response["hits"]["hits"]:
                 ranked.setdefault(_id(hit), hit["_score"])
         result.keyword = list(ranked.items())[:query.keyword_depth]
+        result.complete_match = total(stages[0]) > 0  # the first stage is the AND of all groups
         counted = stages[-1]
     vector = others.get("vector")
     if vector is not None:

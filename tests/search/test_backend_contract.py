@@ -158,6 +158,19 @@ def test_candidates_carry_the_region_certifications_and_language_that_ranking_we
     assert (by_ref["hplc-bj"].language, by_ref["hplc-wh"].language) == ("en", "zh")
 
 
+@pytest.mark.parametrize("text, filters, complete", [
+    ("液相色谱 武汉", {}, True),  # hplc-wh holds both words
+    ("扫描电镜 核磁共振", {}, False),  # no listing holds both: the best match comes from the OR stage
+    ("液相色谱 武汉", {"region": "北京市"}, False),  # the listing holding both is filtered out
+])
+def test_the_result_says_whether_the_best_keyword_match_holds_every_word(backend, text, filters, complete):
+    from search import analysis
+    from search.backend import BackendQuery
+    result = backend.search(BackendQuery(keywords=analysis.analyse_query(text), vector=None,
+                                         filters=SearchFilters(**filters), legs=frozenset({"keyword"})))
+    assert result.keyword and result.complete_match is complete
+
+
 @pytest.mark.parametrize("preferences, preferred, multiplier", [
     (Preferences(kinds=("product",)), "lc-3000", "preferred_kind_multiplier"),
     (Preferences(kinds=("need",)), "need-1", "preferred_kind_multiplier"),
