@@ -231,21 +231,23 @@ def main() -> None:
     load = os.getloadavg()
     body = (f"Embedding: **{model_name()}** in {args.precision}, batches of 64. Load average at the end "
             f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) on this shared machine.\n\n"
-            f"### Throughput ({args.listings:,} listings, SQLite, one worker)\n\n"
-            + table(["backend", "import rows/s", "model alone (docs/s)", "worker end to end (listings/s)",
-                     "end to end / model"], throughput_rows)
-            + "\n\nThe model's rate is measured on the same texts in the same process just before the worker "
-              "drains the outbox; the worker reads the next batch and writes the previous one while it embeds.\n\n"
+            + (f"### Throughput ({args.listings:,} listings, SQLite, one worker)\n\n"
+               + table(["backend", "import rows/s", "model alone (docs/s)", "worker end to end (listings/s)",
+                        "end to end / model"], throughput_rows)
+               + "\n\nThe model's rate is measured on the same texts in the same process just before the worker "
+                 "drains the outbox; the worker reads the next batch and writes the previous one while it embeds.\n\n"
+               if throughput_rows else "")
             + (f"### Several workers on PostgreSQL ({args.listings:,} listings, FOR UPDATE SKIP LOCKED)\n\n"
                + table(["backend", "worker processes", "torch threads each", "listings/s"], worker_rows)
                + "\n\nFrom the first to the last acknowledgement (process start-up excluded).\n\n"
                if worker_rows else "")
-            + "### Sync lag under a steady write load (SQLite, one worker process)\n\n"
-            + table(["backend", "load", "reached", "changes applied", "lag p50 (s)", "lag p95 (s)", "lag max (s)"],
-                    lag_rows)
-            + "\n\nLag is measured from the change's commit to the backend's acknowledgement while a worker "
-              "process polls every 0.1 s; \"reached\" is the rate the writer (one process, through the posting "
-              "service) managed.")
+            + ("### Sync lag under a steady write load (SQLite, one worker process)\n\n"
+               + table(["backend", "load", "reached", "changes applied", "lag p50 (s)", "lag p95 (s)",
+                        "lag max (s)"], lag_rows)
+               + "\n\nLag is measured from the change's commit to the backend's acknowledgement while a worker "
+                 "process polls every 0.1 s; \"reached\" is the rate the writer (one process, through the posting "
+                 "service) managed."
+               if lag_rows else ""))
     print(write_report(args.report, "Indexer benchmark", body, module="indexer"))
 
 
