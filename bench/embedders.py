@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import git_revision, percentile, rss_mib, table, write_report
-from bench.quality import ndcg_at_10, recall_at_50, reciprocal_rank
+from bench.quality import ndcg_at_10, recall_at_10, recall_at_50, reciprocal_rank
 from indexer.documents import build_document
 from search import analysis, models
 from search.embeddings import MAX_SEQUENCE_LENGTH, SentenceTransformerEmbedder
@@ -80,11 +80,6 @@ class Measured:
     queries: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _recall_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
-    wanted = {ref for ref, grade in relevant.items() if grade >= 2}
-    return len(wanted & set(ranked[:10])) / len(wanted) if wanted else 0.0
-
-
 def retrieval(labelled: LabelledSet, documents: np.ndarray, queries: np.ndarray) -> dict[str, float]:
     """Vector-only ranking by exact cosine: all queries over all listings (kind filters applied), and the
     cross-lingual subset."""
@@ -102,7 +97,7 @@ def retrieval(labelled: LabelledSet, documents: np.ndarray, queries: np.ndarray)
         if CJK.search(query["text"]) and any(grade >= 2 for grade in wanted.values()):
             ranked_english = [ref for ref in ranked if ref in english]
             scores["xl ndcg@10"].append(ndcg_at_10(ranked_english, wanted))
-            scores["xl recall@10"].append(_recall_at_10(ranked_english, wanted))
+            scores["xl recall@10"].append(recall_at_10(ranked_english, wanted))
             scores["xl mrr"].append(reciprocal_rank(ranked_english, wanted))
     result = {name: float(np.mean(values)) for name, values in scores.items()}
     result["xl queries"] = len(scores["xl mrr"])

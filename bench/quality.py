@@ -86,9 +86,18 @@ def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def recall_at_50(ranked: list[str], relevant: dict[str, int]) -> float:
+def recall_at(k: int, ranked: list[str], relevant: dict[str, int]) -> float:
+    """The share of the grade >= 2 listings among the first k."""
     wanted = {ref for ref, g in relevant.items() if g >= 2}
-    return len(wanted & set(ranked[:50])) / len(wanted) if wanted else 0.0
+    return len(wanted & set(ranked[:k])) / len(wanted) if wanted else 0.0
+
+
+def recall_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
+    return recall_at(10, ranked, relevant)
+
+
+def recall_at_50(ranked: list[str], relevant: dict[str, int]) -> float:
+    return recall_at(50, ranked, relevant)
 
 
 def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
@@ -146,10 +155,10 @@ def answerable(query: dict) -> bool:
 
 
 def mean_scores(ranked: list[list[str]], queries: list[dict]) -> dict[str, float]:
-    """nDCG@10, recall@50 and MRR averaged over the answerable queries (as trec_eval leaves out queries
-    without relevant documents); "ndcg@10 all" counts the others as 0 (this report's figure until
-    2026-12-05); "left empty" is the share of the others that got no result at all (nan: none)."""
-    metrics = {"ndcg@10": ndcg_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
+    """nDCG@10, recall@10 and @50 and MRR averaged over the answerable queries (as trec_eval leaves out
+    queries without relevant documents); "ndcg@10 all" counts the others as 0 (this report's figure
+    until 2026-12-05); "left empty" is the share of the others that got no result at all (nan: none)."""
+    metrics = {"ndcg@10": ndcg_at_10, "recall@10": recall_at_10, "recall@50": recall_at_50, "mrr": reciprocal_rank}
     pairs = list(zip(ranked, queries, strict=True))
     scored = [(r, q) for r, q in pairs if answerable(q)]
     unanswerable = [r for r, q in pairs if not answerable(q)]

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from bench.common import table, write_report
-from bench.quality import MODES, SCORING, answerable, mean_scores, number, rankings, read_queries
+from bench.quality import MODES, SCORING, mean_scores, number, rankings, read_queries
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def recall_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
-    wanted = {ref for ref, g in relevant.items() if g >= 2}
-    return len(wanted & set(ranked[:10])) / len(wanted) if wanted else 0.0
 
 
 def groups_of(query: dict) -> list[str]:
@@ -80,10 +74,9 @@ def main() -> None:
             for mode in MODES:
                 runs = [ranked[mode][i] for i in members[name]]
                 r = mean_scores(runs, picked)
-                scored = [(run, q) for run, q in zip(runs, picked) if answerable(q)]
-                r10 = sum(recall_at_10(run, q["relevant"]) for run, q in scored) / len(scored) if scored else math.nan
-                rows.append([path.name, name, len(picked), mode, number(r["ndcg@10"]), number(r10),
-                             *(number(r[k]) for k in ("recall@50", "mrr", "left empty")), *kind_shares(runs, kinds)])
+                rows.append([path.name, name, len(picked), mode,
+                             *(number(r[k]) for k in ("ndcg@10", "recall@10", "recall@50", "mrr", "left empty")),
+                             *kind_shares(runs, kinds)])
                 print(rows[-1], flush=True)
     body = (f"Backend: {args.backend}. {SCORING} The last three columns are shares of the group's top-5 results "
             "by kind.\n\n"
