@@ -19,6 +19,7 @@ from marketplace.demo.catalogue import generate_catalogue
 from search import analysis
 from search.backend import BackendQuery, SearchBackend, SearchFilters
 from search.factory import create_embedder
+from search.ranking import for_model
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -146,7 +147,9 @@ def git_revision() -> str:
 def query_vectors(queries: Sequence[str]) -> list[np.ndarray]:
     """The queries' vectors as the searcher embeds them (with the configured model)."""
     embedder = create_embedder(embedding_settings())
-    return [embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text))) for text in queries]
+    chinese_terms = for_model(embedder.name).chinese_gloss_terms
+    return [embedder.embed_query(analysis.embedding_text(analysis.analyse_query(text), chinese_terms))
+            for text in queries]
 
 
 def vector_legs(exact: SearchBackend, approximate: SearchBackend, vectors: Sequence[np.ndarray], depth: int,

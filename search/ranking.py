@@ -34,6 +34,10 @@ class RankingSettings:
     # when the best keyword match holds every word of the query (Searcher._cross_lingual_boost).
     cross_lingual_boost: float = 0.0
     cross_lingual_margin: float = 0.02
+    # Chinese names of an English query's words (from the synonym dictionary) embedded after its English
+    # ones, so that its vector reaches the Chinese listings (search.analysis.embedding_text). 0 for a
+    # model that does not read Chinese (MiniLM would embed them as unknown pieces) or was not measured.
+    chinese_gloss_terms: int = 0
     # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
     # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
@@ -116,13 +120,15 @@ class RankingSettings:
 # Cross-lingual boost 0.5 with margin 0.02: market-tune 0.778 without it and at 0.3, 0.782 at 0.5 and 1
 # (its 16 cross-lingual queries 0.716 -> 0.748, its 8 long needs 0.687 -> 0.663: docs/perf-log.md);
 # margins from 0.01 to 0.03 rank alike, 0.05 lets in the other language's near misses (0.776).
+# Chinese gloss terms 4 (docs/perf-log.md, 2026-12-05, eighth session): vector-only dev / market-tune
+# 0.770 / 0.775 without, 0.837 / 0.801 with 4, 0.830 / 0.801 with 12; hybrid 0.919 / 0.833 -> 0.921 / 0.836.
 # use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
 # in 95%); keyword share 0.7 with a window of 0.3 ranked best of those measured (dev / market-tune
 # 0.925 / 0.753, rank fusion 0.917 / 0.729).
 MODEL_VALUES: dict[str, dict[str, Any]] = {
     "multilingual-e5-small": {"keyword_share": 0.55, "similarity_window": 0.05, "min_similarity": 0.80,
                               "good_match_similarity": 0.85, "cross_lingual_boost": 0.5,
-                              "cross_lingual_margin": 0.02},
+                              "cross_lingual_margin": 0.02, "chinese_gloss_terms": 4},
     "use-multilingual-v3": {"similarity_window": 0.3, "good_match_similarity": 0.25},
 }
 

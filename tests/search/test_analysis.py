@@ -160,6 +160,17 @@ def test_an_english_query_is_embedded_as_typed_plus_only_the_names_it_did_not_ty
     assert analysis.embedding_text(analysis.analyse_query("xyzzy plugh")) == "xyzzy plugh"
 
 
+def test_an_english_query_carries_chinese_names_only_when_asked_a_chinese_query_never():
+    english = analysis.analyse_query("HPLC impurity test")
+    assert analysis.embedding_text(english).isascii()  # for a model that reads no Chinese
+    gloss = analysis.embedding_text(english, chinese_terms=4)[len("HPLC impurity test ("):-1].split(", ")
+    chinese = [name for name in gloss if not name.isascii()]
+    assert "液相色谱" in chinese and 0 < len(chinese) <= 4
+    assert gloss.index(chinese[0]) > max(i for i, name in enumerate(gloss) if name.isascii())  # English first
+    glossed = analysis.embedding_text(analysis.analyse_query("液相色谱 武汉"), chinese_terms=4)
+    assert all(name.isascii() for name in glossed[len("液相色谱 武汉 ("):-1].split(", "))
+
+
 @pytest.mark.parametrize("text, language", [
     ("高效液相色谱仪 Agilent 1260", "zh"), ("Liquid chromatograph Waters e2695", "en"),
     ("HPLC impurity test, Wuhan 武", "en"), ("气质", "zh"), ("", "en"),

@@ -71,6 +71,14 @@ def test_filters_apply_to_the_vector_leg_too(searcher):
     assert response.hits and set(refs(response)) <= {"hplc-wh", "sem", "gc-ms"}
 
 
+def test_an_english_query_reaches_chinese_listings_by_vector_when_its_model_reads_chinese(backend, embedder, ranking):
+    def vector_refs(chinese_gloss_terms):
+        searcher = Searcher(backend, embedder, replace(ranking, chinese_gloss_terms=chinese_gloss_terms))
+        return refs(search(searcher, "liquid chromatography", mode="vector"))
+    assert "hplc-wh" not in vector_refs(0)  # 高效液相色谱仪 shares no word with the English query
+    assert "hplc-wh" in vector_refs(4)  # its Chinese names, embedded after the English ones, do
+
+
 def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, ranking):
     narrow = Searcher(backend, embedder, replace(ranking, fusion_depth=2))
     response = narrow.search(SearchRequest("液相色谱", mode="keyword", limit=2))
