@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -109,6 +109,7 @@ class Searcher:
         ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
         if text and not self._good_match(result):
             return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
+        result = self._without_padding(result)
         ranked = self._prefer(self._rank(result, keywords), result, request.preferences)
         page = ranked[request.offset:request.offset + request.limit]
         return SearchResponse(
@@ -121,6 +122,18 @@ class Searcher:
         best_similarity = max((similarity for _, similarity in result.vector), default=None)
         return bool(result.keyword) or (best_similarity is not None
                                         and best_similarity >= self.ranking.good_match_similarity)
+
+    def _without_padding(self, result: BackendResult) -> BackendResult:
+        """Hybrid search when no listing is near enough in meaning to show on its own: the keyword
+        matches, ranked with their similarity, and no vector candidate besides them. Otherwise a query
+        matching one listing's word ("how to cook rice": a rice-testing listing) came back padded to a
+        full page of the nearest unrelated listings. Tuning sets: no answerable query ranks otherwise."""
+        best_similarity = max((similarity for _, similarity in result.vector), default=None)
+        if not result.keyword or best_similarity is None or best_similarity >= self.ranking.good_match_similarity:
+            return result
+        matched = {doc_id for doc_id, _ in result.keyword}
+        return replace(result, vector=[(doc_id, similarity) for doc_id, similarity in result.vector
+                                       if doc_id in matched])
 
     def _index_matches_model(self) -> bool:
         """False while the index holds vectors of another model (until `indexer verify --repair` has

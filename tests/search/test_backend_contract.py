@@ -79,6 +79,15 @@ def test_an_english_query_reaches_chinese_listings_by_vector_when_its_model_read
     assert "hplc-wh" in vector_refs(4)  # its Chinese names, embedded after the English ones, do
 
 
+def test_hybrid_adds_no_vector_candidate_when_none_is_near_enough_to_show_alone(backend, embedder, ranking):
+    def hybrid_refs(good_match_similarity):
+        searcher = Searcher(backend, embedder, replace(ranking, good_match_similarity=good_match_similarity))
+        return set(refs(search(searcher, "液相色谱")))
+    keyword_matches = set(refs(search(Searcher(backend, embedder, ranking), "液相色谱", mode="keyword")))
+    assert hybrid_refs(0.0) > keyword_matches  # near enough: vector candidates join the keyword matches
+    assert hybrid_refs(0.99) == keyword_matches  # none near enough: no padding
+
+
 def test_facets_count_every_filtered_match_not_just_the_first_candidates(backend, embedder, ranking):
     narrow = Searcher(backend, embedder, replace(ranking, fusion_depth=2))
     response = narrow.search(SearchRequest("液相色谱", mode="keyword", limit=2))
