@@ -119,17 +119,19 @@ class Searcher:
 
     def _good_match(self, result: BackendResult) -> bool:
         """Some listing matched a word of the query, or one is near enough in meaning to show."""
+        return bool(result.keyword) or self._near_enough(result)
+
+    def _near_enough(self, result: BackendResult) -> bool:
+        """Some vector candidate is similar enough to show on its own (the model's good-match floor)."""
         best_similarity = max((similarity for _, similarity in result.vector), default=None)
-        return bool(result.keyword) or (best_similarity is not None
-                                        and best_similarity >= self.ranking.good_match_similarity)
+        return best_similarity is not None and best_similarity >= self.ranking.good_match_similarity
 
     def _without_padding(self, result: BackendResult) -> BackendResult:
         """Hybrid search when no listing is near enough in meaning to show on its own: the keyword
         matches, ranked with their similarity, and no vector candidate besides them. Otherwise a query
         matching one listing's word ("how to cook rice": a rice-testing listing) came back padded to a
         full page of the nearest unrelated listings. Tuning sets: no answerable query ranks otherwise."""
-        best_similarity = max((similarity for _, similarity in result.vector), default=None)
-        if not result.keyword or best_similarity is None or best_similarity >= self.ranking.good_match_similarity:
+        if not result.keyword or not result.vector or self._near_enough(result):
             return result
         matched = {doc_id for doc_id, _ in result.keyword}
         return replace(result, vector=[(doc_id, similarity) for doc_id, similarity in result.vector
