@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from search.analysis import QueryGroup
+from search.embedded import kernels
 
 K1, B = 1.2, 0.75  # Lucene's (and so OpenSearch's) BM25 defaults
 POSTING = np.dtype([("term", "<u4"), ("title", "<u2"), ("body", "<u2")])
@@ -220,11 +221,17 @@ class _Term(NamedTuple):
 
 
 class Scorer:
-    """One search's keyword stages. An AND stage starts from the rows of its rarest group and keeps
-    those every other group holds, looking them up in the other groups' postings by binary search, so
-    its cost follows the rarest group rather than the commonest word (at 1M listings a word such as
-    "test" or "国产" is in 100,000 to 400,000 of them). An OR stage adds every posting into a score per
-    row. Either way a row's score adds the same contributions in the same order."""
+    """One search's keyword stages. A stage makes one pass over each of its terms' postings, adding
+    every posting's BM25 contribution into a score per row and counting the query groups each row holds
+    (search.embedded.kernels, compiled): its cost follows the postings, at 1M listings a million or so
+    for a query whose words have a few synonyms each. An AND stage whose rarest group is in very few rows
+    looks those rows up in the other terms' postings by binary search instead, so its cost follows the
+    rarest group rather than the commonest word (at 1M listings a word such as "test" or "国产" is in
+    100,000 to 400,000 of them). Either way a row's score adds the same contributions in the same order."""
+
+    # The AND stage's lookup by binary search pays when its rarest group holds fewer than this share of
+    # the rows: at 1M listings (bench.search's queries) a share of 1/64, 1/256 or none measured alike.
+    few_rows_share = 1 / 256
 
     def __init__(self, index: InvertedIndex) -> None:
         self.index = index
@@ -277,18 +284,16 @@ class Scorer:
         by_size = sorted(groups, key=self._postings_count)
         if not self._postings_count(by_size[0]):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        rows, narrowing = self._rows(by_size[0]), by_size[1:]
-        while narrowing and not self._few(rows):  # many rows: mark each group's rows in a pass over all
-            found = np.zeros(self.size, dtype=bool)
-            found[self._rows(narrowing[0])] = True
-            rows, narrowing = rows[found[rows]], narrowing[1:]
-        if not self._few(rows):
-            return rows, self._scores(groups)[rows]
+        rows = self._rows(by_size[0])
+        if not self._few(rows):  # many rows: one pass over every group's postings
+            scores, groups_held = self._accumulate(groups)
+            rows = kernels.rows_holding(groups_held, len(groups))
+            return rows, scores[rows]
         # Few rows: find each of them in each term's postings once, to narrow and to score.
         located = {alternative.term: self._positions(self._term(alternative.term), rows)
                    for group in groups for alternative in group.alternatives}
         held = np.ones(len(rows), dtype=bool)
-        for group in narrowing:
+        for group in by_size[1:]:
             held &= np.logical_or.reduce([located[alternative.term][1] for alternative in group.alternatives])
         scores = np.zeros(len(rows), dtype=np.float64)
         for group in groups:
@@ -298,8 +303,9 @@ class Scorer:
         return rows[held], scores[held]
 
     def _few(self, rows: np.ndarray) -> bool:
-        """Few enough to look up one by one: a binary search per row costs less than a pass over every row."""
-        return len(rows) * 16 < self.size
+        """Few enough to look up one by one: a binary search per row and term costs less than a pass
+        over the terms' postings."""
+        return len(rows) < self.few_rows_share * self.size
 
     @staticmethod
     def _positions(term: _Term, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,18 +315,19 @@ class Scorer:
         positions = np.minimum(np.searchsorted(term.rows, rows), len(term.rows) - 1)
         return positions, term.rows[positions] == rows
 
-    def _scores(self, groups: Sequence[QueryGroup]) -> np.ndarray:
-        """The BM25 score of every row (0 where no group is held)."""
+    def _accumulate(self, groups: Sequence[QueryGroup]) -> tuple[np.ndarray, np.ndarray]:
+        """The BM25 score of every row (0 where no group is held) and how many of the groups it holds."""
         scores = np.zeros(self.size, dtype=np.float64)
-        for group in groups:
+        groups_held = np.zeros(self.size, dtype=np.uint16)
+        last_group = np.zeros(self.size, dtype=np.uint16)
+        for number, group in enumerate(groups, start=1):
             for alternative in group.alternatives:
                 term = self._term(alternative.term)
-                scores[term.rows] += self._contribution(term, slice(None))
-        return scores
+                kernels.add_term(term.rows, term.frequencies, np.float32(term.idf), number,
+                                 self.index.length_norm, scores, groups_held, last_group)
+        return scores, groups_held
 
     def _any_of(self, groups: Sequence[QueryGroup]) -> tuple[np.ndarray, np.ndarray]:
-        found = np.zeros(self.size, dtype=bool)
-        for group in groups:
-            found[self._rows(group)] = True
-        rows = np.flatnonzero(found)
-        return rows, self._scores(groups)[rows]
+        scores, groups_held = self._accumulate(groups)
+        rows = kernels.rows_holding(groups_held, 1)
+        return rows, scores[rows]

@@ -1,6 +1,7 @@
 """The in-memory keyword engine scores as Lucene's combined-fields BM25F defines it, through updates,
 deletes, its delta segment and merges: the reference here computes it listing by listing from the
 definition (that OpenSearch computes the same is tests/search/test_backend_parity.py's job)."""
+import functools
 import math
 import random
 
@@ -37,6 +38,7 @@ class Reference:
         with_text = max(sum(1 for title, _ in listings if title), sum(1 for _, body in listings if body))
         average = sum(TITLE_WEIGHT * len(title) + len(body) for title, body in listings) / with_text
 
+        @functools.cache  # once per term and query: the reference is slow enough already
         def idf(term: str) -> float:
             count = max(sum(term in title for title, _ in listings), sum(term in body for _, body in listings))
             return math.log(1 + (with_text - count + 0.5) / (count + 0.5))
@@ -104,7 +106,14 @@ def assert_same(engine: Engine, reference: Reference, rng: random.Random) -> Non
             assert found == pytest.approx(expected, rel=1e-5), (groups, operator)
 
 
-def test_scores_equal_bm25f_through_updates_deletes_and_merges():
+# An AND stage scores by one pass over the postings or, when its rarest group is in few rows, by looking
+# those rows up: 0 forces the pass, 1 the lookup.
+STRATEGIES = pytest.mark.parametrize("few_rows_share", [0.0, 1.0], ids=["postings-pass", "lookup"])
+
+
+@STRATEGIES
+def test_scores_equal_bm25f_through_updates_deletes_and_merges(few_rows_share, monkeypatch):
+    monkeypatch.setattr(Scorer, "few_rows_share", few_rows_share)
     rng, reference, engine = random.Random(7), Reference(), Engine(capacity=400)
     first = {row: (random_text(rng, rng.randint(1, 6)), random_text(rng, rng.randint(0, 60))) for row in range(1, 300)}
     for row, text in first.items():
@@ -131,7 +140,22 @@ def test_scores_equal_bm25f_through_updates_deletes_and_merges():
     assert delta_sizes[0] > 0 and 0 in delta_sizes, delta_sizes  # both paths ran
 
 
-def test_a_term_no_listing_has_any_more_matches_nothing():
+def test_both_and_strategies_give_every_row_the_same_score_to_the_last_bit(monkeypatch):
+    """Equal scores rank by row (a stable page), so the two ways must not differ even by rounding."""
+    rng, engine = random.Random(11), Engine(capacity=600)
+    engine.apply({row: (random_text(rng, rng.randint(1, 6)), random_text(rng, rng.randint(0, 60)))
+                  for row in range(1, 500)})
+    for _ in range(30):
+        groups = [rng.sample(WORDS, rng.randint(1, 3)) for _ in range(rng.randint(2, 3))]
+        monkeypatch.setattr(Scorer, "few_rows_share", 0.0)
+        passed = engine.matches(groups, "AND")
+        monkeypatch.setattr(Scorer, "few_rows_share", 1.0)
+        assert engine.matches(groups, "AND") == passed, groups
+
+
+@STRATEGIES
+def test_a_term_no_listing_has_any_more_matches_nothing(few_rows_share, monkeypatch):
+    monkeypatch.setattr(Scorer, "few_rows_share", few_rows_share)
     engine = Engine(capacity=8)
     engine.apply({1: ("hplc", "液相色谱"), 2: ("nmr", "")})
     engine.apply({1: None})
