@@ -7,6 +7,7 @@ documents show of it (indexer.documents.INDEXED_OWNER_FIELDS).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -50,7 +51,13 @@ def _record_changes(session: Session, _flush_context: Any) -> None:
         session.connection().execute(insert(SearchChange), rows)
 
 
+# Sessionmakers already tracked, by identity while they live. Not event.contains(): SQLAlchemy's event
+# registry is keyed by id(), so a new sessionmaker at a collected one's address looked tracked when it was not.
+_tracked: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
+
+
 def install_change_tracking(sessions: sessionmaker[Session]) -> None:
     """Record posting changes of every session `sessions` makes (idempotent)."""
-    if not event.contains(sessions, "after_flush", _record_changes):
+    if sessions not in _tracked:
         event.listen(sessions, "after_flush", _record_changes)
+        _tracked.add(sessions)

@@ -1,8 +1,11 @@
 """The search outbox is written by the app's sessions in the transaction of the change, and only for
 changes that alter a search document."""
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import gc
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from indexer.change_tracking import install_change_tracking
 from indexer.models import SearchChange
 from marketplace.models import Organisation, SharedInstrument
 from marketplace.services import postings
@@ -44,3 +47,20 @@ def test_sessions_the_app_did_not_make_are_not_tracked(app, session):
         own.add(SharedInstrument(ref="y", organisation_id=user.organisation_id, title="t", description=""))
         own.commit()
     assert session.scalar(select(func.count()).select_from(SearchChange)) == 1
+
+
+def test_every_new_sessionmaker_is_tracked_even_at_the_address_of_a_collected_one(app, session):
+    """SQLAlchemy's event registry is keyed by id(): a new sessionmaker often reuses a collected one's
+    address, so asking the registry whether tracking is installed said yes for a sessionmaker without it
+    (the outbox then silently missed that app's changes)."""
+    user = register(session)
+    for n in range(100):
+        sessions = sessionmaker(app.extensions["database"].engine)
+        install_change_tracking(sessions)
+        install_change_tracking(sessions)  # idempotent: still one outbox row a change
+        with sessions() as own:
+            own.add(SharedInstrument(ref=f"r{n}", organisation_id=user.organisation_id, title="t", description=""))
+            own.commit()
+        del sessions, own
+        gc.collect()
+    assert session.scalar(select(func.count()).select_from(SearchChange)) == 100
