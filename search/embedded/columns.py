@@ -13,6 +13,7 @@ import numpy as np
 
 from search.backend import FACET_SIZE, DocInfo, SearchFilters
 from search.documents import matches_prefix
+from search.embedded import kernels
 from search.embedded.ann import VectorCells
 from search.embedded.inverted import Batch, InvertedIndex, decode
 from search.ranking import RankingSettings
@@ -51,12 +52,12 @@ class _Coded:
         return self.codes == self._codes_by_value.get(value, -2)
 
     def counts(self, rows: np.ndarray, key: Callable[[str], str] = lambda value: value) -> dict[str, int]:
-        codes = self.codes[rows]
-        found = np.bincount(codes[codes >= 0], minlength=len(self.values))
+        found = np.zeros(len(self.values) + 1, dtype=np.int64)  # found[0]: rows without a value
+        kernels.count_codes(self.codes, rows, found)
         totals: dict[str, int] = {}
-        for code in np.flatnonzero(found):
+        for code in np.flatnonzero(found[1:]):
             name = key(self.values[code])
-            totals[name] = totals.get(name, 0) + int(found[code])
+            totals[name] = totals.get(name, 0) + int(found[code + 1])
         return totals
 
 

@@ -38,15 +38,34 @@ def add_term(rows: np.ndarray, frequencies: np.ndarray, idf: np.float32, group: 
 
 @njit("int64[::1](uint16[::1], uint16)", cache=True, nogil=True)
 def rows_holding(groups_held: np.ndarray, at_least: int) -> np.ndarray:
-    """The rows (ascending) that hold at least `at_least` of the query's groups."""
+    """The rows (ascending) that hold at least `at_least` of the query's groups. Without a branch on the
+    test: an OR stage holds 10 to 40% of the rows at random, and mispredicting it cost six times more
+    (3.2 against 0.5 ms at 1M rows)."""
     count = 0
     for row in range(groups_held.shape[0]):
-        if groups_held[row] >= at_least:
-            count += 1
+        count += groups_held[row] >= at_least
     rows = np.empty(count, dtype=np.int64)
     count = 0
     for row in range(groups_held.shape[0]):
-        if groups_held[row] >= at_least:
-            rows[count] = row
-            count += 1
+        if count == rows.shape[0]:
+            break
+        rows[count] = row  # overwritten by the next row unless this one holds enough
+        count += groups_held[row] >= at_least
     return rows
+
+# Facets count the rows a search matched, at 1M listings up to half a million of them for a common word:
+# one pass per coded column, without numpy's gathered copy and boolean compress (a third of the time; a
+# flag column's np.count_nonzero(column[rows]) is already as quick as a compiled loop).
+# Rows come as int64 (the keyword stages' passes, a browse) or int32 (the lookup stage, from postings).
+ROWS_SIGNATURES = ("int64[::1]", "int32[::1]")
+
+
+@njit([f"void(int32[::1], {rows}, int64[::1])" for rows in ROWS_SIGNATURES], cache=True, nogil=True)
+def count_codes(codes: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> None:
+    """Add 1 to counts[code + 1] for each row's code: slot 0 counts the rows without a value (-1)."""
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        if row < 0 or row >= codes.shape[0] or codes[row] + 1 >= counts.shape[0]:
+            raise IndexError("a row or a code is beyond the column")
+        counts[codes[row] + 1] += 1
+
