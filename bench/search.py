@@ -2,7 +2,8 @@
 
 Measures catalogue import and indexing throughput, query-embedding time, search API latency
 (p50/p95/p99, cold and warm query cache) and throughput under 8 concurrent clients, and RSS of the
-app and of this (indexing) process. Writes bench/results/search.md.
+app and of this (indexing) process; with --load-curve, latency at each of several client counts.
+Writes bench/results/search.md.
 
     python -m bench.search --sizes 1000 10000 100000 --backends embedded opensearch
 """
@@ -273,8 +274,27 @@ def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds
     for _ in range(rounds):
         for name, base in servers.items():
             measured[name].append(warm_round(base, clients, requests_total))
-    return {name: {"cold": cold[name], **{key: median([r[key] for r in measured[name]]) for key in measured[name][0]}}
-            for name in servers}
+    return {name: {"cold": cold[name], **medians(measured[name])} for name in servers}
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each statistic of several rounds' `warm_round` results, as its median."""
+    return {key: median([run[key] for run in runs]) for key in runs[0]}
+
+
+def load_curve(servers: dict[str, str], client_counts: list[int], requests_total: int,
+               rounds: int) -> dict[str, dict[int, dict[str, float]]]:
+    """Latency and throughput at each number of closed-loop clients, per backend: medians of `rounds`
+    rounds, the servers taking turns. Once the clients keep every core busy, throughput stops rising and
+    each further client only queues, so latency grows with clients / req/s: a p95 means something only
+    with the load it was measured at."""
+    measured: dict[str, dict[int, list[dict[str, float]]]] = {name: {} for name in servers}
+    for _ in range(rounds):
+        for clients in client_counts:
+            for name, base in servers.items():
+                measured[name].setdefault(clients, []).append(warm_round(base, clients, requests_total))
+    return {name: {clients: medians(runs) for clients, runs in by_clients.items()}
+            for name, by_clients in measured.items()}
 
 
 def vector_leg(settings: dict, size: int) -> list[str]:
@@ -292,8 +312,8 @@ def vector_leg(settings: dict, size: int) -> list[str]:
 
 
 def run(sizes: list[int], backends: list[str], clients: int, requests_total: int, rounds: int, precision: str,
-        distinct_texts: int | None = None) -> str:
-    rows, ingest_rows, vector_rows = [], [], []
+        distinct_texts: int | None = None, curve_clients: list[int] | None = None) -> str:
+    rows, ingest_rows, vector_rows, curve_rows = [], [], [], []
     embedding_ms = query_embedding_ms(precision)
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
@@ -316,6 +336,10 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                                         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"])
                     processes[name], servers[name] = serve(app_environment(url, settings), clients)
                 results = load_test(servers, clients, requests_total, rounds)
+                curve = load_curve(servers, curve_clients, requests_total, rounds) if curve_clients else {}
+                curve_rows += [[f"{size:,}", name, str(count), *(f"{stats[k]:.1f}" for k in ("p50", "p95", "p99")),
+                                f"{stats['rps']:.0f}", f"{stats['cpu_ms']:.1f}"]
+                               for name, by_clients in curve.items() for count, stats in by_clients.items()]
                 stop(processes.pop(name) for name in list(processes))
                 for name, stats in results.items():
                     rss, pss = memory_alone(app_environment(url, backend_settings(name, directory, f"bench-{size}")),
@@ -346,6 +370,14 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
           "load test and measured after one warm round: RSS summed (pages the workers share counted in each) and "
           "PSS (each shared page counted once: the memory they take). The model and the embedded index are "
           "loaded before the workers fork, one copy for all.\n\n"
+        + (f"### Latency against load (the same servers, {requests_total} requests a round, medians of {rounds} "
+           "rounds, the client counts taking turns; latency in ms)\n\n"
+           + table(["listings", "backend", "concurrent clients", "p50", "p95", "p99", "req/s",
+                    "machine CPU ms a search"], curve_rows)
+           + "\n\nClosed-loop clients: each sends its next search when the last one answered. Once they keep both "
+             "cores busy, more clients add no throughput, only a queue: latency then grows as clients / req/s "
+             "(Little's law). The CPU column is the whole machine's (app, search engine and the load client) over "
+             "the searches served.\n\n" if curve_rows else "")
         + f"### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
           "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s",
@@ -387,6 +419,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--backends", nargs="+", default=["embedded", "opensearch"])
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--load-curve", type=int, nargs="+", metavar="CLIENTS",
+                        help="also measure latency at each of these client counts, e.g. 1 2 4 8")
     parser.add_argument("--requests", type=int, default=800, help="requests per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--precision", default="auto", choices=PRECISIONS, help="embedding precision")
@@ -396,7 +430,7 @@ def main() -> None:
                         help="bench/results/<report>.md: a partial run (other sizes, one backend) keeps the full one")
     args = parser.parse_args()
     body = run(args.sizes, args.backends, args.clients, args.requests, args.rounds, resolved_precision(args.precision),
-               args.distinct_texts)
+               args.distinct_texts, args.load_curve)
     print(write_report(args.report, "Search benchmark", body, module="search"))
 
 
