@@ -270,11 +270,8 @@ def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds
     cold = {name: median(cold_pass(base)) for name, base in servers.items()}
     for base in servers.values():  # unmeasured: each worker process has its own query-embedding cache
         warm_round(base, clients, requests_total)
-    measured: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
-    for _ in range(rounds):
-        for name, base in servers.items():
-            measured[name].append(warm_round(base, clients, requests_total))
-    return {name: {"cold": cold[name], **medians(measured[name])} for name in servers}
+    measured = load_curve(servers, [clients], requests_total, rounds)
+    return {name: {"cold": cold[name], **measured[name][clients]} for name in servers}
 
 
 def medians(runs: list[dict[str, float]]) -> dict[str, float]:
