@@ -7,6 +7,7 @@ checked out here (so both revisions must read that index format); each revision 
 bench/results/compare.md.
 
     python -m bench.compare 1d25b45 HEAD --size 100000 --backend opensearch
+    python -m bench.compare main~1 main --size 300000 --distinct-texts 20000
 """
 from __future__ import annotations
 
@@ -38,14 +39,15 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run(revisions: list[str], size: int, backend: str, clients: int, requests_total: int, rounds: int) -> str:
+def run(revisions: list[str], size: int, backend: str, clients: int, requests_total: int, rounds: int,
+        distinct_texts: int | None = None) -> str:
     commits = [git("rev-parse", "--short", "--verify", f"{revision}^{{commit}}") for revision in revisions]
     if len(set(commits)) != len(commits):
         raise SystemExit(f"bench.compare: {' and '.join(revisions)} are the same commit ({commits[0]})")
     with tempfile.TemporaryDirectory(prefix=f"bench-compare-{size}-") as tmp:
         directory = Path(tmp)
         checkouts = {commit: directory / f"code-{commit}" for commit in commits}
-        url, _ = build_database(size, directory)
+        url, _ = build_database(size, directory, distinct_texts)
         documents, vectors, _ = documents_and_vectors(url, "bf16")
         settings = backend_settings(backend, directory, f"bench-compare-{size}")
         load_backend(settings, documents, vectors)
@@ -66,7 +68,8 @@ def run(revisions: list[str], size: int, backend: str, clients: int, requests_to
             for commit in commits]
     first, last = (results[commit] for commit in (commits[0], commits[-1]))
     rows.append([f"{commits[-1]} / {commits[0]}", "ratio", *(f"{last[k] / first[k]:.2f}" for k in STATISTICS)])
-    return (f"{size:,} listings on the {backend} backend; search API under {clients} concurrent clients, "
+    repeated = f" (the first {distinct_texts:,} listings' texts repeated)" if distinct_texts else ""
+    return (f"{size:,} listings{repeated} on the {backend} backend; search API under {clients} concurrent clients, "
             f"{len(QUERIES)} bilingual queries, medians of {rounds} rounds of {requests_total} requests each, the "
             "revisions' rounds alternating (latency in ms; CPU: ms of the whole machine's CPU per search, "
             "app, search engine and load client together).\n\n"
@@ -82,8 +85,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=800, help="requests per round")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--distinct-texts", type=int, default=None,
+                        help="repeat the first N listings' texts under new refs, as bench.search does, so that "
+                             "every vector comes from the cache")
     args = parser.parse_args()
-    body = run(args.revisions, args.size, args.backend, args.clients, args.requests, args.rounds)
+    body = run(args.revisions, args.size, args.backend, args.clients, args.requests, args.rounds, args.distinct_texts)
     print(write_report("compare", "A/B benchmark", body))
 
 

@@ -252,16 +252,18 @@ def cold_pass(base: str) -> list[float]:
 
 
 def warm_round(base: str, clients: int, requests_total: int) -> dict[str, float]:
-    """`clients` closed-loop clients sending the queries over and over: latency percentiles, req/s, and
-    the CPU the whole machine spent per search (app, search engine and load client together)."""
+    """`clients` closed-loop clients sending the queries over and over: latency percentiles, req/s, the
+    CPU the whole machine spent per search (app, search engine and load client together) and the part
+    of it this process, the load client, spent: on one machine the clients take cores from the server."""
     work = [QUERIES[i % len(QUERIES)] for i in range(requests_total)]
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        busy = machine_busy_seconds()
+        busy, client_busy = machine_busy_seconds(), time.process_time()
         started = time.perf_counter()
         latencies = list(pool.map(lambda q: get(base, q), work))
         elapsed = time.perf_counter() - started
     return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "rps": requests_total / elapsed, "cpu_ms": (machine_busy_seconds() - busy) / requests_total * 1000}
+            "rps": requests_total / elapsed, "cpu_ms": (machine_busy_seconds() - busy) / requests_total * 1000,
+            "client_cpu_ms": (time.process_time() - client_busy) / requests_total * 1000}
 
 
 def load_test(servers: dict[str, str], clients: int, requests_total: int, rounds: int) -> dict[str, dict[str, float]]:
@@ -335,7 +337,7 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
                 results = load_test(servers, clients, requests_total, rounds)
                 curve = load_curve(servers, curve_clients, requests_total, rounds) if curve_clients else {}
                 curve_rows += [[f"{size:,}", name, str(count), *(f"{stats[k]:.1f}" for k in ("p50", "p95", "p99")),
-                                f"{stats['rps']:.0f}", f"{stats['cpu_ms']:.1f}"]
+                                f"{stats['rps']:.0f}", f"{stats['cpu_ms']:.1f}", f"{stats['client_cpu_ms']:.1f}"]
                                for name, by_clients in curve.items() for count, stats in by_clients.items()]
                 stop(processes.pop(name) for name in list(processes))
                 for name, stats in results.items():
@@ -370,11 +372,11 @@ def run(sizes: list[int], backends: list[str], clients: int, requests_total: int
         + (f"### Latency against load (the same servers, {requests_total} requests a round, medians of {rounds} "
            "rounds, the client counts taking turns; latency in ms)\n\n"
            + table(["listings", "backend", "concurrent clients", "p50", "p95", "p99", "req/s",
-                    "machine CPU ms a search"], curve_rows)
+                    "machine CPU ms a search", "of which the load client"], curve_rows)
            + "\n\nClosed-loop clients: each sends its next search when the last one answered. Once they keep both "
              "cores busy, more clients add no throughput, only a queue: latency then grows as clients / req/s "
-             "(Little's law). The CPU column is the whole machine's (app, search engine and the load client) over "
-             "the searches served.\n\n" if curve_rows else "")
+             "(Little's law). The CPU columns are the whole machine's (app, search engine and the load client) over "
+             "the searches served, and the load client's own share of it.\n\n" if curve_rows else "")
         + f"### Ingest (embedding in {precision}; indexing is a full rebuild with its final merge, "
           "without embedding)\n\n"
         + table(["listings", "backend", "import rows/s", "embed docs/s", "index docs/s",

@@ -45,7 +45,7 @@ def test_more_clients_than_the_server_can_serve_at_once_only_queue(one_core_serv
 
     assert set(curve) == {"embedded"} and set(curve["embedded"]) == {1, 4}
     alone, four = curve["embedded"][1], curve["embedded"][4]
-    assert set(alone) == {"p50", "p95", "p99", "rps", "cpu_ms"}
+    assert set(alone) == {"p50", "p95", "p99", "rps", "cpu_ms", "client_cpu_ms"}
     assert alone["p50"] >= SERVICE_SECONDS * 1000
     # Four clients of a server that serves one at a time: each waits for the other three, and the
     # throughput stays the server's (Little's law), so a latency figure needs its load beside it.

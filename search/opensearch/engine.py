@@ -186,20 +186,23 @@ class OpenSearchBackend:
         return queries.read_result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
 
     def _relaxed(self, query: BackendQuery, groups: Sequence[QueryGroup]) -> list[dict[str, Any]]:
-        """The relaxed stages' responses, up to the first that finds enough. Two round trips, needed
-        only by the few queries whose AND finds too few: the groups' document counts, then all
-        stages at once."""
+        """The relaxed stages' responses, up to the first that finds enough. Needed only by the few
+        queries whose AND finds too few: the groups' document counts, then one round trip per stage.
+        A stage is sent only when the one before found too few: the OR of the groups scores, counts and
+        facets every listing holding any of them (at 300k listings a third of a search's time when it
+        ran beside an AND of the groups present that had found thousands)."""
         title_weight = self.ranking.title_weight
         counts = self._msearch([("count", search) for search in queries.group_counts(groups, title_weight)])
         if not counts:
             return []  # the index was dropped since the first search
         listings, *frequencies = (queries.total(response) for _, response in counts)
-        stages = [("stage", queries.stage_search(stage, query, title_weight))
-                  for stage in relaxed_stages(groups, frequencies, listings, self.ranking.common_word_matches)]
         responses = []
-        for _, response in self._msearch(stages) or ():
-            responses.append(response)
-            if queries.total(response) >= self.ranking.enough_matches:
+        for stage in relaxed_stages(groups, frequencies, listings, self.ranking.common_word_matches):
+            answered = self._msearch([("stage", queries.stage_search(stage, query, title_weight))])
+            if not answered:
+                break  # the index was dropped meanwhile
+            responses.append(answered[0][1])
+            if queries.total(answered[0][1]) >= self.ranking.enough_matches:
                 break
         return responses
 
