@@ -1,4 +1,8 @@
 """The search page and JSON API over real indexed postings (embedded backend, hashing embedder)."""
+import html
+import re
+from urllib.parse import unquote
+
 import pytest
 
 from marketplace.services import postings
@@ -137,3 +141,34 @@ def test_a_search_that_finds_nothing_says_so_and_suggests_what_to_do(client, cat
 
 def test_a_search_with_results_offers_no_such_suggestions(client, catalogue):
     assert "no-match" not in client.get("/search?q=扫描电镜").get_data(as_text=True)
+
+
+def _facet_links(page: str) -> dict[str, str]:
+    """The facet panel's links, by the text a reader sees (value, count and, when chosen, ×)."""
+    panel = re.search(r'<details class="facets">(.*?)</details>', page, re.S)
+    assert panel, "no facet panel"
+    return {" ".join(re.sub(r"<[^>]+>", " ", text).split()): _path(href)
+            for href, text in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>(.*?)</a>', panel.group(1), re.S)}
+
+
+def _path(link: str) -> str:
+    return unquote(html.unescape(link))
+
+
+def test_facets_are_labelled_links_that_narrow_the_search_and_widen_it_again(client, catalogue):
+    client.get("/language/zh")
+    page = client.get("/search?q=色谱").get_data(as_text=True)
+    assert "<h3>类型</h3>" in page and "<h3>地区</h3>" in page and "<h3>kind</h3>" not in page
+    links = _facet_links(page)
+    assert links["共享仪器"] == "/search?q=色谱&kind=instrument"  # its count follows the link
+    assert "湖北省" in links and "北京市" in links and "instrument" not in links
+    narrowed = client.get(links["共享仪器"]).get_data(as_text=True)
+    assert 'value="instrument" checked' in narrowed and "LC-100" not in narrowed  # the product is gone
+    widen = _facet_links(narrowed)["共享仪器 2 ×"]  # chosen: the link takes the filter off again
+    assert widen == "/search?q=色谱" and client.get(widen).status_code == 200
+
+    client.get("/language/en")
+    links = _facet_links(client.get("/search?q=色谱&region=湖北省/武汉市").get_data(as_text=True))
+    assert links["Hubei 2 ×"] == "/search?q=色谱"  # the city filter lies within the counted province
+    assert "Shared instruments" in links and not [text for text in links if text.startswith("Domestic products")]
+    assert "Sample submission" in links or "Operated by staff" in links  # service modes by their names

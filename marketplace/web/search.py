@@ -1,5 +1,4 @@
 from flask import Blueprint, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace import taxonomy
@@ -7,6 +6,7 @@ from marketplace.messages import Phrase
 from marketplace.services import discovery, vouchers
 from marketplace.services.errors import ValidationFailed
 from marketplace.web.context import db_session, render_page, searcher
+from marketplace.web.facets import FILTER_LABELS, facet_groups
 from marketplace.web.i18n import localise_errors
 from marketplace.web.urls import url_with_arguments
 
@@ -17,12 +17,6 @@ ARGUMENT_LABELS = {"q": Phrase("Search text"), "kind": Phrase("Kind"), "region":
                    "service_mode": Phrase("Service mode"), "price_min": Phrase("Price from"),
                    "price_max": Phrase("Price to"), "mode": Phrase("Search mode"), "limit": Phrase("Results per page"),
                    "offset": Phrase("Page")}
-# The filters a "no good match" page offers to remove, as the facet panel names them.
-FILTER_LABELS = {"kind": _l("Kind"), "region": _l("Region"), "category": _l("Category"), "origin": _l("Origin"),
-                 "certification": _l("Certification"), "service_mode": _l("Service"), "price_min": _l("Price (CNY)"),
-                 "price_max": _l("Price (CNY)")}
-
-
 def _page_url(offset: int) -> str:
     return url_with_arguments("search.search_page", request.args, discovery.QUERY_ARGUMENTS, offset=str(offset))
 
@@ -71,9 +65,9 @@ def search_page():
     except ValidationFailed as failure:
         return render_page("search/page.html", "search/_results.html", page=None,
                            errors=localise_errors(failure.errors),
-                           pager={}, prices={}, chip_links={}, without_filters=[], **context), 400
+                           pager={}, prices={}, chip_links={}, without_filters=[], facet_groups=[], **context), 400
     page = discovery.search_postings(db_session(), searcher(), params)
     prices = vouchers.net_starting_prices(db_session(), current_user, [r.posting for r in page.results])
     return render_page("search/page.html", "search/_results.html", page=page, errors={}, pager=_pager(page),
                        prices=prices, chip_links=_chip_links(page), without_filters=_without_filter_links(page),
-                       **context)
+                       facet_groups=facet_groups(page), **context)
