@@ -43,7 +43,7 @@ def parse_fees(text: str | None) -> list[dict[str, Any]]:
     for number, line in enumerate(parse_lines(text), start=1):
         parts = [p.strip() for p in line.split("|")]
         if len(parts) != 3:
-            raise TextFormatError(Phrase("line %(line)d: write `item | price | unit`", line=number))
+            raise TextFormatError(Phrase("line %(line)d: write “item | price | unit”", line=number))
         item, price, unit = parts
         try:
             amount = float(price)
@@ -71,7 +71,7 @@ def parse_specs(text: str | None) -> dict[str, str]:
         if not sep:
             name, sep, value = line.partition("：")
         if not sep or not name.strip():
-            raise TextFormatError(Phrase("line %(line)d: write `name: value`", line=number))
+            raise TextFormatError(Phrase("line %(line)d: write “name: value”", line=number))
         specs[name.strip()] = value.strip()
     return specs
 
