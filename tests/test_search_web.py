@@ -164,11 +164,11 @@ def test_facets_are_labelled_links_that_narrow_the_search_and_widen_it_again(cli
     assert "湖北省" in links and "北京市" in links and "instrument" not in links
     narrowed = client.get(links["共享仪器"]).get_data(as_text=True)
     assert 'value="instrument" checked' in narrowed and "LC-100" not in narrowed  # the product is gone
-    widen = _facet_links(narrowed)["共享仪器 2 ×"]  # chosen: the link takes the filter off again
+    widen = _facet_links(narrowed)["共享仪器 2 × 去掉此条件重新搜索"]  # chosen: the link takes the filter off
     assert widen == "/search?q=色谱" and client.get(widen).status_code == 200
 
     client.get("/language/en")
     links = _facet_links(client.get("/search?q=色谱&region=湖北省/武汉市").get_data(as_text=True))
-    assert links["Hubei 2 ×"] == "/search?q=色谱"  # the city filter lies within the counted province
+    assert links["Hubei 2 × Search without this"] == "/search?q=色谱"  # the city filter lies in the province
     assert "Shared instruments" in links and not [text for text in links if text.startswith("Domestic products")]
     assert "Sample submission" in links or "Operated by staff" in links  # service modes by their names
