@@ -370,16 +370,33 @@ def _contains(padded_terms: str, phrase: tuple[str, ...]) -> bool:
     return f" {' '.join(phrase)} " in padded_terms
 
 
-def matched_terms(query: AnalysedQuery, document_terms: str) -> list[str]:
-    """Why a listing matched, one reason per query group it satisfies: `液相色谱 ≈ hplc` when it was
-    through a synonym or a sub-word, the word itself otherwise. `document_terms` is `index_text` output."""
+def _matches(query: AnalysedQuery, document_terms: str) -> list[tuple[QueryGroup, Alternative]]:
+    """Each query group the document satisfies, with the first of its alternatives found there."""
     padded = f" {document_terms} "
-    reasons = []
+    found = []
     for group in query.groups:
         hit = next((a for a in group.alternatives if _contains(padded, a.phrase)), None)
         if hit is not None:
-            reasons.append(group.label if hit.surface == group.label else f"{group.label} ≈ {hit.surface}")
-    return reasons
+            found.append((group, hit))
+    return found
+
+
+def matched_terms(query: AnalysedQuery, document_terms: str) -> list[str]:
+    """Why a listing matched, one reason per query group it satisfies: `液相色谱 ≈ hplc` when it was
+    through a synonym or a sub-word, the word itself otherwise. `document_terms` is `index_text` output."""
+    return [group.label if hit.surface == group.label else f"{group.label} ≈ {hit.surface}"
+            for group, hit in _matches(query, document_terms)]
+
+
+def matched_groups(query: AnalysedQuery, document_terms: str) -> list[QueryGroup]:
+    """The query groups a document satisfies (`document_terms` is `index_text` output)."""
+    return [group for group, _ in _matches(query, document_terms)]
+
+
+def is_bare_number(label: str) -> bool:
+    """A number of one to three digits ("1", "22"): a count, a day or a clause, which says nothing of
+    what a listing does, however few listings hold it."""
+    return label.isdigit() and len(label) <= 3
 
 
 def highlight_terms(query: AnalysedQuery) -> list[str]:

@@ -89,6 +89,9 @@ class BackendQuery:
     vector_depth: int = 100
     min_similarity: float = 0.0  # cosine; weaker vector candidates are dropped
     facets: tuple[str, ...] = FACETS
+    # Also report how many listings hold each query group (BackendResult.frequencies): what tells a rare,
+    # telling word from a common one. A count per group, which OpenSearch answers in one more round trip.
+    frequencies: bool = False
 
     def runs(self, leg: Leg) -> bool:
         if leg == "vector":
@@ -149,6 +152,10 @@ class BackendResult:
     # The AND of all the query's groups matched some filtered listing: the keyword leg's best match holds
     # every word of the query (its AND matches come before the relaxed stages').
     complete_match: bool = False
+    # When BackendQuery.frequencies asked: each query group -> the live listings holding it, and the live
+    # listings (both unfiltered, as relaxed_stages counts).
+    frequencies: dict[QueryGroup, int] = field(default_factory=dict)
+    listings: int = 0
 
 
 @dataclass(frozen=True)

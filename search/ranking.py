@@ -80,6 +80,15 @@ class RankingSettings:
     # of thousands of matches. Below this count scoring is cheap, and dropping it would lose the only
     # word a small catalogue shares (so the labelled set, 370 listings, cannot measure it).
     common_word_matches: int = 1000
+    # Lists that introduce people to each other (a need's matches, a provider's leads) keep only
+    # listings with evidence (Searcher, SearchRequest.evidence_required): a shared word held by at most
+    # this share of the listings or by at most informative_count of them (a small catalogue, where every
+    # word is in a fifth of it), or closeness in meaning for a listing in the other language. Need-style
+    # searches of market-tune's test queries (docs/perf-log.md, 2026-12-06): 2,160 listings shown, 0.316
+    # of them labelled relevant, without it; 1,634 and 0.392 at 0.2 (0.1 and 0.3 alike), nDCG@10 0.812
+    # and 0.811, its long needs 0.657 and 0.668.
+    informative_share: float = 0.2
+    informative_count: int = 10
 
     # -- vector leg of the embedded backend (search.embedded) -------------------------------------
     # A filter keeping at most this many listings is scored exactly (every cell probed, recall 1).

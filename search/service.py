@@ -14,7 +14,16 @@ from typing import Literal
 import numpy as np
 
 from search import analysis
-from search.backend import FACETS, BackendQuery, BackendResult, DocInfo, Leg, SearchBackend, SearchFilters
+from search.backend import (
+    FACETS,
+    BackendQuery,
+    BackendResult,
+    DocInfo,
+    DocText,
+    Leg,
+    SearchBackend,
+    SearchFilters,
+)
 from search.documents import matches_prefix
 from search.embeddings import Embedder
 from search.fusion import convex_fusion
@@ -51,6 +60,9 @@ class SearchRequest:
     mode: Mode = "hybrid"
     limit: int = 20
     offset: int = 0
+    # Keep only candidates with evidence of answering the text (Searcher._with_evidence): for lists that
+    # introduce people to each other, not for a search page, which ranks everything it finds.
+    evidence_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,17 +117,24 @@ class Searcher:
         depth = max(self.ranking.fusion_depth, request.offset + request.limit)
         result = self.backend.search(BackendQuery(
             keywords=keywords, vector=vector, filters=request.filters, legs=frozenset(legs), keyword_depth=depth,
-            vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS))
+            vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS,
+            frequencies=request.evidence_required and bool(keywords)))
         ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
         if text and not self._good_match(result):
             return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
         result = self._without_padding(result)
         ranked = self._prefer(self._rank(result, keywords), result, request.preferences)
+        # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
+        total, texts = max(result.total, len(ranked)), None
+        if request.evidence_required and keywords:
+            texts = self.backend.texts([doc_id for doc_id, _ in ranked])
+            ranked = self._with_evidence(ranked, result, keywords, texts)
+            if text and not ranked:
+                return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
+            total = len(ranked)
         page = ranked[request.offset:request.offset + request.limit]
-        return SearchResponse(
-            # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
-            total=max(result.total, len(ranked)), hits=self._hits(page, result, keywords), facets=result.facets,
-            mode=ran)
+        return SearchResponse(total=total, hits=self._hits(page, result, keywords, texts), facets=result.facets,
+                              mode=ran)
 
     def _good_match(self, result: BackendResult) -> bool:
         """Some listing matched a word of the query, or one is near enough in meaning to show."""
@@ -136,6 +155,30 @@ class Searcher:
         matched = {doc_id for doc_id, _ in result.keyword}
         return replace(result, vector=[(doc_id, similarity) for doc_id, similarity in result.vector
                                        if doc_id in matched])
+
+    def _with_evidence(self, ranked: list[tuple[str, float]], result: BackendResult,
+                       keywords: analysis.AnalysedQuery, texts: dict[str, DocText]) -> list[tuple[str, float]]:
+        """The candidates with evidence of answering the query. In the query's language that is a shared
+        telling word: a group held by at most ranking.informative_share of the listings (or by at most
+        ranking.informative_count: in a small catalogue every word is in a fifth of it), not a bare
+        number. A long need shares common words (检测, 样品, 报告, GB, testing) with most listings, and
+        for long texts the model puts related and unrelated listings alike at 0.89-0.93, so neither
+        the keyword leg nor the vector leg alone keeps an electron microscope out of an aflatoxin need's
+        matches. A listing in the other language shares words only through the synonym dictionary: for
+        it closeness in meaning (the vector leg, with its floors) is the evidence, as in search."""
+        most = max(self.ranking.informative_share * result.listings, self.ranking.informative_count)
+        telling = {group for group, held in result.frequencies.items()
+                   if held <= most and not analysis.is_bare_number(group.label)}
+        language = analysis.language_of(keywords.text)
+        close = {doc_id for doc_id, _ in result.vector}
+
+        def has_evidence(doc_id: str) -> bool:
+            if doc_id in close and result.info[doc_id].language not in (language, ""):
+                return True
+            text = texts.get(doc_id)
+            return text is not None and any(group in telling for group in analysis.matched_groups(keywords, text.terms))
+
+        return [(doc_id, score) for doc_id, score in ranked if has_evidence(doc_id)]
 
     def _index_matches_model(self) -> bool:
         """False while the index holds vectors of another model (until `indexer verify --repair` has
@@ -235,12 +278,13 @@ class Searcher:
         return sorted(((doc_id, score * multiplier(result.info[doc_id])) for doc_id, score in ranked),
                       key=lambda item: -item[1])
 
-    def _hits(self, page: list[tuple[str, float]], result: BackendResult,
-              keywords: analysis.AnalysedQuery) -> list[Hit]:
+    def _hits(self, page: list[tuple[str, float]], result: BackendResult, keywords: analysis.AnalysedQuery,
+              texts: dict[str, DocText] | None = None) -> list[Hit]:
         keyword_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(result.keyword, start=1)}
         vector_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(result.vector, start=1)}
         similarity = dict(result.vector)
-        texts = self.backend.texts([doc_id for doc_id, _ in page]) if page and keywords else {}
+        if texts is None:
+            texts = self.backend.texts([doc_id for doc_id, _ in page]) if page and keywords else {}
         highlight = Highlighter(analysis.highlight_terms(keywords))
         hits = []
         for doc_id, score in page:

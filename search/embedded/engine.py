@@ -99,16 +99,20 @@ class EmbeddedBackend:
         columns = self._fresh_columns()
         with self._columns_lock:
             mask = columns.mask(query.filters)
-            matches = self._keyword_stages(columns.keywords, mask, query.keywords.groups) if (
+            scorer = Scorer(columns.keywords)
+            matches = self._keyword_stages(scorer, columns.keywords, mask, query.keywords.groups) if (
                 query.runs("keyword") and query.keywords) else []
-            return self._answer(columns, mask, query, matches)
+            result = self._answer(columns, mask, query, matches)
+            if query.frequencies:
+                result.frequencies = {group: scorer.frequency(group) for group in query.keywords.groups}
+                result.listings = columns.keywords.listings
+            return result
 
-    def _keyword_stages(self, keywords: InvertedIndex, mask: np.ndarray,
+    def _keyword_stages(self, scorer: Scorer, keywords: InvertedIndex, mask: np.ndarray,
                         groups: Sequence[QueryGroup]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rows, BM25 scores) of each keyword stage run: the AND of all groups, then relaxed stages
         until one finds enough_matches filtered listings."""
         enough = self.ranking.enough_matches
-        scorer = Scorer(keywords)
         matches = [scorer.matches(groups, "AND")]
         if np.count_nonzero(mask[matches[0][0]]) < enough and len(groups) > 1:
             frequencies = [scorer.frequency(group) for group in groups]

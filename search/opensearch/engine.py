@@ -181,21 +181,36 @@ class OpenSearchBackend:
             return BackendResult()  # nothing written yet
         stages = [r for leg, r in responses if leg == "stage"]
         groups = query.keywords.groups
+        counts = self._group_counts(groups) if query.frequencies and groups else None
         if stages and queries.total(stages[0]) < self.ranking.enough_matches and len(groups) > 1:
-            stages += self._relaxed(query, groups)
-        return queries.read_result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
+            stages += self._relaxed(query, groups, counts or self._group_counts(groups))
+        result = queries.read_result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
+        if counts:
+            result.listings, frequencies = counts
+            result.frequencies = dict(zip(groups, frequencies, strict=True))
+        return result
 
-    def _relaxed(self, query: BackendQuery, groups: Sequence[QueryGroup]) -> list[dict[str, Any]]:
+    def _group_counts(self, groups: Sequence[QueryGroup]) -> tuple[int, list[int]] | None:
+        """The live listings, and those holding each group (unfiltered); None when the index was dropped
+        since the first search."""
+        searches = queries.group_counts(groups, self.ranking.title_weight)
+        counts = self._msearch([("count", search) for search in searches])
+        if not counts:
+            return None
+        listings, *frequencies = (queries.total(response) for _, response in counts)
+        return listings, frequencies
+
+    def _relaxed(self, query: BackendQuery, groups: Sequence[QueryGroup],
+                 counts: tuple[int, list[int]] | None) -> list[dict[str, Any]]:
         """The relaxed stages' responses, up to the first that finds enough. Needed only by the few
-        queries whose AND finds too few: the groups' document counts, then one round trip per stage.
+        queries whose AND finds too few: from the groups' document counts (`counts`), one round trip per stage.
         A stage is sent only when the one before found too few: the OR of the groups scores, counts and
         facets every listing holding any of them (at 300k listings a third of a search's time when it
         ran beside an AND of the groups present that had found thousands)."""
-        title_weight = self.ranking.title_weight
-        counts = self._msearch([("count", search) for search in queries.group_counts(groups, title_weight)])
-        if not counts:
+        if counts is None:
             return []  # the index was dropped since the first search
-        listings, *frequencies = (queries.total(response) for _, response in counts)
+        listings, frequencies = counts
+        title_weight = self.ranking.title_weight
         responses = []
         for stage in relaxed_stages(groups, frequencies, listings, self.ranking.common_word_matches):
             answered = self._msearch([("stage", queries.stage_search(stage, query, title_weight))])

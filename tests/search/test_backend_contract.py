@@ -8,7 +8,7 @@ import pytest
 
 from search.backend import SearchFilters
 from search.service import Preferences, Searcher, SearchRequest
-from tests.search.catalogue import HPLC_LISTINGS
+from tests.search.catalogue import ALL, HPLC_LISTINGS
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +173,39 @@ def test_candidates_carry_the_region_certifications_and_language_that_ranking_we
     assert (by_ref["hplc-bj"].region, by_ref["hplc-bj"].certifications) == ("北京市/北京市", ("CNAS",))
     assert by_ref["lc-3000"].certifications == ()
     assert (by_ref["hplc-bj"].language, by_ref["hplc-wh"].language) == ("en", "zh")
+
+
+def test_the_backend_counts_the_listings_holding_each_word_when_asked(backend):
+    from search import analysis
+    from search.backend import BackendQuery
+    keywords = analysis.analyse_query("液相色谱 形貌")
+    chromatography, morphology = keywords.groups
+    asked = backend.search(BackendQuery(keywords=keywords, vector=None, legs=frozenset({"keyword"}),
+                                        filters=SearchFilters(kinds=("product",)), frequencies=True))
+    # Of the whole catalogue: the filter narrows the matches, not the counts.
+    assert [info.ref for info in asked.info.values()] == ["lc-3000"]
+    assert asked.frequencies == {chromatography: len(HPLC_LISTINGS), morphology: 1} and asked.listings == len(ALL)
+    plain = backend.search(BackendQuery(keywords=keywords, vector=None, legs=frozenset({"keyword"})))
+    assert (plain.frequencies, plain.listings) == ({}, 0)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_a_list_that_needs_evidence_keeps_only_listings_sharing_a_telling_word(backend, embedder, ranking, mode):
+    """武汉 is in four of the twelve listings (a third), 形貌 only in the SEM's; 300 is in the SEM's
+    title too, but a bare number says nothing of what a listing does."""
+    searcher = Searcher(backend, embedder, replace(ranking, informative_count=0, good_match_similarity=0.0))
+    assert {"sem", "hplc-wh", "column", "need-1"} <= set(refs(search(searcher, "形貌 武汉", mode=mode)))
+    kept = search(searcher, "形貌 武汉", mode=mode, evidence_required=True)
+    assert refs(kept) == ["sem"] and kept.total == 1 and kept.good_match
+    for common_only in ("武汉", "300 武汉"):
+        assert "sem" in refs(search(searcher, common_only, mode=mode))
+        nothing = search(searcher, common_only, mode=mode, evidence_required=True)
+        assert (nothing.hits, nothing.total, nothing.good_match) == ([], 0, False)
+
+
+def test_in_a_small_catalogue_a_word_in_a_few_listings_is_telling_however_large_their_share(searcher):
+    found = refs(search(searcher, "武汉", mode="keyword"))
+    assert len(found) == 4 and refs(search(searcher, "武汉", mode="keyword", evidence_required=True)) == found
 
 
 @pytest.mark.parametrize("text, filters, complete", [

@@ -77,3 +77,16 @@ def test_a_listing_holding_every_word_of_the_query_keeps_its_place_above_the_oth
     assert response.hits[0].ref == "metallography"
     vector = [hit.ref for hit in searcher.search(SearchRequest("金相 晶粒度 夹杂物", mode="vector")).hits]
     assert {"sizer-0", "sizer-1"} <= set(vector), "the sizers are the near misses this is about"
+
+
+def test_a_list_that_needs_evidence_judges_the_other_languages_listings_by_meaning(searcher_with):
+    """The Chinese listings in Wuhan share only the place with the Chinese need, which a third of the
+    catalogue holds: dropped. English listings share no word with it (the diffractometer only through
+    the dictionary): those the vector leg found above the model's floor stay."""
+    searcher = searcher_with("multilingual-e5-small", informative_count=0)
+    need = "晶体的物相鉴定和结晶度测试 武汉"
+    shown = {hit.ref: hit for hit in searcher.search(SearchRequest(need)).hits}
+    kept = {hit.ref for hit in searcher.search(SearchRequest(need, evidence_required=True)).hits}
+    assert {"sem", "column", "need-1"} <= set(shown) and not kept & {"sem", "column", "need-1"}
+    english = {"xrd", "hplc-bj", "icp-ms"}
+    assert english <= kept and all(shown[ref].vector_similarity for ref in english)
