@@ -17,7 +17,7 @@ def app(shared_app):
 @pytest.fixture(scope="module")
 def catalogue(app):
     """A university's imported HPLC, a vendor's domestic one, and an SME's needs: capsules (twice, once
-    domestic-only) and soil."""
+    domestic-only), soil, and one no listing can serve."""
     with app.app_context():
         session = app.extensions["database"].session
         lab = register(session)
@@ -32,7 +32,9 @@ def catalogue(app):
             need=postings.create_posting(session, sme, need_record(owner=None)).id,
             strict=postings.create_posting(session, sme, need_record(owner=None, ref="need-2", domestic_only=True)).id,
             soil=postings.create_posting(session, sme, need_record(owner=None, ref="n2", title="土壤重金属检测",
-                                                                   description="铅镉汞", sample_type="土壤")).id)
+                                                                   description="铅镉汞", sample_type="土壤")).id,
+            cooking=postings.create_posting(session, sme, need_record(owner=None, ref="n3", title="红烧肉的家常做法",
+                                                                      description="肥而不腻", sample_type=None)).id)
     index_all(app)
     return ids
 
@@ -45,6 +47,12 @@ def test_matches_rank_the_right_listings_and_respect_domestic_only(app, session,
     assert "same city" in reasons and "CMA" in reasons and "within budget" in reasons
     strict = session.get(TestNeed, catalogue.strict)
     assert {m.posting.id for m in matching.matches_for_need(session, searcher, strict)} == {catalogue.domestic}
+
+
+def test_a_need_no_listing_serves_says_so_and_offers_a_search_of_the_catalogue(client, catalogue):
+    page = client.get(f"/needs/{catalogue.cooking}/matches").get_data(as_text=True)
+    assert "No listing matches this need well yet" in page and "q=%E7%BA%A2%E7%83%A7%E8%82%89" in page
+    assert "液相色谱" not in page
 
 
 def test_providers_see_only_the_open_needs_their_listings_match_well_with_score_and_reasons(app, session, catalogue):

@@ -52,6 +52,7 @@ class SearchParams:
     # `dropped` removed; a service that knows what it prefers passes it (Preferences() for nothing).
     preferences: Preferences | None = None
     dropped: tuple[str, ...] = ()
+    evidence_required: bool = False  # SearchRequest's: for a need's matches, not for the search page
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
                             service_modes=params.service_modes, price_min=params.price_min, price_max=params.price_max)
     try:
         response = searcher.search(SearchRequest(text=text, preferences=preferences or Preferences(), filters=filters,
-                                                 mode=params.mode, limit=params.limit, offset=params.offset))
+                                                 mode=params.mode, limit=params.limit, offset=params.offset,
+                                                 evidence_required=params.evidence_required))
     except BackendUnavailable:
         return _database_fallback(session, params, rows_in_order)
     hits = {posting_id(hit.doc_id): hit for hit in response.hits}

@@ -29,8 +29,8 @@ from marketplace.understanding.values import (
     Understanding,
 )
 
-__all__ = ["understand", "preload", "Understanding", "Region", "Certification", "SampleType", "SampleCount", "Deadline",
-           "Budget", "Standard", "Intent", "Span"]
+__all__ = ["understand", "topic", "preload", "Understanding", "Region", "Certification", "SampleType", "SampleCount",
+           "Deadline", "Budget", "Standard", "Intent", "Span"]
 
 # Where a span was cut out: the separators and little joining words it leaves behind.
 _JOINERS = r"(?:[\s,，、;；。!！?？:：]|\b(?:and|or|in|at|by|for|with|of|within|before)\b|及|和|或|在|的|于)"
@@ -61,6 +61,14 @@ def understand(text: str, today: date) -> Understanding:
         text=text, search_text=_without(text, removed), regions=regions,
         certifications=vocabulary.certifications(text), sample_types=sample_types, sample_count=count,
         deadline=deadline, budget=budget, standards=vocabulary.standards(text), intent=purpose, intent_cues=cues)
+
+
+def topic(text: str, today: date) -> str:
+    """What `text` asks to have done, for matching a posted need to listings: its search_text less the
+    certifications too. A need holds those as a field, weighed as a preference; as words ("CMA", with
+    the place a search_text leaves out) a listing shares them whatever it does."""
+    search_text = understand(text, today).search_text
+    return _without(search_text, [mention.span for mention in vocabulary.certification_mentions(search_text)])
 
 
 def _without(text: str, spans: list[Span]) -> str:

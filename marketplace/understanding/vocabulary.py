@@ -144,11 +144,18 @@ def _certification_pattern() -> re.Pattern:
 
 
 def certifications(text: str) -> tuple[Certification, ...]:
+    """Each certification named, once, at its first mention."""
     found: dict[str, Certification] = {}
-    for match in _certification_pattern().finditer(fold(text)):
-        code = match.lastgroup.replace("_", "-")
-        found.setdefault(code, Certification(code, Span(match.start(), match.end(), text[match.start():match.end()])))
+    for mention in certification_mentions(text):
+        found.setdefault(mention.code, mention)
     return tuple(found.values())
+
+
+def certification_mentions(text: str) -> list[Certification]:
+    """Every mention of a certification, in order."""
+    return [Certification(match.lastgroup.replace("_", "-"), Span(match.start(), match.end(),
+                                                                   text[match.start():match.end()]))
+            for match in _certification_pattern().finditer(fold(text))]
 
 
 @cache

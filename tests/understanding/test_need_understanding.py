@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from marketplace.understanding import Intent, understand
+from marketplace.understanding import Intent, topic, understand
 
 TODAY = date(2026, 3, 10)
 
@@ -41,6 +41,13 @@ def test_a_mixed_language_need_with_budget_and_certification_keeps_only_its_topi
     assert [c.code for c in need.certifications] == ["CMA"] and need.intent is Intent.TEST_SERVICE
     assert need.sample_count.span.text == "样品 20 份"
     assert need.search_text == "需要 做 XRD 物相分析，粉末 CMA 报告"
+
+
+def test_a_posted_needs_topic_leaves_out_its_certifications_too():
+    """What a need's matches are searched with: the place and the certifications are weighed from its
+    fields; every mention of a certification goes."""
+    text = "需要在上海做 XRD 物相分析，粉末样品 20 份，CMA 报告，需 CNAS 和 CMA 资质，预算 5000 元以内"
+    assert topic(text, TODAY) == "需要 做 XRD 物相分析，粉末 报告，需 资质"
 
 
 @pytest.mark.parametrize("text, intent", [
