@@ -370,27 +370,21 @@ def _contains(padded_terms: str, phrase: tuple[str, ...]) -> bool:
     return f" {' '.join(phrase)} " in padded_terms
 
 
-def _matches(query: AnalysedQuery, document_terms: str) -> list[tuple[QueryGroup, Alternative]]:
-    """Each query group the document satisfies, with the first of its alternatives found there."""
+def matches(query: AnalysedQuery, document_terms: str) -> list[tuple[QueryGroup, str]]:
+    """Each query group a document satisfies, with the reason to show: `液相色谱 ≈ hplc` when it was
+    through a synonym or a sub-word, the word itself otherwise. `document_terms` is `index_text` output."""
     padded = f" {document_terms} "
     found = []
     for group in query.groups:
         hit = next((a for a in group.alternatives if _contains(padded, a.phrase)), None)
         if hit is not None:
-            found.append((group, hit))
+            found.append((group, group.label if hit.surface == group.label else f"{group.label} ≈ {hit.surface}"))
     return found
 
 
 def matched_terms(query: AnalysedQuery, document_terms: str) -> list[str]:
-    """Why a listing matched, one reason per query group it satisfies: `液相色谱 ≈ hplc` when it was
-    through a synonym or a sub-word, the word itself otherwise. `document_terms` is `index_text` output."""
-    return [group.label if hit.surface == group.label else f"{group.label} ≈ {hit.surface}"
-            for group, hit in _matches(query, document_terms)]
-
-
-def matched_groups(query: AnalysedQuery, document_terms: str) -> list[QueryGroup]:
-    """The query groups a document satisfies (`document_terms` is `index_text` output)."""
-    return [group for group, _ in _matches(query, document_terms)]
+    """Why a listing matched, one reason per query group it satisfies (`matches`)."""
+    return [reason for _, reason in matches(query, document_terms)]
 
 
 def is_bare_number(label: str) -> bool:

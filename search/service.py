@@ -76,6 +76,9 @@ class Hit:
     vector_rank: int | None
     vector_similarity: float | None
     matched_terms: tuple[str, ...]  # e.g. ("液相色谱 ≈ hplc", "武汉")
+    # When the request required evidence: those of matched_terms that are (Searcher._telling), e.g.
+    # ("液相色谱 ≈ hplc",) where 武汉 is in a fifth of the listings.
+    telling_terms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,16 +128,16 @@ class Searcher:
         result = self._without_padding(result)
         ranked = self._prefer(self._rank(result, keywords), result, request.preferences)
         # Hybrid adds vector candidates to the keyword matches; the backend counted the latter.
-        total, texts = max(result.total, len(ranked)), None
+        total, texts, telling = max(result.total, len(ranked)), None, None
         if request.evidence_required and keywords:
-            texts = self.backend.texts([doc_id for doc_id, _ in ranked])
-            ranked = self._with_evidence(ranked, result, keywords, texts)
+            texts, telling = self.backend.texts([doc_id for doc_id, _ in ranked]), self._telling(result)
+            ranked = self._with_evidence(ranked, result, keywords, texts, telling)
             if text and not ranked:
                 return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
             total = len(ranked)
         page = ranked[request.offset:request.offset + request.limit]
-        return SearchResponse(total=total, hits=self._hits(page, result, keywords, texts), facets=result.facets,
-                              mode=ran)
+        return SearchResponse(total=total, hits=self._hits(page, result, keywords, texts, telling),
+                              facets=result.facets, mode=ran)
 
     def _good_match(self, result: BackendResult) -> bool:
         """Some listing matched a word of the query, or one is near enough in meaning to show."""
@@ -156,19 +159,22 @@ class Searcher:
         return replace(result, vector=[(doc_id, similarity) for doc_id, similarity in result.vector
                                        if doc_id in matched])
 
-    def _with_evidence(self, ranked: list[tuple[str, float]], result: BackendResult,
-                       keywords: analysis.AnalysedQuery, texts: dict[str, DocText]) -> list[tuple[str, float]]:
-        """The candidates with evidence of answering the query. In the query's language that is a shared
-        telling word: a group held by at most ranking.informative_share of the listings (or by at most
-        ranking.informative_count: in a small catalogue every word is in a fifth of it), not a bare
-        number. A long need shares common words (检测, 样品, 报告, GB, testing) with most listings, and
-        for long texts the model puts related and unrelated listings alike at 0.89-0.93, so neither
-        the keyword leg nor the vector leg alone keeps an electron microscope out of an aflatoxin need's
+    def _telling(self, result: BackendResult) -> set[analysis.QueryGroup]:
+        """The query groups whose sharing is evidence: held by at most ranking.informative_share of the
+        listings (or by at most ranking.informative_count: in a small catalogue every word is in a fifth
+        of it), and not a bare number."""
+        most = max(self.ranking.informative_share * result.listings, self.ranking.informative_count)
+        return {group for group, held in result.frequencies.items()
+                if held <= most and not analysis.is_bare_number(group.label)}
+
+    def _with_evidence(self, ranked: list[tuple[str, float]], result: BackendResult, keywords: analysis.AnalysedQuery,
+                       texts: dict[str, DocText], telling: set[analysis.QueryGroup]) -> list[tuple[str, float]]:
+        """The candidates with evidence of answering the query: in the query's language a shared telling
+        word. A long need shares common words (检测, 样品, 报告, GB, testing) with most listings, and for
+        long texts the model puts related and unrelated listings alike at 0.89-0.93, so neither the
+        keyword leg nor the vector leg alone keeps an electron microscope out of an aflatoxin need's
         matches. A listing in the other language shares words only through the synonym dictionary: for
         it closeness in meaning (the vector leg, with its floors) is the evidence, as in search."""
-        most = max(self.ranking.informative_share * result.listings, self.ranking.informative_count)
-        telling = {group for group, held in result.frequencies.items()
-                   if held <= most and not analysis.is_bare_number(group.label)}
         language = analysis.language_of(keywords.text)
         close = {doc_id for doc_id, _ in result.vector}
 
@@ -176,7 +182,7 @@ class Searcher:
             if doc_id in close and result.info[doc_id].language not in (language, ""):
                 return True
             text = texts.get(doc_id)
-            return text is not None and any(group in telling for group in analysis.matched_groups(keywords, text.terms))
+            return text is not None and any(group in telling for group, _ in analysis.matches(keywords, text.terms))
 
         return [(doc_id, score) for doc_id, score in ranked if has_evidence(doc_id)]
 
@@ -279,7 +285,7 @@ class Searcher:
                       key=lambda item: -item[1])
 
     def _hits(self, page: list[tuple[str, float]], result: BackendResult, keywords: analysis.AnalysedQuery,
-              texts: dict[str, DocText] | None = None) -> list[Hit]:
+              texts: dict[str, DocText] | None = None, telling: set[analysis.QueryGroup] | None = None) -> list[Hit]:
         keyword_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(result.keyword, start=1)}
         vector_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(result.vector, start=1)}
         similarity = dict(result.vector)
@@ -289,11 +295,13 @@ class Searcher:
         hits = []
         for doc_id, score in page:
             info, text = result.info[doc_id], texts.get(doc_id)
+            matched = analysis.matches(keywords, text.terms) if text else []
             hits.append(Hit(
                 doc_id=doc_id, kind=info.kind, ref=info.ref, score=round(score, 6),
                 highlights=highlight(text.title, text.body) if text else {},
                 keyword_rank=keyword_rank.get(doc_id), vector_rank=vector_rank.get(doc_id),
                 vector_similarity=round(similarity[doc_id], 4) if doc_id in similarity else None,
-                matched_terms=tuple(analysis.matched_terms(keywords, text.terms)) if text else ()))
+                matched_terms=tuple(reason for _, reason in matched),
+                telling_terms=tuple(reason for group, reason in matched if telling and group in telling)))
         return hits
 

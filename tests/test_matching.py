@@ -61,7 +61,7 @@ def test_providers_see_only_the_open_needs_their_listings_match_well_with_score_
     assert [lead.need.id for lead in leads] == [catalogue.need]
     lead = leads[0]
     assert lead.via.id == catalogue.imported and lead.match.rank == 1 and lead.match.relative_score == 1.0
-    assert len(lead.match.matched_terms) >= 2 and any("same city" in reason for reason in lead.match.reasons)
+    assert len(lead.match.telling_terms) >= 2 and any("same city" in reason for reason in lead.match.reasons)
 
 
 def test_the_leads_page_shows_each_leads_score_and_why(client, catalogue):

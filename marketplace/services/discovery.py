@@ -62,6 +62,7 @@ class Result:
     highlights: dict[str, list[str]]
     matched_terms: Sequence[str] = ()
     vector_similarity: float | None = None
+    telling_terms: Sequence[str] = ()  # SearchParams.evidence_required: the matched terms that are evidence
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _search(session: Session, searcher: Searcher, params: SearchParams,
     # The database has the last word: a posting deleted since the index last heard of it is dropped.
     rows = rows_in_order(session, list(hits))
     results = [Result(p, hits[p.id].score, hits[p.id].highlights, hits[p.id].matched_terms,
-                      hits[p.id].vector_similarity) for p in rows]
+                      hits[p.id].vector_similarity, hits[p.id].telling_terms) for p in rows]
     no_good_match = None
     if not results and params.offset == 0 and text:
         no_good_match = _no_good_match(searcher, text, params.mode, filters)

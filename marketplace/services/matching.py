@@ -19,12 +19,13 @@ from search.service import Preferences, Searcher
 
 LEAD_HALF_LIFE_DAYS = 30
 # The relevance floor of leads and alerts: a listing is worth telling someone about for a need only when
-# it is among the need's own best matches, ranked as the need's matches page ranks them (where every
-# match has evidence: SearchRequest.evidence_required), and shares at least two words (or synonyms)
-# with the need: semantic closeness alone is too weak a reason to interrupt anyone. A rank and a count,
-# not a score: fused scores have no fixed scale, and they change with the model.
+# it is among the need's own best matches, ranked as the need's matches page ranks them, and shares at
+# least two telling words (or synonyms) with the need (Match.telling_terms): semantic closeness alone is
+# too weak a reason to interrupt anyone, and one rare word is often a side topic (a TEM shares 颗粒 with
+# a polymer's infrared analysis). A rank and a count, not a score: fused scores have no fixed scale,
+# and they change with the model.
 LEAD_RANK_FLOOR = 10
-LEAD_MIN_MATCHED_TERMS = 2
+LEAD_MIN_TELLING_TERMS = 2
 # A need's matches stop where they score under this share of its best match's (the percentage the page
 # shows): further down are listings sharing one telling word with a long need and little else.
 # bench.need_matches on market-tune (a tuning set; docs/perf-log.md, 2026-12-06): at 0.1, 15.8 matches a
@@ -39,7 +40,8 @@ class Match:
     score: float
     reasons: list[Phrase] = field(default_factory=list)
     estimated_cost_cny: float | None = None
-    matched_terms: tuple[str, ...] = ()
+    matched_terms: tuple[str, ...] = ()  # the telling ones first
+    telling_terms: tuple[str, ...] = ()  # shared words rare enough to be evidence (search.service.Hit)
     rank: int = 0  # 1-based among the need's matches
     relative_score: float = 1.0  # score / the need's best match's score: what people are shown, as a percentage
 
@@ -72,9 +74,11 @@ def estimated_cost(need: TestNeed, listing: Posting) -> float | None:
 
 def explain(need: TestNeed, result: Result) -> Match:
     listing = result.posting
-    match = Match(listing, result.score, matched_terms=tuple(result.matched_terms))
-    if result.matched_terms:
-        match.reasons.append(Phrase("matched: %(terms)s", terms=", ".join(result.matched_terms[:6])))
+    telling = tuple(result.telling_terms)
+    terms = telling + tuple(term for term in result.matched_terms if term not in telling)
+    match = Match(listing, result.score, matched_terms=terms, telling_terms=telling)
+    if terms:
+        match.reasons.append(Phrase("matched: %(terms)s", terms=", ".join(terms[:6])))
     similarity = getattr(result, "vector_similarity", None)
     if similarity is not None:
         match.reasons.append(Phrase("semantic closeness %(similarity).2f", similarity=similarity))
@@ -123,7 +127,7 @@ def qualified_matches(session: Session, searcher: Searcher, need: TestNeed,
                       listing_ids: Collection[int]) -> list[Match]:
     """The need's matches among `listing_ids` that pass the relevance floor (above), best first."""
     return [m for m in matches_for_need(session, searcher, need, limit=LEAD_RANK_FLOOR)
-            if m.posting.id in listing_ids and len(m.matched_terms) >= LEAD_MIN_MATCHED_TERMS]
+            if m.posting.id in listing_ids and len(m.telling_terms) >= LEAD_MIN_TELLING_TERMS]
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,8 @@ def test_a_list_that_needs_evidence_keeps_only_listings_sharing_a_telling_word(b
     assert {"sem", "hplc-wh", "column", "need-1"} <= set(refs(search(searcher, "形貌 武汉", mode=mode)))
     kept = search(searcher, "形貌 武汉", mode=mode, evidence_required=True)
     assert refs(kept) == ["sem"] and kept.total == 1 and kept.good_match
+    sem = kept.hits[0]
+    assert (sem.matched_terms, sem.telling_terms) == (("形貌", "武汉"), ("形貌",))
     for common_only in ("武汉", "300 武汉"):
         assert "sem" in refs(search(searcher, common_only, mode=mode))
         nothing = search(searcher, common_only, mode=mode, evidence_required=True)
