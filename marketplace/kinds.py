@@ -160,9 +160,9 @@ STANDARDS = _list("standards", Phrase("Standards"))
 
 # The kinds of organisation (models.OrganisationKind), as people read them.
 ORGANISATION_KINDS = (
-    Choice("enterprise", Phrase("enterprise / SME")), Choice("vendor", Phrase("vendor")),
-    Choice("university", Phrase("university")), Choice("institute", Phrase("institute")),
-    Choice("testing_agency", Phrase("testing agency")))
+    Choice("enterprise", Phrase("Enterprise / SME")), Choice("vendor", Phrase("Vendor")),
+    Choice("university", Phrase("University")), Choice("institute", Phrase("Institute")),
+    Choice("testing_agency", Phrase("Testing agency")))
 # Universities, institutes and testing agencies share instruments and license their results.
 PROVIDERS_OF_SERVICES = frozenset({"university", "institute", "testing_agency"})
 

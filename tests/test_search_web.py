@@ -147,7 +147,7 @@ def _facet_links(page: str) -> dict[str, str]:
     """The facet panel's links, by the text a reader sees (value, count and, when chosen, ×)."""
     panel = re.search(r'<details class="facets">(.*?)</details>', page, re.S)
     assert panel, "no facet panel"
-    return {" ".join(re.sub(r"<[^>]+>", " ", text).split()): _path(href)
+    return {" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split()): _path(href)
             for href, text in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>(.*?)</a>', panel.group(1), re.S)}
 
 
