@@ -382,11 +382,6 @@ def matches(query: AnalysedQuery, document_terms: str) -> list[tuple[QueryGroup,
     return found
 
 
-def matched_terms(query: AnalysedQuery, document_terms: str) -> list[str]:
-    """Why a listing matched, one reason per query group it satisfies (`matches`)."""
-    return [reason for _, reason in matches(query, document_terms)]
-
-
 def is_bare_number(label: str) -> bool:
     """A number of one to three digits ("1", "22"): a count, a day or a clause, which says nothing of
     what a listing does, however few listings hold it."""

@@ -48,7 +48,7 @@ class Match:
 
 def need_query(need: TestNeed) -> str:
     """The words a need's matches are searched with: what it asks to have done. Its place and the
-    certifications its report must carry are weighed as preferences (matches_for_need) instead."""
+    certifications its report must carry are weighed as preferences (need_search) instead."""
     parts = [need.title, need.sample_type or "", " ".join(need.standards or []), " ".join(need.keywords or []),
              (need.description or "")[:300]]
     return topic(" ".join(p for p in parts if p), utcnow().date())
