@@ -152,8 +152,9 @@ class BackendResult:
     # The AND of all the query's groups matched some filtered listing: the keyword leg's best match holds
     # every word of the query (its AND matches come before the relaxed stages').
     complete_match: bool = False
-    # When BackendQuery.frequencies asked: each query group -> the live listings holding it, and the live
-    # listings (both unfiltered, as relaxed_stages counts).
+    # When BackendQuery.frequencies asked, or when the keyword leg's AND of all groups matched no filtered
+    # listing (the relaxed stages count them anyway): each query group -> the live listings holding it, and
+    # the live listings (both unfiltered, as relaxed_stages counts).
     frequencies: dict[QueryGroup, int] = field(default_factory=dict)
     listings: int = 0
 

@@ -46,6 +46,14 @@ class RankingSettings:
     # the best of them is at least this similar; otherwise nothing good matched and the search returns
     # no hit. Per model (MODEL_VALUES): nonsense must fall below it, real queries' best listing above.
     good_match_similarity: float = 0.0
+    # Nor when the catalogue lacks most of the query's words: fewer than `known_words_share` of its word
+    # groups held by any listing ("减肥 食谱 推荐", "北京 明天 天气预报"), unless a candidate is at least
+    # `sure_match_similarity` similar. A model's nearest listings to an everyday question lie as near as
+    # to a real need (e5: 0.85-0.88), and a partial match of one place or everyday word ("北京", "water")
+    # says nothing. Per model (MODEL_VALUES); at 0 any vector candidate is sure, so that the rule then
+    # holds only where no vector leg ran (keyword mode).
+    known_words_share: float = 0.4
+    sure_match_similarity: float = 0.0
     # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
     # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
@@ -127,6 +135,11 @@ class RankingSettings:
 # Candidate floor 0.80: no loss on either set (0.82 starts losing recall, 0.86 costs vector-only 0.16 on
 # dev). Good-match floor 0.85: nonsense queries' best listing lies at 0.76 to 0.848, real queries' best
 # at 0.858 or more in 95% of the tuning queries (bench probe in docs/perf-log.md).
+# Sure-match floor 0.89 with the known-words share 0.4 (docs/perf-log.md, 2026-12-06, seventeenth
+# session): on the tuning sets the catalogue holds at least 0.42 of an answerable query's words (a long
+# need; short queries 0.5), while of 50 everyday questions over market-tune's catalogue
+# (bench/data/offtopic-tune) 40 have fewer than 0.4 of theirs held, and none a listing at 0.885 or more;
+# hybrid left 18 of the 50 empty before, 36 with it, every tuning figure unchanged.
 # Cross-lingual boost 0.5 with margin 0.02: market-tune 0.778 without it and at 0.3, 0.782 at 0.5 and 1
 # (its 16 cross-lingual queries 0.716 -> 0.748, its 8 long needs 0.687 -> 0.663: docs/perf-log.md);
 # margins from 0.01 to 0.03 rank alike, 0.05 lets in the other language's near misses (0.776).
@@ -137,7 +150,7 @@ class RankingSettings:
 # 0.925 / 0.753, rank fusion 0.917 / 0.729).
 MODEL_VALUES: dict[str, dict[str, Any]] = {
     "multilingual-e5-small": {"keyword_share": 0.55, "similarity_window": 0.05, "min_similarity": 0.80,
-                              "good_match_similarity": 0.85, "cross_lingual_boost": 0.5,
+                              "good_match_similarity": 0.85, "sure_match_similarity": 0.89, "cross_lingual_boost": 0.5,
                               "cross_lingual_margin": 0.02, "chinese_gloss_terms": 4},
     "use-multilingual-v3": {"similarity_window": 0.3, "good_match_similarity": 0.25},
 }

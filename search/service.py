@@ -123,7 +123,7 @@ class Searcher:
             vector_depth=depth, min_similarity=self.ranking.min_similarity, facets=FACETS,
             frequencies=request.evidence_required and bool(keywords)))
         ran: Mode = "hybrid" if legs == {"keyword", "vector"} else ("vector" if "vector" in legs else "keyword")
-        if text and not self._good_match(result):
+        if text and not self._good_match(result, text):
             return SearchResponse(total=0, hits=[], facets={}, mode=ran, good_match=False)
         result = self._without_padding(result)
         ranked = self._prefer(self._rank(result, keywords), result, request.preferences)
@@ -139,14 +139,37 @@ class Searcher:
         return SearchResponse(total=total, hits=self._hits(page, result, keywords, texts, telling),
                               facets=result.facets, mode=ran)
 
-    def _good_match(self, result: BackendResult) -> bool:
-        """Some listing matched a word of the query, or one is near enough in meaning to show."""
-        return bool(result.keyword) or self._near_enough(result)
+    def _good_match(self, result: BackendResult, text: str) -> bool:
+        """Some listing matched a word of the query, or one is near enough in meaning to show; and the
+        catalogue knows enough of the query's words, or a candidate is surely near in meaning."""
+        if not (result.keyword or self._near_enough(result)):
+            return False
+        return not self._words_unknown(result, text) or self._similar(result, self.ranking.sure_match_similarity)
 
     def _near_enough(self, result: BackendResult) -> bool:
         """Some vector candidate is similar enough to show on its own (the model's good-match floor)."""
+        return self._similar(result, self.ranking.good_match_similarity)
+
+    @staticmethod
+    def _similar(result: BackendResult, floor: float) -> bool:
         best_similarity = max((similarity for _, similarity in result.vector), default=None)
-        return best_similarity is not None and best_similarity >= self.ranking.good_match_similarity
+        return best_similarity is not None and best_similarity >= floor
+
+    def _words_unknown(self, result: BackendResult, text: str) -> bool:
+        """The catalogue lacks most of the query's words: fewer than ranking.known_words_share of its
+        groups are held by any listing (the backend counts them whenever the AND of all groups matched
+        nothing). A query about something else ("北京明天天气预报") then matches only a place or an
+        everyday word, and its nearest listings in meaning are as near as a real need's. Words say
+        nothing of listings in the other language, which share them only through the synonym
+        dictionary: one of those near enough to show on its own keeps the query."""
+        if result.complete_match or not result.frequencies:
+            return False
+        language = analysis.language_of(text)
+        if any(similarity >= self.ranking.good_match_similarity and result.info[doc_id].language not in (language, "")
+               for doc_id, similarity in result.vector):
+            return False
+        held = sum(1 for listings in result.frequencies.values() if listings)
+        return held < self.ranking.known_words_share * len(result.frequencies)
 
     def _without_padding(self, result: BackendResult) -> BackendResult:
         """Hybrid search when no listing is near enough in meaning to show on its own: the keyword

@@ -103,7 +103,7 @@ class EmbeddedBackend:
             matches = self._keyword_stages(scorer, columns.keywords, mask, query.keywords.groups) if (
                 query.runs("keyword") and query.keywords) else []
             result = self._answer(columns, mask, query, matches)
-            if query.frequencies:
+            if query.frequencies or (matches and not result.complete_match):
                 result.frequencies = {group: scorer.frequency(group) for group in query.keywords.groups}
                 result.listings = columns.keywords.listings
             return result

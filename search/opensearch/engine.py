@@ -181,8 +181,9 @@ class OpenSearchBackend:
             return BackendResult()  # nothing written yet
         stages = [r for leg, r in responses if leg == "stage"]
         groups = query.keywords.groups
-        counts = self._group_counts(groups) if query.frequencies and groups else None
-        if stages and queries.total(stages[0]) < self.ranking.enough_matches and len(groups) > 1:
+        first = queries.total(stages[0]) if stages else None  # the AND of all groups, when the keyword leg ran
+        counts = self._group_counts(groups) if groups and (query.frequencies or first == 0) else None
+        if first is not None and first < self.ranking.enough_matches and len(groups) > 1:
             stages += self._relaxed(query, groups, counts or self._group_counts(groups))
         result = queries.read_result(query, stages, {leg: r for leg, r in responses if leg in ("browse", "vector")})
         if counts:

@@ -175,7 +175,7 @@ def test_candidates_carry_the_region_certifications_and_language_that_ranking_we
     assert (by_ref["hplc-bj"].language, by_ref["hplc-wh"].language) == ("en", "zh")
 
 
-def test_the_backend_counts_the_listings_holding_each_word_when_asked(backend):
+def test_the_backend_counts_the_listings_holding_each_word_when_asked_or_when_none_holds_them_all(backend):
     from search import analysis
     from search.backend import BackendQuery
     keywords = analysis.analyse_query("液相色谱 形貌")
@@ -185,8 +185,12 @@ def test_the_backend_counts_the_listings_holding_each_word_when_asked(backend):
     # Of the whole catalogue: the filter narrows the matches, not the counts.
     assert [info.ref for info in asked.info.values()] == ["lc-3000"]
     assert asked.frequencies == {chromatography: len(HPLC_LISTINGS), morphology: 1} and asked.listings == len(ALL)
-    plain = backend.search(BackendQuery(keywords=keywords, vector=None, legs=frozenset({"keyword"})))
-    assert (plain.frequencies, plain.listings) == ({}, 0)
+    # Unasked, counted only when the AND of all groups matched nothing (the relaxed stages need them).
+    incomplete = backend.search(BackendQuery(keywords=keywords, vector=None, legs=frozenset({"keyword"})))
+    assert not incomplete.complete_match and incomplete.frequencies == asked.frequencies
+    complete = backend.search(BackendQuery(keywords=analysis.analyse_query("液相色谱 武汉"), vector=None,
+                                           legs=frozenset({"keyword"})))
+    assert complete.complete_match and (complete.frequencies, complete.listings) == ({}, 0)
 
 
 @pytest.mark.parametrize("mode", ["keyword", "hybrid"])
@@ -203,6 +207,22 @@ def test_a_list_that_needs_evidence_keeps_only_listings_sharing_a_telling_word(b
         assert "sem" in refs(search(searcher, common_only, mode=mode))
         nothing = search(searcher, common_only, mode=mode, evidence_required=True)
         assert (nothing.hits, nothing.total, nothing.good_match) == ([], 0, False)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_a_query_whose_words_the_catalogue_mostly_lacks_is_no_good_match_unless_surely_near(
+        backend, embedder, ranking, mode):
+    """形貌 is in the SEM's listing; lorem and ipsum in none: a third of the query's words known."""
+    sure_at = {"never": 1.01, "any candidate": 0.0}
+    searchers = {name: Searcher(backend, embedder, replace(ranking, good_match_similarity=0.0,
+                                                           sure_match_similarity=floor))
+                 for name, floor in sure_at.items()}
+    nothing = search(searchers["never"], "形貌 lorem ipsum", mode=mode)
+    assert (nothing.hits, nothing.total, nothing.good_match) == ([], 0, False)
+    assert "sem" in refs(search(searchers["never"], "形貌 武汉 lorem ipsum", mode=mode))  # half known
+    assert "sem" in refs(search(searchers["never"], "形貌", mode=mode))
+    surely = search(searchers["any candidate"], "形貌 lorem ipsum", mode=mode)
+    assert ("sem" in refs(surely)) is (mode == "hybrid")  # keyword mode has no vector candidate to be sure of
 
 
 def test_in_a_small_catalogue_a_word_in_a_few_listings_is_telling_however_large_their_share(searcher):

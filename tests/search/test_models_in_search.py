@@ -90,3 +90,15 @@ def test_a_list_that_needs_evidence_judges_the_other_languages_listings_by_meani
     assert {"sem", "column", "need-1"} <= set(shown) and not kept & {"sem", "column", "need-1"}
     english = {"xrd", "hplc-bj", "icp-ms"}
     assert english <= kept and all(shown[ref].vector_similarity for ref in english)
+
+
+def test_an_everyday_question_gets_no_good_match_though_a_listing_holds_its_place(searcher_with):
+    """北京 is in the Beijing HPLC's listing, 明天 and 天气预报 in none; e5 places the nearest listings
+    about as near as a real need's, so the words decide: a third of them known is no good match."""
+    searcher = searcher_with("multilingual-e5-small")
+    assert "hplc-bj" in {hit.ref for hit in searcher.search(SearchRequest("北京", mode="keyword")).hits}
+    for mode in ("keyword", "hybrid"):
+        response = searcher.search(SearchRequest("北京明天天气预报", mode=mode))
+        assert (response.hits, response.good_match) == ([], False)
+    answered = searcher.search(SearchRequest("北京 液相色谱 检测"))
+    assert answered.hits[0].ref == "hplc-bj"
