@@ -161,12 +161,14 @@ class Searcher:
         nothing). A query about something else ("北京明天天气预报") then matches only a place or an
         everyday word, and its nearest listings in meaning are as near as a real need's. Words say
         nothing of listings in the other language, which share them only through the synonym
-        dictionary: one of those near enough to show on its own keeps the query."""
+        dictionary: when the nearest listing is one of those, near enough to show on its own, the
+        query stays. (Any such listing near enough kept "减肥食谱推荐": everyday questions reach the
+        good-match floor in both languages.)"""
         if result.complete_match or not result.frequencies:
             return False
-        language = analysis.language_of(text)
-        if any(similarity >= self.ranking.good_match_similarity and result.info[doc_id].language not in (language, "")
-               for doc_id, similarity in result.vector):
+        nearest = max(result.vector, key=lambda candidate: candidate[1], default=None)
+        if (nearest and nearest[1] >= self.ranking.good_match_similarity
+                and result.info[nearest[0]].language not in (analysis.language_of(text), "")):
             return False
         held = sum(1 for listings in result.frequencies.values() if listings)
         return held < self.ranking.known_words_share * len(result.frequencies)

@@ -91,3 +91,21 @@ def test_vector_candidates_near_enough_in_meaning_are_shown_without_a_keyword_ma
     searcher = Searcher(backend, embedder, replace(ranking, min_similarity=-1.0, good_match_similarity=-1.0))
     response = searcher.search(SearchRequest("asdfgh qwerty", mode="vector"))
     assert response.good_match and response.total == len(response.hits) > 0
+
+
+@pytest.mark.parametrize("nearest_language, good_match", [("zh", False), ("en", True)])
+def test_unknown_words_decide_only_when_the_nearest_listing_speaks_the_querys_language(
+        backend, embedder, ranking, nearest_language, good_match):
+    """An everyday Chinese question reaches the good-match floor (0.85) in both languages; the catalogue
+    holds none of its words. Only an English listing nearest of all says the words may not judge."""
+    from search import analysis
+    from search.backend import BackendResult, DocInfo
+    searcher = Searcher(backend, embedder, replace(ranking, good_match_similarity=0.85, sure_match_similarity=0.89))
+    text = "减肥 食谱 推荐"
+    other = "en" if nearest_language == "zh" else "zh"
+    result = BackendResult(
+        vector=[("nearest", 0.87), ("second", 0.86)],
+        info={doc_id: DocInfo("instrument", doc_id, 1.0, None, (), language)
+              for doc_id, language in (("nearest", nearest_language), ("second", other))},
+        frequencies=dict.fromkeys(analysis.analyse_query(text).groups, 0))
+    assert searcher._good_match(result, text) is good_match
