@@ -40,6 +40,22 @@ def test_stop_words_of_both_languages_are_dropped():
     assert {"的", "需要", "the", "of"} <= analysis.stopwords()
 
 
+
+@pytest.mark.parametrize(("typed", "asked"), [
+    ("想测一下塑料成分", ["塑料成分"]),
+    ("能不能测一下这种粉末是什么", ["测", "粉末"]),
+    ("请问有没有能做XRD的地方，谢谢", ["做", "xrd"]),
+    ("where can I get an XRD scan, please", ["xrd", "scan"]),
+])
+def test_the_words_people_wrap_a_need_in_ask_for_nothing(typed, asked):
+    # Otherwise they are ANDed with the need (no listing holds 一下 or "where") and counted as words the
+    # catalogue lacks by the "no good match" test.
+    assert [group.label for group in analysis.analyse_query(typed).groups] == asked
+
+
+def test_plastic_composition_is_answered_by_the_instruments_that_identify_polymers():
+    assert {"ftir", "polymer identification", "塑料鉴定"} <= alternatives("想测一下塑料成分")
+
 def test_indexed_terms_add_the_words_inside_long_words_after_the_words_themselves():
     terms = analysis.index_terms("场发射扫描电镜 ICP-MS")
     assert terms[:2] == ["场发射扫描电镜", "icp-ms"]
