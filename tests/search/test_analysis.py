@@ -56,6 +56,17 @@ def test_the_words_people_wrap_a_need_in_ask_for_nothing(typed, asked):
 def test_plastic_composition_is_answered_by_the_instruments_that_identify_polymers():
     assert {"ftir", "polymer identification", "塑料鉴定"} <= alternatives("想测一下塑料成分")
 
+
+@pytest.mark.parametrize(("need", "answered_by"), [
+    ("土壤里有哪些细菌，想做菌群组成分析", {"测序仪", "sequencer", "高通量测序"}),
+    ("合成了新化合物，需要确认碳氢氮的百分含量", {"元素分析仪", "elemental analyzer"}),
+    ("how much alpha helix and beta sheet", {"圆二色", "circular dichroism"}),
+    ("血清样品里细胞因子的浓度", {"elisa", "酶标仪", "microplate reader"}),
+    ("发动机机油用了多久该换，想看磨损金属含量", {"油液分析", "oil analysis"}),
+])
+def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
+    assert answered_by <= alternatives(need)
+
 def test_indexed_terms_add_the_words_inside_long_words_after_the_words_themselves():
     terms = analysis.index_terms("场发射扫描电镜 ICP-MS")
     assert terms[:2] == ["场发射扫描电镜", "icp-ms"]
