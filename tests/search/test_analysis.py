@@ -64,6 +64,9 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
     ("血清样品里细胞因子的浓度", {"elisa", "酶标仪", "microplate reader"}),
     ("发动机机油用了多久该换，想看磨损金属含量", {"油液分析", "oil analysis"}),
     ("塑料餐盒装热食会不会有有害物质溶出来", {"食品接触材料", "迁移试验", "food contact material"}),
+    ("天线和滤波器的反射和传输特性怎么测", {"网络分析仪", "vector network analyzer"}),
+    ("镀膜玻璃上的薄膜有多厚", {"椭偏仪", "ellipsometer"}),
+    ("光伏板 隐裂", {"光伏组件", "el检测", "electroluminescence test"}),
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
