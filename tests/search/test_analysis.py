@@ -40,7 +40,6 @@ def test_stop_words_of_both_languages_are_dropped():
     assert {"的", "需要", "the", "of"} <= analysis.stopwords()
 
 
-
 @pytest.mark.parametrize(("typed", "asked"), [
     ("想测一下塑料成分", ["塑料成分"]),
     ("能不能测一下这种粉末是什么", ["测", "粉末"]),
@@ -70,6 +69,7 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
+
 
 def test_indexed_terms_add_the_words_inside_long_words_after_the_words_themselves():
     terms = analysis.index_terms("场发射扫描电镜 ICP-MS")
