@@ -72,7 +72,8 @@ MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82
                                          "similarity_window": (0.03, 0.04, 0.06, 0.08),
                                          "cross_lingual_boost": (0.0, 0.3, 0.5, 1.0),
                                          "cross_lingual_margin": (0.01, 0.015, 0.03, 0.05),
-                                         "chinese_gloss_terms": (0, 2, 8, 12)}}
+                                         "chinese_gloss_terms": (0, 2, 8, 12),
+                                         "technique_gloss_terms": (0, 1, 3, 6)}}
 
 
 def default_sets() -> list[Path]:

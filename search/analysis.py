@@ -350,19 +350,23 @@ def language_of(text: str) -> str:
 GLOSS_TERMS = 12
 
 
-def embedding_text(query: AnalysedQuery, chinese_terms: int = 0) -> str:
+def embedding_text(query: AnalysedQuery, chinese_terms: int = 0, technique_terms: int = 0) -> str:
     """The query as the embedding model should read it: the text, then the English names the synonym
-    dictionary gives its words that it did not type, and for an English query up to `chinese_terms`
-    Chinese names too (RankingSettings.chinese_gloss_terms: only for a model that reads Chinese).
+    dictionary gives its words that it did not type, for an English query up to `chinese_terms`
+    Chinese names too (RankingSettings.chinese_gloss_terms: only for a model that reads Chinese), and
+    up to `technique_terms` English names of the techniques that answer it (techniques.txt), which a
+    need described as a problem ("血清里细胞因子的浓度") does not name (RankingSettings.technique_gloss_terms).
     A Chinese query's words alone embed far from the English listings ("液相色谱 武汉" against "液相色谱 武汉
     (hplc, high performance liquid chromatography, ...)"; MiniLM's vector-only nDCG@10 went from 0.34 to
     0.62 with the English names), and an English query's from the Chinese ones."""
     typed = query.text.lower()
-    names = dict.fromkeys(a.surface for g in query.groups for a in g.alternatives
-                          if a.surface.lower() not in typed and not a.technique)
+    alternatives = [a for g in query.groups for a in g.alternatives if a.surface.lower() not in typed]
+    names = dict.fromkeys(a.surface for a in alternatives if not a.technique)
     gloss = [name for name in names if name.isascii()][:GLOSS_TERMS]
     if chinese_terms and language_of(query.text) == "en":
         gloss += [name for name in names if not name.isascii()][:chinese_terms]
+    techniques = dict.fromkeys(a.surface for a in alternatives if a.technique and a.surface.isascii())
+    gloss += [name for name in techniques if name not in names][:technique_terms]
     return f"{query.text} ({', '.join(gloss)})" if gloss else query.text
 
 

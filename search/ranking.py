@@ -39,6 +39,10 @@ class RankingSettings:
     # model that does not read Chinese (MiniLM would embed them as unknown pieces) or does not gain
     # (use-multilingual-v3: hybrid 0.907 / 0.823 on dev / market-tune without, 0.906 / 0.822 with 4).
     chinese_gloss_terms: int = 0
+    # English names of the techniques that answer a query's words (techniques.txt) embedded after them:
+    # a need described as a problem ("血清样品里细胞因子的浓度") then lies near the instruments that answer
+    # it (ELISA, plate readers). 0 for a model not measured with them.
+    technique_gloss_terms: int = 0
     # Vector candidates less similar than this (cosine) are dropped. ranking-all-MiniLM-L6-v2.md: 0 to 0.2
     # rank alike and 0.3 loses recall@50 (0.797 against 0.811): 0.2 drops the most noise at no measured loss.
     min_similarity: float = 0.2
@@ -147,13 +151,17 @@ class RankingSettings:
 # margins from 0.01 to 0.03 rank alike, 0.05 lets in the other language's near misses (0.776).
 # Chinese gloss terms 4 (docs/perf-log.md, 2026-12-05, eighth session): vector-only dev / market-tune
 # 0.770 / 0.775 without, 0.837 / 0.801 with 4, 0.830 / 0.801 with 12; hybrid 0.919 / 0.833 -> 0.921 / 0.836.
+# Technique gloss terms 2 (docs/perf-log.md, 2026-12-07, nineteenth session): hybrid reworded-tune
+# 0.634 without, 0.646 / 0.661 / 0.649 / 0.642 with 1 / 2 / 3 / 6 (vector-only 0.504 -> 0.554 / 0.572 /
+# 0.603 / 0.613); market-tune 0.840 -> 0.838, dev 0.921 either way.
 # use-multilingual-v3: floors on its own scale (nonsense best 0.10 to 0.21, real queries' best >= 0.25
 # in 95%); keyword share 0.7 with a window of 0.3 ranked best of those measured (dev / market-tune
 # 0.925 / 0.753, rank fusion 0.917 / 0.729).
 MODEL_VALUES: dict[str, dict[str, Any]] = {
     "multilingual-e5-small": {"keyword_share": 0.55, "similarity_window": 0.05, "min_similarity": 0.80,
                               "good_match_similarity": 0.85, "sure_match_similarity": 0.87, "cross_lingual_boost": 0.5,
-                              "cross_lingual_margin": 0.02, "chinese_gloss_terms": 4},
+                              "cross_lingual_margin": 0.02, "chinese_gloss_terms": 4,
+                              "technique_gloss_terms": 2},
     "use-multilingual-v3": {"similarity_window": 0.3, "good_match_similarity": 0.25},
 }
 

@@ -227,7 +227,8 @@ class Searcher:
         if not self.embedder.ready and mode == "hybrid":
             self._warm_up()
             return None  # keyword results now rather than a wait of seconds while the model loads
-        vector = self.embedder.embed_query(analysis.embedding_text(keywords, self.ranking.chinese_gloss_terms))
+        vector = self.embedder.embed_query(analysis.embedding_text(keywords, self.ranking.chinese_gloss_terms,
+                                                                  self.ranking.technique_gloss_terms))
         return vector if np.any(vector) else None  # a text the model has no features for is like no text
 
     def health(self) -> dict[str, str]:

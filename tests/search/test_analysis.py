@@ -138,8 +138,21 @@ def test_a_query_naming_a_technique_keeps_its_other_words_to_themselves():
     assert cadmium.label == "镉" and "aas" not in {a.surface for a in cadmium.alternatives}
 
 
-def test_techniques_are_not_glossed_into_the_query_embedding():
-    assert "mercury" not in analysis.embedding_text(analysis.analyse_query("孔隙率"))
+def test_techniques_are_glossed_into_the_query_embedding_only_when_asked_for():
+    porosity = analysis.analyse_query("孔隙率")
+    assert analysis.embedding_text(porosity) == "孔隙率 (void, voids, porosity analysis, pores)"
+    assert analysis.embedding_text(porosity, technique_terms=2) == \
+        "孔隙率 (void, voids, porosity analysis, pores, bet, specific surface area)"
+
+
+def test_a_need_described_as_a_problem_embeds_with_the_techniques_that_answer_it():
+    cytokines = analysis.embedding_text(analysis.analyse_query("血清样品里细胞因子的浓度"), technique_terms=2)
+    assert "elisa" in cytokines.split("(", 1)[1]
+
+
+def test_a_query_naming_its_technique_embeds_no_other_technique():
+    assert analysis.embedding_text(analysis.analyse_query("大米 镉 ICP-MS"), technique_terms=2) == \
+        analysis.embedding_text(analysis.analyse_query("大米 镉 ICP-MS"))
 
 
 @pytest.mark.parametrize("line, message", [
@@ -213,3 +226,8 @@ def test_an_english_query_carries_chinese_names_only_when_asked_a_chinese_query_
 ])
 def test_the_language_of_a_text_is_chinese_once_it_has_two_chinese_characters(text, language):
     assert analysis.language_of(text) == language
+
+
+def test_an_amount_asks_for_no_assay_instrument():
+    # "含量" is how much of anything (磨损金属含量, 碳含量); 含量测定 is a drug assay, done by HPLC.
+    assert "hplc" not in alternatives("含量") and "hplc" in alternatives("含量测定")
