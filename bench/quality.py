@@ -5,7 +5,7 @@ development set (bench/data/dev), our own held-out and tuning sets (bench/data/h
 bench/data/LABELLING.md), 50 everyday questions over market-tune's catalogue that nothing answers
 (bench/data/offtopic-tune), market-tune's needs wrapped in the words people put around them
 (bench/data/filler-tune) or described as problems (bench/data/reworded-tune), heldout's needs
-described as problems (bench/data/reworded-heldout, never tuned on) and every set under
+described as problems (bench/data/reworded-heldout and -b, never tuned on) and every set under
 ../shared/eval/. Prints and writes bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and
 MRR (first grade >= 2), ranked with the app's RankingSettings (search/ranking.py).
 
@@ -78,7 +78,8 @@ MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82
 
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
-    names = ("dev", "heldout", "market-tune", "offtopic-tune", "filler-tune", "reworded-tune", "reworded-heldout")
+    names = ("dev", "heldout", "market-tune", "offtopic-tune", "filler-tune", "reworded-tune", "reworded-heldout",
+             "reworded-heldout-b")
     found = [Path(__file__).parent / "data" / name for name in names]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
