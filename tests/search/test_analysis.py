@@ -66,6 +66,10 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
     ("天线和滤波器的反射和传输特性怎么测", {"网络分析仪", "vector network analyzer"}),
     ("镀膜玻璃上的薄膜有多厚", {"椭偏仪", "ellipsometer"}),
     ("光伏板 隐裂", {"光伏组件", "el检测", "electroluminescence test"}),
+    ("光催化反应中产生了什么自由基，想直接检测出来", {"epr", "电子顺磁共振"}),
+    ("想分析一下香精里有哪些挥发性成分", {"gc-ms", "气质联用"}),
+    ("想在硅片上刻出几十纳米宽的线条图案", {"光刻", "ebl"}),
+    ("enantiomeric excess of our product", {"手性色谱柱", "chiral column"}),
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
@@ -231,3 +235,9 @@ def test_the_language_of_a_text_is_chinese_once_it_has_two_chinese_characters(te
 def test_an_amount_asks_for_no_assay_instrument():
     # "含量" is how much of anything (磨损金属含量, 碳含量); 含量测定 is a drug assay, done by HPLC.
     assert "hplc" not in alternatives("含量") and "hplc" in alternatives("含量测定")
+
+
+def test_a_property_measured_by_a_named_test_leaves_the_other_words_their_instruments():
+    # 冲击强度 is what an impact test measures, not an instrument: were it a technique name, the query
+    # would name a technique and 拉伸强度 would lose its universal testing machines.
+    assert "万能试验机" in alternatives("拉伸强度 冲击强度")
