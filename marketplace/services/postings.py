@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
@@ -311,13 +311,19 @@ def postings_of(session: Session, organisation_id: int, limit: int = 100) -> lis
                                 .order_by(Posting.updated_at.desc()).limit(limit)))
 
 
+# Built once: building them per call (the hybrid properties' expressions, an IN of 20 literals, the cache
+# key) took 1.0 of the 1.2 ms a lookup of 20 ids cost, an eighth of an API search at 100k listings.
+_LIVE_BY_ID = (Posting.id.in_(bindparam("ids", expanding=True)), Posting.is_live, Posting.is_visible)
+_POSTINGS_BY_ID = select(Posting).where(*_LIVE_BY_ID)
+_SUMMARIES_BY_ID = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(*_LIVE_BY_ID)
+
+
 def postings_in_order(session: Session, posting_ids: Sequence[int]) -> list[Posting]:
     """Rows for search hits, in the rank order the search backend returned (missing, archived and hidden ids
     dropped: the index may not have heard of the change yet)."""
     if not posting_ids:
         return []
-    rows = {p.id: p for p in session.scalars(select(Posting).where(Posting.id.in_(posting_ids), Posting.is_live,
-                                                                    Posting.is_visible))}
+    rows = {p.id: p for p in session.scalars(_POSTINGS_BY_ID, {"ids": list(posting_ids)})}
     return [rows[i] for i in posting_ids if i in rows]
 
 
@@ -330,10 +336,8 @@ class PostingSummary(NamedTuple):
 
 def summaries_in_order(session: Session, posting_ids: Sequence[int]) -> list[PostingSummary]:
     """Like postings_in_order, for callers that show only these columns: a fifth of the cost of
-    loading Posting objects (polymorphic, with their organisation), 0.5 of 2.5 ms for 20 rows."""
+    loading Posting objects (polymorphic, with their organisation)."""
     if not posting_ids:
         return []
-    query = select(Posting.id, Posting.kind, Posting.ref, Posting.title).where(Posting.id.in_(posting_ids),
-                                                                               Posting.is_live, Posting.is_visible)
-    rows = {row.id: PostingSummary(*row) for row in session.execute(query)}
+    rows = {row.id: PostingSummary(*row) for row in session.execute(_SUMMARIES_BY_ID, {"ids": list(posting_ids)})}
     return [rows[i] for i in posting_ids if i in rows]

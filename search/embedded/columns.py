@@ -89,8 +89,15 @@ class _Flags:
             wanted |= self.columns.get(value, False)
         mask &= wanted
 
-    def of(self, row: int) -> tuple[str, ...]:
-        return tuple(sorted(value for value, column in self.columns.items() if column[row]))
+    def of(self, rows: np.ndarray) -> list[tuple[str, ...]]:
+        """Each row's values, sorted: one gather per value, not one numpy scalar read per value and row."""
+        names = sorted(self.columns)
+        found: list[list[str]] = [[] for _ in range(len(rows))]
+        if names:
+            held = np.stack([self.columns[name][rows] for name in names], axis=1)
+            for row, value in zip(*np.nonzero(held)):  # row-major: each row's values in sorted order
+                found[row].append(names[value])
+        return [tuple(values) for values in found]
 
     def counts(self, rows: np.ndarray) -> dict[str, int]:
         found = {value: int(np.count_nonzero(column[rows])) for value, column in self.columns.items()}
@@ -241,10 +248,14 @@ class Columns:
         return {name: sorted(counters[name]().items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
                 for name in names}
 
-    def info(self, row: int) -> DocInfo:
-        region, language = self.region.codes[row], self.language.codes[row]
-        return DocInfo(kind=self.kind.values[self.kind.codes[row]], ref=self.refs[row],
-                       completeness=float(self.completeness[row]),
-                       region=self.region.values[region] if region >= 0 else None,
-                       certifications=self.certifications.of(row),
-                       language=self.language.values[language] if language >= 0 else "")
+    def info(self, rows: list[int]) -> dict[str, DocInfo]:
+        """What ranking needs of each candidate row, by doc id: read a column at a time."""
+        index = np.array(rows, dtype=np.int64)
+        columns = zip(rows, self.kind.codes[index].tolist(), self.completeness[index].tolist(),
+                      self.region.codes[index].tolist(), self.certifications.of(index),
+                      self.language.codes[index].tolist())
+        return {self.doc_ids[row]: DocInfo(kind=self.kind.values[kind], ref=self.refs[row], completeness=completeness,
+                                           region=self.region.values[region] if region >= 0 else None,
+                                           certifications=certifications,
+                                           language=self.language.values[language] if language >= 0 else "")
+                for row, kind, completeness, region, certifications, language in columns}

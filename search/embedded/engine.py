@@ -149,7 +149,7 @@ class EmbeddedBackend:
             keyword=[(columns.doc_ids[row], score) for row, score in list(keyword.items())[:query.keyword_depth]],
             vector=[(columns.doc_ids[row], score) for row, score in vector.items()],
             total=len(counted), facets=columns.facets(counted, query.facets),
-            info={columns.doc_ids[row]: columns.info(row) for row in {**keyword, **vector}},
+            info=columns.info(list({**keyword, **vector})),
             complete_match=bool(matches) and bool(np.count_nonzero(mask[matches[0][0]])))
 
     def _nearest(self, columns: Columns, mask: np.ndarray, vector: np.ndarray,

@@ -97,6 +97,7 @@ class IndexStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._pointer_read: tuple[tuple[int, int, int], Path] | None = None  # CURRENT's stat and the name it held
 
     # -- files and connections ---------------------------------------------------------------------
     @property
@@ -104,10 +105,18 @@ class IndexStore:
         return self.directory / "CURRENT"
 
     def _live_file(self) -> Path:
+        # CURRENT is only ever replaced by another file, never rewritten, so an unchanged inode and change
+        # time mean an unchanged name: a stat instead of reading it, twice a search.
         try:
-            return self.directory / self._pointer.read_text(encoding="utf-8").strip()
+            status = os.stat(self._pointer)
+            seen = (status.st_ino, status.st_mtime_ns, status.st_ctime_ns)
+            if self._pointer_read is not None and self._pointer_read[0] == seen:
+                return self._pointer_read[1]
+            live = self.directory / self._pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return self._create_first_file()
+        self._pointer_read = (seen, live)
+        return live
 
     def _create_first_file(self) -> Path:
         """Create the first database file; when several processes race, link() lets exactly one

@@ -57,6 +57,8 @@ def test_a_reader_follows_a_rebuild_made_by_another_instance(index_dir, writer):
     assert keyword_refs(reader, "液相色谱") == set()
     assert keyword_refs(reader, "扫描电镜") == {"sem"} and reader.versions() == {"sem": 2}
     assert sorted(p.name for p in index_dir.glob("index-*.sqlite3")) == [(index_dir / "CURRENT").read_text()]
+    writer.rebuild(upserts(HashingEmbedder(), [NMR], version=3))  # the pointer replaced again, at once
+    assert keyword_refs(reader, "扫描电镜") == set() and reader.versions() == {"nmr": 3}
     reader.close()
 
 
