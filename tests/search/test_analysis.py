@@ -70,6 +70,8 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
     ("想分析一下香精里有哪些挥发性成分", {"gc-ms", "气质联用"}),
     ("想在硅片上刻出几十纳米宽的线条图案", {"光刻", "ebl"}),
     ("enantiomeric excess of our product", {"手性色谱柱", "chiral column"}),
+    ("our catalyst releases gases when heated - which ones", {"tg-ms", "tg-ftir"}),
+    ("催化剂加热时会放出气体，想知道是什么气体", {"tg-ms", "热重红外联用"}),
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
