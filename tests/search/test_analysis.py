@@ -204,6 +204,13 @@ def test_highlight_snippets_come_from_the_body_around_matches():
     assert len(snippets) == 1 and "<mark>液相色谱</mark>" in snippets[0] and "<script>" not in snippets[0]
 
 
+def test_a_snippet_ends_after_a_match_rather_than_inside_it():
+    body = "HPLC " + "x" * 150 + " impurity profiling for generics"
+    snippets = Highlighter(["hplc", "impurity profiling"])("标题", body)["body"]
+    assert len(snippets) == 1 and snippets[0].startswith("<mark>HPLC</mark> ")
+    assert snippets[0].endswith("<mark>impurity profiling</mark>")  # the 160 characters end inside it
+
+
 def test_a_chinese_query_is_embedded_with_the_english_names_of_its_words():
     text = analysis.embedding_text(analysis.analyse_query("液相色谱 武汉"))
     assert text.startswith("液相色谱 武汉 (") and "hplc" in text and "liquid chromatography" in text
