@@ -40,6 +40,12 @@ def test_stop_words_of_both_languages_are_dropped():
     assert {"的", "需要", "the", "of"} <= analysis.stopwords()
 
 
+def test_possessives_and_contractions_leave_no_stray_letters():
+    # Otherwise "s" and "t" become words a listing must hold, like "coating" and "powder".
+    assert analysis.words("a coating's thickness; we don't know what the powder’s made of") == [
+        "coating", "thickness", "powder"]
+
+
 @pytest.mark.parametrize(("typed", "asked"), [
     ("想测一下塑料成分", ["塑料成分"]),
     ("能不能测一下这种粉末是什么", ["测", "粉末"]),
