@@ -27,7 +27,7 @@ from search.backend import (
 from search.documents import matches_prefix
 from search.embeddings import Embedder
 from search.fusion import convex_fusion
-from search.highlight import Highlighter
+from search.highlight import highlighter
 from search.ranking import RankingSettings
 
 __all__ = ["Hit", "Preferences", "SearchFilters", "SearchRequest", "SearchResponse", "Searcher"]
@@ -317,7 +317,7 @@ class Searcher:
         similarity = dict(result.vector)
         if texts is None:
             texts = self.backend.texts([doc_id for doc_id, _ in page]) if page and keywords else {}
-        highlight = Highlighter(analysis.highlight_terms(keywords))
+        highlight = highlighter(tuple(analysis.highlight_terms(keywords)))
         hits = []
         for doc_id, score in page:
             info, text = result.info[doc_id], texts.get(doc_id)

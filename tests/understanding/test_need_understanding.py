@@ -112,7 +112,8 @@ def test_the_result_is_a_frozen_value_that_the_same_text_and_day_reproduce():
     with pytest.raises(dataclasses.FrozenInstanceError):
         need.search_text = "x"
     assert need == understand("两周内 武汉 HPLC", TODAY)
-    assert understand("两周内", date(2026, 4, 1)).deadline.date == date(2026, 4, 15)
+    # Readings are kept (understand is cached): the same text on another day must be read again.
+    assert understand("两周内 武汉 HPLC", date(2026, 4, 1)).deadline.date == date(2026, 4, 15)
 
 
 def test_empty_and_whitespace_text_reads_as_nothing():
