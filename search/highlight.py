@@ -25,8 +25,8 @@ def _surface_pattern(surface: str) -> str:
 
 
 def _marked(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
-    """`text` escaped, with the matches at `spans` (positions in the string `text` starts at `offset`
-    of, in order) wrapped in <mark>."""
+    """`text` escaped, with the matches at `spans` wrapped in <mark>. `spans` are (start, end) pairs in
+    order, counted in the longer string that `text` was cut from at position `offset`."""
     out, last = [], 0
     for start, end in spans:
         start, end = start - offset, end - offset
