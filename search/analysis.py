@@ -58,6 +58,9 @@ LATIN = re.compile(r"[a-z0-9μ]+(?:[-+/.][a-z0-9μ]+)*")
 RUN = re.compile(f"(?P<cjk>{CJK.pattern})|(?P<latin>{LATIN.pattern})")
 LATIN_PART_SEPARATOR = re.compile(r"[-+/.]")
 DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
+# What an apostrophe adds to an English word ("coating's", "don't", "we'd"): cut before tokenising, so
+# that "s" and "t" never become words of their own, which they are in S参数 (S-parameters) or "9.4 T".
+ENGLISH_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|t|d|m|ll|ve|re)\b")
 MIN_SUBWORD = 2
 # Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
 MAX_TOKEN = 60
@@ -233,7 +236,7 @@ def fingerprint() -> str:
 
 def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
     tokens: list[str] = []
-    for match in RUN.finditer(normalise(text)):
+    for match in RUN.finditer(ENGLISH_CLITIC.sub("", normalise(text))):
         pieces = tokenizer.cut(match.group()) if match.lastgroup == "cjk" else (match.group(),)
         tokens.extend(p for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
     return tokens

@@ -46,6 +46,12 @@ def test_possessives_and_contractions_leave_no_stray_letters():
         "coating", "thickness", "powder"]
 
 
+def test_a_letter_standing_alone_is_still_a_word():
+    # S-parameters and a field in tesla: cutting the apostrophe's "s" and "t" must not drop these.
+    assert analysis.words("矢量网络分析仪 S参数") == ["矢量网络分析仪", "s", "参数"]
+    assert analysis.words("9.4 T NMR") == ["9.4", "t", "nmr"]
+
+
 @pytest.mark.parametrize(("typed", "asked"), [
     ("想测一下塑料成分", ["塑料成分"]),
     ("能不能测一下这种粉末是什么", ["测", "粉末"]),
