@@ -4,7 +4,8 @@ A set is a folder with catalogue.jsonl and queries.jsonl (../shared/eval/README.
 development set (bench/data/dev), our own held-out and tuning sets (bench/data/heldout, bench/data/market-tune;
 bench/data/LABELLING.md), 50 everyday questions over market-tune's catalogue that nothing answers
 (bench/data/offtopic-tune), market-tune's needs wrapped in the words people put around them
-(bench/data/filler-tune) or described as problems (bench/data/reworded-tune), heldout's needs
+(bench/data/filler-tune), described as problems (bench/data/reworded-tune) or written in English as long
+needs (bench/data/long-tune), heldout's needs
 described as problems (bench/data/reworded-heldout and -b, never tuned on) and every set under
 ../shared/eval/. Prints and writes bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and
 MRR (first grade >= 2), ranked with the app's RankingSettings (search/ranking.py).
@@ -78,8 +79,8 @@ MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82
 
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
-    names = ("dev", "heldout", "market-tune", "offtopic-tune", "filler-tune", "reworded-tune", "reworded-heldout",
-             "reworded-heldout-b")
+    names = ("dev", "heldout", "market-tune", "offtopic-tune", "filler-tune", "reworded-tune", "long-tune",
+             "reworded-heldout", "reworded-heldout-b")
     found = [Path(__file__).parent / "data" / name for name in names]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
