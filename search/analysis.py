@@ -337,10 +337,19 @@ def _techniques_unless_named(groups: tuple[QueryGroup, ...], lexicon: _Lexicon) 
     """Techniques stand in for the words of a need only when the query names no technique itself:
     "大米 镉 ICP-MS" asks for cadmium by ICP-MS, and any ICP-MS or AAS listing must not then count as
     mentioning cadmium (dev set: "GC-MS VOCs in water" fell from nDCG@10 0.91 to 0.63 without this)."""
-    named = any(a.phrase in lexicon.techniques for g in groups for a in g.alternatives if not a.technique)
-    if not named:
+    if not any(_names_technique(group, lexicon) for group in groups):
         return groups
     return tuple(QueryGroup(g.label, tuple(a for a in g.alternatives if not a.technique)) for g in groups)
+
+
+def _names_technique(group: QueryGroup, lexicon: _Lexicon) -> bool:
+    return any(a.phrase in lexicon.techniques for a in group.alternatives if not a.technique)
+
+
+def names_technique(group: QueryGroup) -> bool:
+    """Whether the query word is an instrument or method that answers some need (techniques.txt):
+    "ICP-MS", "气相色谱", not "plastic" or "测试"."""
+    return _names_technique(group, _lexicon_once())
 
 
 def language_of(text: str) -> str:

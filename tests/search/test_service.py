@@ -93,6 +93,18 @@ def test_vector_candidates_near_enough_in_meaning_are_shown_without_a_keyword_ma
     assert response.good_match and response.total == len(response.hits) > 0
 
 
+def test_a_long_need_naming_an_instrument_the_catalogue_holds_is_answered(backend, ranking):
+    """Most of a long need's words are the writer's context (company, customers, report, price), which
+    no listing holds; the instrument it names decides. Keyword mode: no vector candidate can vouch."""
+    need = ("We are a small bakery supplier and customers keep asking us about our flour, so we would "
+            "like somebody to run ICP-MS on twenty samples and send a signed report with prices")
+    response = Searcher(backend, RefusingEmbedder(), ranking).search(SearchRequest(need, mode="keyword"))
+    assert response.good_match and response.hits[0].ref == "icp-ms"
+    everyday = Searcher(backend, RefusingEmbedder(), ranking).search(
+        SearchRequest("a small bakery supplier asking about flour prices and a signed report", mode="keyword"))
+    assert (everyday.hits, everyday.good_match) == ([], False)
+
+
 @pytest.mark.parametrize("nearest_language, good_match", [("zh", False), ("en", True)])
 def test_unknown_words_decide_only_when_the_nearest_listing_speaks_the_querys_language(
         backend, embedder, ranking, nearest_language, good_match):
