@@ -346,10 +346,10 @@ def _names_technique(group: QueryGroup, lexicon: _Lexicon) -> bool:
     return any(a.phrase in lexicon.techniques for a in group.alternatives if not a.technique)
 
 
-def names_technique(group: QueryGroup) -> bool:
-    """Whether the query word is an instrument or method that answers some need (techniques.txt):
-    "ICP-MS", "气相色谱", not "plastic" or "测试"."""
-    return _names_technique(group, _lexicon_once())
+def asks_for_technique(group: QueryGroup) -> bool:
+    """Whether the query word is an instrument or method that answers some need, or a need that
+    instruments answer (techniques.txt): "ICP-MS", "气相色谱", "孔隙率", "microcracks"; not "plastic" or "测试"."""
+    return _names_technique(group, _lexicon_once()) or any(a.technique for a in group.alternatives)
 
 
 def language_of(text: str) -> str:

@@ -166,9 +166,10 @@ class Searcher:
         good-match floor in both languages.)"""
         if result.complete_match or not result.frequencies:
             return False
-        # A query naming an instrument or method that some listing holds asks for it, however many of
-        # its other words are the writer's context (a long need's company, customers, prices, deadline).
-        if any(held and analysis.names_technique(group) for group, held in result.frequencies.items()):
+        # A query naming an instrument or method that some listing holds, or a need that one answers,
+        # asks for it, however many of its other words are the writer's context (a long need's company,
+        # customers, prices, deadline).
+        if any(held and analysis.asks_for_technique(group) for group, held in result.frequencies.items()):
             return False
         nearest = max(result.vector, key=lambda candidate: candidate[1], default=None)
         if (nearest and nearest[1] >= self.ranking.good_match_similarity

@@ -93,11 +93,13 @@ def test_vector_candidates_near_enough_in_meaning_are_shown_without_a_keyword_ma
     assert response.good_match and response.total == len(response.hits) > 0
 
 
-def test_a_long_need_naming_an_instrument_the_catalogue_holds_is_answered(backend, ranking):
+@pytest.mark.parametrize("asked", ["somebody to run ICP-MS on", "the heavy metals measured in"])
+def test_a_long_need_asking_for_what_an_instrument_of_the_catalogue_does_is_answered(backend, ranking, asked):
     """Most of a long need's words are the writer's context (company, customers, report, price), which
-    no listing holds; the instrument it names decides. Keyword mode: no vector candidate can vouch."""
+    no listing holds; the instrument it names, or the need one answers (techniques.txt), decides.
+    Keyword mode: no vector candidate can vouch."""
     need = ("We are a small bakery supplier and customers keep asking us about our flour, so we would "
-            "like somebody to run ICP-MS on twenty samples and send a signed report with prices")
+            f"like {asked} twenty samples and a signed report with prices")
     response = Searcher(backend, RefusingEmbedder(), ranking).search(SearchRequest(need, mode="keyword"))
     assert response.good_match and response.hits[0].ref == "icp-ms"
     everyday = Searcher(backend, RefusingEmbedder(), ranking).search(
