@@ -5,10 +5,11 @@ development set (bench/data/dev), our own held-out and tuning sets (bench/data/h
 bench/data/LABELLING.md), 50 everyday questions over market-tune's catalogue that nothing answers
 (bench/data/offtopic-tune), market-tune's needs wrapped in the words people put around them
 (bench/data/filler-tune), described as problems (bench/data/reworded-tune) or written in English as long
-needs (bench/data/long-tune), heldout's needs
-described as problems (bench/data/reworded-heldout and -b, never tuned on) and every set under
-../shared/eval/. Prints and writes bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and
-MRR (first grade >= 2), ranked with the app's RankingSettings (search/ranking.py).
+needs (bench/data/long-tune), its needs met by English listings asked in Chinese (bench/data/xl-tune),
+30 needs for instruments its catalogue lacks (bench/data/absent-tune), heldout's needs described as
+problems (bench/data/reworded-heldout and -b, never tuned on) and every set under ../shared/eval/.
+Prints and writes bench/results/quality.md with nDCG@10, recall@50 (grade >= 2) and MRR (first
+grade >= 2), ranked with the app's RankingSettings (search/ranking.py).
 
 --sweep measures instead what each ranking setting is worth: every RankingSettings value in SWEEP is
 varied alone around the app's settings on the sets ranking may be tuned on (dev and market-tune, never
@@ -80,7 +81,7 @@ MODEL_SWEEP = {"multilingual-e5-small": {"min_similarity": (0.0, 0.78, 0.8, 0.82
 def default_sets() -> list[Path]:
     shared = ROOT.parent / "shared" / "eval"
     names = ("dev", "heldout", "market-tune", "offtopic-tune", "filler-tune", "reworded-tune", "long-tune",
-             "reworded-heldout", "reworded-heldout-b")
+             "xl-tune", "absent-tune", "reworded-heldout", "reworded-heldout-b")
     found = [Path(__file__).parent / "data" / name for name in names]
     found += sorted(p for p in shared.glob("*") if (p / "queries.jsonl").exists()) if shared.exists() else []
     return found
