@@ -58,6 +58,11 @@ class RankingSettings:
     # holds only where no vector leg ran (keyword mode).
     known_words_share: float = 0.4
     sure_match_similarity: float = 0.0
+    # Nor when the query asks for instruments or methods (by name, or by a need techniques.txt maps to
+    # them) and no listing holds any of them, unless a candidate is at least this similar: the nearest
+    # listings to an instrument the catalogue lacks are other instruments. Per model (MODEL_VALUES); at
+    # 0 any vector candidate clearly matches, so that the rule then holds only in keyword mode.
+    clear_match_similarity: float = 0.0
     # Incomplete listings rank lower but are never hidden: the fused score is multiplied by
     # floor + (1 - floor) * completeness. A product decision (complete listings answer the searcher's
     # questions); ranking-all-MiniLM-L6-v2.md: it costs nothing on the labelled set, whose grades ignore completeness.
@@ -159,7 +164,8 @@ class RankingSettings:
 # 0.925 / 0.753, rank fusion 0.917 / 0.729).
 MODEL_VALUES: dict[str, dict[str, Any]] = {
     "multilingual-e5-small": {"keyword_share": 0.55, "similarity_window": 0.05, "min_similarity": 0.80,
-                              "good_match_similarity": 0.85, "sure_match_similarity": 0.87, "cross_lingual_boost": 0.5,
+                              "good_match_similarity": 0.85, "sure_match_similarity": 0.87,
+                              "clear_match_similarity": 0.90, "cross_lingual_boost": 0.5,
                               "cross_lingual_margin": 0.02, "chinese_gloss_terms": 4,
                               "technique_gloss_terms": 2},
     "use-multilingual-v3": {"similarity_window": 0.3, "good_match_similarity": 0.25},

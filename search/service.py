@@ -141,10 +141,25 @@ class Searcher:
 
     def _good_match(self, result: BackendResult, text: str) -> bool:
         """Some listing matched a word of the query, or one is near enough in meaning to show; and the
-        catalogue knows enough of the query's words, or a candidate is surely near in meaning."""
+        catalogue knows enough of the query's words, or a candidate is surely near in meaning; and it
+        holds some instrument or method the query asks for, or a candidate clearly matches."""
         if not (result.keyword or self._near_enough(result)):
             return False
+        if self._lacks_what_is_asked_for(result):
+            return self._similar(result, self.ranking.clear_match_similarity)
         return not self._words_unknown(result, text) or self._similar(result, self.ranking.sure_match_similarity)
+
+    @staticmethod
+    def _lacks_what_is_asked_for(result: BackendResult) -> bool:
+        """The query asks for instruments or methods, by name or by a need they answer (techniques.txt),
+        and no listing holds any of them. The dictionary searched every name it knows for each, in both
+        languages, so the catalogue lacks them: "矢量网络分析仪 S参数 测试" over a catalogue without one
+        otherwise showed an EMC receiver and particle sizers, near in meaning (0.88) as unrelated
+        instruments are, with the listings that share 测试."""
+        if result.complete_match or not result.frequencies:
+            return False
+        asked = [listings for group, listings in result.frequencies.items() if analysis.asks_for_technique(group)]
+        return bool(asked) and not any(asked)
 
     def _near_enough(self, result: BackendResult) -> bool:
         """Some vector candidate is similar enough to show on its own (the model's good-match floor)."""
