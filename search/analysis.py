@@ -62,6 +62,9 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 # that "s" and "t" never become words of their own, which they are in S参数 (S-parameters) or "9.4 T".
 ENGLISH_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|t|d|m|ll|ve|re)\b")
 MIN_SUBWORD = 2
+# Raised whenever a change of this module changes the terms indexed for a text (2: tandem instruments'
+# first stage, 2026-12-07), so that indexes built with the old terms are rebuilt (fingerprint).
+TERMS_VERSION = 2
 # Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
 MAX_TOKEN = 60
 # Joins the words of a multi-word synonym into one index term. The analyser keeps "." inside Latin
@@ -226,9 +229,10 @@ def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[lis
 
 
 def fingerprint() -> str:
-    """Names the dictionaries, and so the index terms they produce: an index built under another
-    fingerprint must be rebuilt."""
+    """Names the dictionaries and the analyser's version, and so the index terms they produce: an index
+    built under another fingerprint must be rebuilt."""
     digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"terms {TERMS_VERSION}\n".encode())
     for path in (SYNONYMS_PATH, TECHNIQUES_PATH, USERDICT_PATH, STOPWORDS_PATH):
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()
@@ -252,6 +256,11 @@ def _subwords(token: str, lexicon: _Lexicon) -> list[str]:
                   if j - i < len(token) and frequency.get(token[i:j])]
     else:
         pieces = LATIN_PART_SEPARATOR.split(token) if LATIN_PART_SEPARATOR.search(token) else []
+        # A tandem instrument does what its first stage names: LC-MS/MS and ICP-MS/MS listings answer
+        # an LC-MS or ICP-MS need (not the reverse, so the dictionary cannot make them synonyms).
+        first_stage = token.split("/", 1)[0]
+        if first_stage != token and LATIN_PART_SEPARATOR.search(first_stage):
+            pieces.append(first_stage)
     return [p for p in pieces if p != token and len(p) >= MIN_SUBWORD and p not in lexicon.stopwords]
 
 

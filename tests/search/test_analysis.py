@@ -116,7 +116,7 @@ def test_a_synonym_of_several_words_is_indexed_joined_where_it_occurs():
     assert "microscope.images" not in terms  # not a synonym: its words are only indexed one by one
 
 
-def test_the_fingerprint_names_the_dictionaries(tmp_path, monkeypatch):
+def test_the_fingerprint_names_the_dictionaries_and_the_analysers_version(tmp_path, monkeypatch):
     before = analysis.fingerprint()
     edited = tmp_path / "synonyms.txt"
     edited.write_text(analysis.SYNONYMS_PATH.read_text(encoding="utf-8") + "\n新词, new word\n", encoding="utf-8")
@@ -126,7 +126,10 @@ def test_the_fingerprint_names_the_dictionaries(tmp_path, monkeypatch):
     techniques = tmp_path / "techniques.txt"
     techniques.write_text("新词 => bet\n", encoding="utf-8")
     monkeypatch.setattr(analysis, "TECHNIQUES_PATH", techniques)
-    assert analysis.fingerprint() not in (before, edited_synonyms)
+    edited_techniques = analysis.fingerprint()
+    assert edited_techniques not in (before, edited_synonyms)
+    monkeypatch.setattr(analysis, "TERMS_VERSION", analysis.TERMS_VERSION + 1)  # the analyser's own change
+    assert analysis.fingerprint() not in (before, edited_synonyms, edited_techniques)
 
 
 def test_two_words_of_one_synonym_group_ask_for_one_thing():
@@ -262,3 +265,13 @@ def test_a_property_measured_by_a_named_test_leaves_the_other_words_their_instru
     # 冲击强度 is what an impact test measures, not an instrument: were it a technique name, the query
     # would name a technique and 拉伸强度 would lose its universal testing machines.
     assert "万能试验机" in alternatives("拉伸强度 冲击强度")
+
+
+def test_a_tandem_instrument_answers_what_its_first_stage_names_but_not_the_reverse():
+    """An LC-MS/MS does LC-MS work; a single-quadrupole LC-MS cannot do MS/MS."""
+    tandem = analysis.index_text("Waters Xevo TQ-S micro LC-MS/MS 三重四极杆")
+    single = analysis.index_text("Agilent 6125 LC-MS 单四极杆")
+    assert analysis.matches(analysis.analyse_query("液质联用"), tandem)
+    assert analysis.matches(analysis.analyse_query("LC-MS"), tandem)
+    assert not analysis.matches(analysis.analyse_query("LC-MS/MS"), single)
+    assert "py-gc" in analysis.index_terms("Py-GC/MS") and "tga" in analysis.index_terms("TGA/DSC")
