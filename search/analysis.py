@@ -31,6 +31,9 @@ Tokens:
   (色谱仪 in 液相色谱仪) and the parts of compound Latin words (icp and ms in icp-ms), so a shorter
   query word still finds the longer word;
 - joined synonyms: each occurrence of a synonym of several precise words, joined by PHRASE_JOINER.
+  A Chinese synonym or need word made of two dictionary words counts as one of several words too, its
+  split form (塑料成分 as 塑料 成分): a listing writing "塑料的成分" indexes "塑料.成分", and a query
+  writing its words apart in one run of characters, stop words between, asks for it.
 """
 from __future__ import annotations
 
@@ -63,8 +66,9 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 ENGLISH_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|t|d|m|ll|ve|re)\b")
 MIN_SUBWORD = 2
 # Raised whenever a change of this module changes the terms indexed for a text (2: tandem instruments'
-# first stage, 2026-12-07), so that indexes built with the old terms are rebuilt (fingerprint).
-TERMS_VERSION = 2
+# first stage; 3: Chinese words' split forms, 2026-12-07), so that indexes built with the old terms are
+# rebuilt (fingerprint).
+TERMS_VERSION = 3
 # Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
 MAX_TOKEN = 60
 # Joins the words of a multi-word synonym into one index term. The analyser keeps "." inside Latin
@@ -88,6 +92,8 @@ class Alternative:
     surface: str
     # From techniques.txt: what measures the word typed, not another name for it (so not a gloss).
     technique: bool = False
+    # A Chinese word written as two words (_split_forms).
+    split: bool = False
 
     @property
     def term(self) -> str:
@@ -112,6 +118,8 @@ class _Lexicon:
     phrases: dict[str, list[tuple[tuple[str, ...], int]]]
     # every phrase of an instrument or method that answers some need (techniques.txt)
     techniques: frozenset[tuple[str, ...]] = frozenset()
+    # the phrases that are a Chinese word's split form (_split_forms)
+    split_forms: frozenset[tuple[str, ...]] = frozenset()
 
 
 _lexicon: _Lexicon | None = None
@@ -182,7 +190,7 @@ def _load_lexicon() -> _Lexicon:
                     tokenizer.add_word(run, freq=SYNONYM_WORD_FREQUENCY)
     groups = [SynonymGroup(tuple(alternatives)) for members in member_lines
               if len(alternatives := _alternatives(members, tokenizer, stopwords)) > 1]
-    groups = _with_techniques(groups, technique_lines, tokenizer, stopwords)
+    groups = _with_split_forms(_with_techniques(groups, technique_lines, tokenizer, stopwords), tokenizer, stopwords)
     phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for index, group in enumerate(groups):
         for alternative in group.members:
@@ -192,7 +200,8 @@ def _load_lexicon() -> _Lexicon:
     # Instruments and methods: techniques that are not themselves needs with techniques (失效分析 is both).
     needs = {a.phrase for group in groups if group.techniques for a in group.members}
     techniques = frozenset(a.phrase for group in groups for a in group.techniques if a.phrase not in needs)
-    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases, techniques)
+    split_forms = frozenset(a.phrase for group in groups for a in group.members + group.techniques if a.split)
+    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases, techniques, split_forms)
 
 
 def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[list[str], list[str]]],
@@ -228,6 +237,33 @@ def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[lis
     return groups
 
 
+def _split_forms(alternative: Alternative, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[Alternative]:
+    """A Chinese dictionary word as two words of two characters or more ("塑料成分" as 塑料 成分): jieba
+    cuts it whole only where it is written whole, and a need is often written apart ("塑料里有什么成分",
+    the words between being stop words)."""
+    word = alternative.phrase[0] if len(alternative.phrase) == 1 else ""
+    if not CJK.fullmatch(word):
+        return []
+    frequency = tokenizer.FREQ
+    return [replace(alternative, phrase=(word[:cut], word[cut:]), split=True)
+            for cut in range(MIN_SUBWORD, len(word) - MIN_SUBWORD + 1)
+            if frequency.get(word[:cut]) and frequency.get(word[cut:])
+            and word[:cut] not in stopwords and word[cut:] not in stopwords]
+
+
+def _with_split_forms(groups: list[SynonymGroup], tokenizer: jieba.Tokenizer,
+                      stopwords: frozenset[str]) -> list[SynonymGroup]:
+    """Each group with its Chinese words' split forms (_split_forms) as alternatives of their own, so
+    that a query's adjacent words ask for the word they make, and documents index them joined."""
+    def split(alternatives: tuple[Alternative, ...]) -> tuple[Alternative, ...]:
+        held = {a.phrase for a in alternatives}
+        extra = {s.phrase: s for a in alternatives for s in _split_forms(a, tokenizer, stopwords)
+                 if s.phrase not in held}
+        return alternatives + tuple(extra.values())
+
+    return [SynonymGroup(split(group.members), split(group.techniques)) for group in groups]
+
+
 def fingerprint() -> str:
     """Names the dictionaries and the analyser's version, and so the index terms they produce: an index
     built under another fingerprint must be rebuilt."""
@@ -239,10 +275,15 @@ def fingerprint() -> str:
 
 
 def _precise(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[str]:
-    tokens: list[str] = []
-    for match in RUN.finditer(ENGLISH_CLITIC.sub("", normalise(text))):
+    return [token for token, _ in _precise_in_runs(text, tokenizer, stopwords)]
+
+
+def _precise_in_runs(text: str, tokenizer: jieba.Tokenizer, stopwords: frozenset[str]) -> list[tuple[str, int]]:
+    """The precise words, each with the number of the run of Chinese characters or Latin word it is in."""
+    tokens: list[tuple[str, int]] = []
+    for run, match in enumerate(RUN.finditer(ENGLISH_CLITIC.sub("", normalise(text)))):
         pieces = tokenizer.cut(match.group()) if match.lastgroup == "cjk" else (match.group(),)
-        tokens.extend(p for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
+        tokens.extend((p, run) for p in pieces if p not in stopwords and len(p) <= MAX_TOKEN)
     return tokens
 
 
@@ -313,13 +354,18 @@ class AnalysedQuery:
 
 def analyse_query(text: str) -> AnalysedQuery:
     lexicon = _lexicon_once()
-    tokens = _precise(text, lexicon.tokenizer, lexicon.stopwords)
+    in_runs = _precise_in_runs(text, lexicon.tokenizer, lexicon.stopwords)
+    tokens = [token for token, _ in in_runs]
     groups: dict[object, QueryGroup] = {}
     position = 0
     while position < len(tokens):
         token = tokens[position]
+        # A split form asks for its word only when written in one run ("塑料里有什么成分", stop words
+        # between): words typed apart are keywords ("活细胞 增殖" is not a need for 细胞增殖 assays).
         found = next(((phrase, index) for phrase, index in lexicon.phrases.get(token, ())
-                      if tuple(tokens[position:position + len(phrase)]) == phrase), None)
+                      if tuple(tokens[position:position + len(phrase)]) == phrase
+                      and (phrase not in lexicon.split_forms or in_runs[position][1] == in_runs[position + 1][1])),
+                     None)
         if found is not None:
             phrase, index = found
             # Two words of one synonym group ("微量杂质 有关物质") ask for one thing, not two.
