@@ -33,7 +33,8 @@ Tokens:
 - joined synonyms: each occurrence of a synonym of several precise words, joined by PHRASE_JOINER.
   A Chinese synonym or need word made of two dictionary words counts as one of several words too, its
   split form (塑料成分 as 塑料 成分): a listing writing "塑料的成分" indexes "塑料.成分", and a query
-  writing its words apart in one run of characters, stop words between, asks for it.
+  writing its words apart in one run of characters, stop words between, asks for it, as does a query
+  typing them as two keywords when the word is a need that instruments answer.
 """
 from __future__ import annotations
 
@@ -360,11 +361,10 @@ def analyse_query(text: str) -> AnalysedQuery:
     position = 0
     while position < len(tokens):
         token = tokens[position]
-        # A split form asks for its word only when written in one run ("塑料里有什么成分", stop words
-        # between): words typed apart are keywords ("活细胞 增殖" is not a need for 细胞增殖 assays).
         found = next(((phrase, index) for phrase, index in lexicon.phrases.get(token, ())
                       if tuple(tokens[position:position + len(phrase)]) == phrase
-                      and (phrase not in lexicon.split_forms or in_runs[position][1] == in_runs[position + 1][1])),
+                      and (phrase not in lexicon.split_forms
+                           or _asks_for_split_word(in_runs, position, lexicon.groups[index]))),
                      None)
         if found is not None:
             phrase, index = found
@@ -386,6 +386,19 @@ def analyse_query(text: str) -> AnalysedQuery:
         groups.setdefault(("word", token), QueryGroup(token, tuple(dict.fromkeys(alternatives))))
         position += 1
     return AnalysedQuery(text, _techniques_unless_named(tuple(groups.values()), lexicon))
+
+
+def _asks_for_split_word(in_runs: list[tuple[str, int]], position: int, group: SynonymGroup) -> bool:
+    """Whether the two words at `position`, a split form (_split_forms), ask for the word they make: when
+    written in one run of characters, stop words between ("塑料里有什么成分"), or when typed as two whole
+    keywords that make a need instruments answer ("塑料 成分"). Other keywords stay two ("国产 替代": a
+    listing saying 国产 answers), as do words cut from a longer keyword ("活细胞 增殖" is no 细胞增殖 assay)."""
+    run, next_run = in_runs[position][1], in_runs[position + 1][1]
+    if run == next_run:
+        return True
+    whole = ((position == 0 or in_runs[position - 1][1] != run)
+             and (position + 2 == len(in_runs) or in_runs[position + 2][1] != next_run))
+    return whole and bool(group.techniques)
 
 
 def _techniques_unless_named(groups: tuple[QueryGroup, ...], lexicon: _Lexicon) -> tuple[QueryGroup, ...]:

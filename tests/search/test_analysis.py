@@ -280,11 +280,13 @@ def test_a_tandem_instrument_answers_what_its_first_stage_names_but_not_the_reve
 def test_a_need_written_apart_asks_for_the_word_its_words_make():
     """"塑料里有什么成分" is 塑料成分 with stop words between: a need for plastic identification (FTIR),
     not for any listing that names plastic and, elsewhere, some composition."""
-    for text in ("想测一下我的塑料里有什么成分", "塑料的成分", "塑料成分"):
+    for text in ("想测一下我的塑料里有什么成分", "塑料的成分", "塑料成分", "塑料 成分"):
         (group,) = analysis.analyse_query(text).groups
         assert group.label == "塑料成分" and analysis.asks_for_technique(group)
         assert any(a.surface == "ftir" for a in group.alternatives)
     apart = analysis.index_text("可分析塑料的成分")
     assert analysis.matches(analysis.analyse_query("塑料成分"), apart)
-    # Words typed apart are keywords, each asked for on its own.
+    # Other keywords typed apart are asked for each on its own: a need no instrument answers (国产替代,
+    # where a listing saying 国产 answers), or a word cut from a longer keyword (活细胞: no 细胞增殖 assay).
+    assert [g.label for g in analysis.analyse_query("国产 替代").groups] == ["国产", "替代"]
     assert [g.label for g in analysis.analyse_query("活细胞 增殖").groups] == ["活", "细胞", "增殖"]
