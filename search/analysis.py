@@ -121,6 +121,9 @@ class _Lexicon:
     techniques: frozenset[tuple[str, ...]] = frozenset()
     # the phrases that are a Chinese word's split form (_split_forms)
     split_forms: frozenset[tuple[str, ...]] = frozenset()
+    # every phrase of a test that techniques.txt names as what answers its own need words ("盐雾, 生锈
+    # => 盐雾"): a method a query asks for, though not a technique name (see that file's comment)
+    own_answers: frozenset[tuple[str, ...]] = frozenset()
 
 
 _lexicon: _Lexicon | None = None
@@ -202,7 +205,12 @@ def _load_lexicon() -> _Lexicon:
     needs = {a.phrase for group in groups if group.techniques for a in group.members}
     techniques = frozenset(a.phrase for group in groups for a in group.techniques if a.phrase not in needs)
     split_forms = frozenset(a.phrase for group in groups for a in group.members + group.techniques if a.split)
-    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases, techniques, split_forms)
+    group_of = {a.phrase: group for group in groups for a in group.members}
+    answering = (group_of[found[0].phrase] for _, named in technique_lines for t in named
+                 if (found := _alternatives([t], tokenizer, stopwords)))
+    own_answers = frozenset(a.phrase for group in answering if not group.techniques
+                            for a in group.members if a.phrase not in techniques)
+    return _Lexicon(tokenizer, stopwords, tuple(groups), phrases, techniques, split_forms, own_answers)
 
 
 def _with_techniques(groups: list[SynonymGroup], technique_lines: list[tuple[list[str], list[str]]],
@@ -416,8 +424,11 @@ def _names_technique(group: QueryGroup, lexicon: _Lexicon) -> bool:
 
 def asks_for_technique(group: QueryGroup) -> bool:
     """Whether the query word is an instrument or method that answers some need, or a need that
-    instruments answer (techniques.txt): "ICP-MS", "气相色谱", "孔隙率", "microcracks"; not "plastic" or "测试"."""
-    return _names_technique(group, _lexicon_once()) or any(a.technique for a in group.alternatives)
+    instruments answer (techniques.txt): "ICP-MS", "气相色谱", "孔隙率", "microcracks", "盐雾试验";
+    not "plastic" or "测试"."""
+    lexicon = _lexicon_once()
+    return (_names_technique(group, lexicon) or any(a.technique for a in group.alternatives)
+            or any(a.phrase in lexicon.own_answers for a in group.alternatives))
 
 
 def language_of(text: str) -> str:

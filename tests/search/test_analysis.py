@@ -290,3 +290,17 @@ def test_a_need_written_apart_asks_for_the_word_its_words_make():
     # where a listing saying 国产 answers), or a word cut from a longer keyword (活细胞: no 细胞增殖 assay).
     assert [g.label for g in analysis.analyse_query("国产 替代").groups] == ["国产", "替代"]
     assert [g.label for g in analysis.analyse_query("活细胞 增殖").groups] == ["活", "细胞", "增殖"]
+
+
+def test_a_test_that_answers_its_own_need_words_is_asked_for():
+    """"盐雾, 生锈 => 盐雾" (techniques.txt) makes 生锈 a salt-spray need without making 盐雾 a technique
+    name; a query naming the test still asks for a method, which the catalogue may lack."""
+    for text in ("盐雾试验", "橡胶老化试验", "fatigue test", "塑料的阻燃等级"):
+        assert any(analysis.asks_for_technique(g) for g in analysis.analyse_query(text).groups), text
+    assert not any(analysis.asks_for_technique(g) for g in analysis.analyse_query("橡胶 密封圈").groups)
+
+
+def test_combustion_is_not_a_flammability_test():
+    # A carbon-sulfur analyser burns its sample (高频燃烧红外吸收法): no answer to a flame-retardancy need.
+    assert "flammability" not in alternatives("燃烧") and "flammability" in alternatives("燃烧性能")
+

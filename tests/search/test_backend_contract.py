@@ -229,13 +229,14 @@ def test_a_query_whose_words_the_catalogue_mostly_lacks_is_no_good_match_unless_
 @pytest.mark.parametrize("mode", ["keyword", "hybrid"])
 def test_a_query_asking_for_an_instrument_no_listing_holds_is_no_good_match_unless_clearly_near(
         backend, embedder, ranking, mode):
-    """No listing is a vector network analyser (synonyms.txt knows it in both languages); 武汉 is in
-    four listings, so half the query's words are known and the word rule alone would show them."""
+    """No listing is a vector network analyser (synonyms.txt knows it in both languages) or a salt-spray
+    chamber; 武汉 is in four listings, so half the query's words are known and the word rule alone would
+    show them."""
     clear_at = {"never": 1.01, "any candidate": -1.0}
     searchers = {name: Searcher(backend, embedder, replace(ranking, min_similarity=-1.0, good_match_similarity=-1.0,
                                                            sure_match_similarity=-1.0, clear_match_similarity=floor))
                  for name, floor in clear_at.items()}
-    for lacking in ("矢量网络分析仪 武汉", "vector network analyzer Wuhan"):
+    for lacking in ("矢量网络分析仪 武汉", "vector network analyzer Wuhan", "盐雾试验 武汉"):
         nothing = search(searchers["never"], lacking, mode=mode)
         assert (nothing.hits, nothing.total, nothing.good_match) == ([], 0, False)
         clearly = search(searchers["any candidate"], lacking, mode=mode)
