@@ -61,6 +61,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN = re.compile(r"[a-z0-9μ]+(?:[-+/.][a-z0-9μ]+)*")
 RUN = re.compile(f"(?P<cjk>{CJK.pattern})|(?P<latin>{LATIN.pattern})")
 LATIN_PART_SEPARATOR = re.compile(r"[-+/.]")
+ALTERNATIVES_SEPARATOR = re.compile(r"[+/]")
 DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 # What an apostrophe adds to an English word ("coating's", "don't", "we'd"): cut before tokenising, so
 # that "s" and "t" never become words of their own, which they are in S参数 (S-parameters) or "9.4 T".
@@ -363,7 +364,8 @@ class AnalysedQuery:
 
 def analyse_query(text: str) -> AnalysedQuery:
     lexicon = _lexicon_once()
-    in_runs = _precise_in_runs(text, lexicon.tokenizer, lexicon.stopwords)
+    in_runs = [(part, run) for token, run in _precise_in_runs(text, lexicon.tokenizer, lexicon.stopwords)
+               for part in _joined_names(token, lexicon)]
     tokens = [token for token, _ in in_runs]
     groups: dict[object, QueryGroup] = {}
     position = 0
@@ -394,6 +396,23 @@ def analyse_query(text: str) -> AnalysedQuery:
         groups.setdefault(("word", token), QueryGroup(token, tuple(dict.fromkeys(alternatives))))
         position += 1
     return AnalysedQuery(text, _techniques_unless_named(tuple(groups.values()), lexicon))
+
+
+def _joined_names(token: str, lexicon: _Lexicon) -> list[str]:
+    """The names a Latin word joins, when it is no dictionary word and each part is one: "SEM+EDS",
+    "SEM/EDS" and "SEM-EDS" ask for both instruments, as "SEM EDS" does, where the word itself would
+    match only listings that write it so. Other joined words stay whole (LC-MS/MS, high-temperature)."""
+    if CJK.fullmatch(token) or _is_word(token, lexicon):
+        return [token]
+    for separator in (ALTERNATIVES_SEPARATOR, LATIN_PART_SEPARATOR):
+        parts = separator.split(token)
+        if len(parts) > 1 and all(_is_word(part, lexicon) for part in parts):
+            return parts
+    return [token]
+
+
+def _is_word(token: str, lexicon: _Lexicon) -> bool:
+    return any(phrase == (token,) for phrase, _ in lexicon.phrases.get(token, ()))
 
 
 def _asks_for_split_word(in_runs: list[tuple[str, int]], position: int, group: SynonymGroup) -> bool:

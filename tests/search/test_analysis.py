@@ -304,3 +304,12 @@ def test_combustion_is_not_a_flammability_test():
     # A carbon-sulfur analyser burns its sample (高频燃烧红外吸收法): no answer to a flame-retardancy need.
     assert "flammability" not in alternatives("燃烧") and "flammability" in alternatives("燃烧性能")
 
+
+def test_names_joined_into_one_word_ask_for_each_instrument():
+    """"SEM+EDS" asks for SEM and EDS, which a listing writing "SEM with EDS" holds; a joined word the
+    dictionary knows, or whose parts it does not, stays whole."""
+    for joined in ("SEM+EDS", "SEM/EDS", "SEM-EDS"):
+        assert [g.label for g in analysis.analyse_query(joined).groups] == ["sem", "eds"]
+        assert len(analysis.matches(analysis.analyse_query(joined), analysis.index_text("SEM with EDS"))) == 2
+    for whole in ("LC-MS/MS", "x-ray", "high-temperature", "mg/kg"):
+        assert len(analysis.analyse_query(whole).groups) == 1, whole
