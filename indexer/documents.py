@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from marketplace.kinds import KINDS
+from marketplace.messages import catalogue, translate
 from marketplace.models import Posting
 from marketplace.search_gateway import document_id
 from marketplace.services.quality import completeness
@@ -42,6 +44,23 @@ def _price_range(record: Mapping[str, Any]) -> tuple[float | None, float | None]
 INDEXED_OWNER_FIELDS = ("name",)
 
 
+# Choices a listing's page shows as words, searched in both languages ("送样检测 sample submission", "转让
+# assignment"): the record holds codes, and people type the words ("可以转让的专利", "自主上机").
+SHOWN_CHOICES = ("transfer_modes",)
+
+
+def _labels(record: Mapping[str, Any]) -> tuple[str, ...]:
+    kind, chinese = KINDS.get(record.get("kind", "")), catalogue("zh").gettext
+    if kind is None:
+        return ()
+    names = {field.name: field for field in kind.fields}
+    labels = [names[name].choice_label(value) for name in SHOWN_CHOICES if name in names
+              for value in _strings(record.get(name))]
+    if record.get("patents") and "patents" in names:  # the numbers alone never say "patent"
+        labels.append(names["patents"].label)
+    return tuple(f"{translate(label, chinese)} {label}" for label in labels)
+
+
 def _body(record: Mapping[str, Any]) -> str:
     owner = record.get("owner") or {}
     parts = [
@@ -73,6 +92,7 @@ def build_document(doc_id: str, version: int, record: Mapping[str, Any]) -> Sear
         service_modes=tuple(sorted(set(_strings(record.get("service_modes"))))),
         price_cny_low=low, price_cny_high=high,
         completeness=1.0 if completeness is None else min(1.0, max(0.0, float(completeness))),
+        labels=_labels(record),
     )
 
 

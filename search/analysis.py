@@ -67,10 +67,10 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 # that "s" and "t" never become words of their own, which they are in S参数 (S-parameters) or "9.4 T".
 ENGLISH_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|t|d|m|ll|ve|re)\b")
 MIN_SUBWORD = 2
-# Raised whenever a change of this module changes the terms indexed for a text (2: tandem instruments'
-# first stage; 3: Chinese words' split forms, 2026-12-07), so that indexes built with the old terms are
-# rebuilt (fingerprint).
-TERMS_VERSION = 3
+# Raised whenever a change changes the terms indexed for a listing (2: tandem instruments' first stage;
+# 3: Chinese words' split forms; 4: the labels of coded fields, SearchDocument.labels; 2026-12-07), so
+# that indexes built with the old terms are rebuilt (fingerprint).
+TERMS_VERSION = 4
 # Longer tokens are base64 blobs or pasted junk, not words anyone searches for.
 MAX_TOKEN = 60
 # Joins the words of a multi-word synonym into one index term. The analyser keeps "." inside Latin

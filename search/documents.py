@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from search.analysis import language_of
+from search.analysis import index_text, language_of
 
 # Sentence models read a few hundred word pieces at most; the title and the start of the body carry
 # what a listing is about.
@@ -28,6 +28,9 @@ class SearchDocument:
     price_cny_low: float | None = None
     price_cny_high: float | None = None
     completeness: float = 1.0  # 0..1, how fully the listing is filled in
+    # Words the listing's page shows for its coded fields ("许可 license"): searched with the body, not
+    # embedded, so that a listing's vector stays the model's reading of what it describes.
+    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # NaN or Infinity would be refused by OpenSearch (and sort nowhere in the embedded engine): a
@@ -49,6 +52,10 @@ class SearchDocument:
     @property
     def top_category(self) -> str | None:
         return _top(self.category)
+
+    def terms(self) -> tuple[str, str]:
+        """The index terms of the title and of the body with the labels (analysis.index_text)."""
+        return index_text(self.title), index_text("\n".join((self.body, *self.labels)))
 
     def embedding_text(self) -> str:
         return f"{self.title}. {self.body[:EMBEDDING_BODY_CHARS]}"

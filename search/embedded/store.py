@@ -214,8 +214,7 @@ class IndexStore:
         if not ops:
             return []
         # Analyse before taking the write lock: jieba is the slow part of a write.
-        terms = {id(op): (analysis.index_text(op.document.title), analysis.index_text(op.document.body))
-                 for op in ops if isinstance(op, Upsert)}
+        terms = {id(op): op.document.terms() for op in ops if isinstance(op, Upsert)}
         db.execute("BEGIN IMMEDIATE")
         try:
             meta = self._current_meta(db)

@@ -12,7 +12,6 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import ConnectionTimeout, NotFoundError, TransportError
 
-from search import analysis
 from search.analysis import QueryGroup
 from search.backend import (
     UNKNOWN_ANALYSIS,
@@ -138,8 +137,7 @@ class OpenSearchBackend:
 
     def _bulk(self, index: str, ops: Sequence[WriteOp], refresh: str = "false",
               require_alias: bool = False) -> list[WriteResult]:
-        terms = {id(op): (analysis.index_text(op.document.title), analysis.index_text(op.document.body))
-                 for op in ops if isinstance(op, Upsert)}
+        terms = {id(op): op.document.terms() for op in ops if isinstance(op, Upsert)}
         results: dict[int, WriteResult] = {}
         pending = list(range(len(ops)))
         for attempt in range(BULK_RETRIES + 1):

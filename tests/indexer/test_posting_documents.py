@@ -60,3 +60,19 @@ def test_completeness_defaults_to_complete_and_is_clamped():
 
 def test_a_postings_document_id_names_the_posting_back():
     assert posting_id(document_id(42)) == 42 and document_id(42) == "42"
+
+
+def test_a_transfer_is_searched_by_the_words_its_modes_and_patents_show_but_not_embedded_with_them():
+    """The record holds codes ("assignment") and patent numbers; a seeker types "可以转让的专利"."""
+    from search.analysis import analyse_query, matches
+
+    transfer = {"kind": "transfer", "ref": "t", "title": "锂电池隔膜陶瓷涂覆工艺", "description": "涂覆工艺。",
+                "patents": ["CN112345678B"], "transfer_modes": ["assignment", "license"]}
+    document = build_document("1", 1, transfer)
+    assert document.labels == ("转让 assignment", "许可 license", "专利号 Patents")
+    title_terms, body_terms = document.terms()
+    for query in ("可以转让的锂电池专利", "license a battery patent"):
+        assert len(matches(analyse_query(query), f"{title_terms} {body_terms}")) == 3, query
+    assert "转让" not in document.embedding_text() and "CN112345678B" in document.embedding_text()
+    assert build_document("1", 1, {**transfer, "patents": [], "transfer_modes": []}).labels == ()
+    assert build_document("7", 1, INSTRUMENT).labels == ()
