@@ -84,6 +84,7 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
     ("enantiomeric excess of our product", {"手性色谱柱", "chiral column"}),
     ("our catalyst releases gases when heated - which ones", {"tg-ms", "tg-ftir"}),
     ("催化剂加热时会放出气体，想知道是什么气体", {"tg-ms", "热重红外联用"}),
+    ("find a lab for water hardness testing", {"电位滴定", "icp-oes"}),  # not a hardness tester
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
