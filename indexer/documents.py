@@ -44,19 +44,22 @@ def _price_range(record: Mapping[str, Any]) -> tuple[float | None, float | None]
 INDEXED_OWNER_FIELDS = ("name",)
 
 
-# Choices a listing's page shows as words, searched in both languages ("送样检测 sample submission", "转让
-# assignment"): the record holds codes, and people type the words ("可以转让的专利", "自主上机").
+# Choices a listing's page shows as words, searched in both languages ("转让 assignment"): the record
+# holds codes, and people type the words ("可以转让的专利"). Service modes and origin stay out: their
+# words (sample, 国产) are in most listings, and long needs then matched them all (docs/perf-log.md).
 SHOWN_CHOICES = ("transfer_modes",)
 
 
 def _labels(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The words the listing's page shows for its coded fields, Chinese then English: the chosen
+    choices' labels, and the patents field's label before numbers that never say "patent"."""
     kind, chinese = KINDS.get(record.get("kind", "")), catalogue("zh").gettext
     if kind is None:
         return ()
     names = {field.name: field for field in kind.fields}
     labels = [names[name].choice_label(value) for name in SHOWN_CHOICES if name in names
               for value in _strings(record.get(name))]
-    if record.get("patents") and "patents" in names:  # the numbers alone never say "patent"
+    if record.get("patents") and "patents" in names:
         labels.append(names["patents"].label)
     return tuple(f"{translate(label, chinese)} {label}" for label in labels)
 
