@@ -14,6 +14,9 @@ from html import escape
 SNIPPET_CHARS = 160
 MAX_SNIPPETS = 2
 WORD_CHAR = "[0-9a-zA-Z]"
+LONGEST_WORD_KEPT = 20  # a snippet's edge moves off a Latin word at most this far (not across a URL)
+_WORD_HEAD = re.compile(f"{WORD_CHAR}{{1,{LONGEST_WORD_KEPT}}}(?!{WORD_CHAR})\\s*")
+_WORD_TAIL = re.compile(f"\\s*(?<!{WORD_CHAR}){WORD_CHAR}{{1,{LONGEST_WORD_KEPT}}}$")
 
 
 def _surface_pattern(surface: str) -> str:
@@ -22,6 +25,21 @@ def _surface_pattern(surface: str) -> str:
     start = f"(?<!{WORD_CHAR})" if re.match(WORD_CHAR, surface) else ""
     end = f"(?!{WORD_CHAR})" if re.search(WORD_CHAR + "$", surface) else ""
     return start + body + end
+
+
+def _off_words(body: str, start: int, end: int) -> tuple[int, int]:
+    """`start` and `end` moved off the middle of a Latin word: a snippet starting "nsing or
+    co-development" starts at "or". Neither moves past a match: Latin matches begin and end at word
+    edges, so the word cut is never one of them."""
+    if 0 < start < len(body) and re.match(WORD_CHAR, body[start - 1]):
+        head = _WORD_HEAD.match(body, start)
+        if head and head.end() < end:
+            start = head.end()
+    if 0 < end < len(body) and re.match(WORD_CHAR, body[end]):
+        tail = _WORD_TAIL.search(body, start, end)
+        if tail and tail.start() > start:
+            end = tail.start()
+    return start, end
 
 
 def _marked(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
@@ -67,6 +85,7 @@ class Highlighter:
             start = max(0, first_start - SNIPPET_CHARS // 3)
             end = min(len(body), max(start + SNIPPET_CHARS, first_end))
             end = max([end, *(e for s, e in spans if s < end < e)])  # a match the end would cut, whole
+            start, end = _off_words(body, start, end)
             inside = [(s, e) for s, e in spans if s >= start and e <= end]
             snippets.append(_marked(body[start:end].replace("\n", " "), inside, start))
             covered = end

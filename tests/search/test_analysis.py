@@ -1,5 +1,7 @@
 """Bilingual analysis shared by both backends: segmentation, normalisation, stop words, synonym
 expansion at query time, match explanations and highlights."""
+import re
+
 import pytest
 
 from search import analysis
@@ -225,6 +227,20 @@ def test_a_snippet_ends_after_a_match_rather_than_inside_it():
     snippets = Highlighter(["hplc", "impurity profiling"])("标题", body)["body"]
     assert len(snippets) == 1 and snippets[0].startswith("<mark>HPLC</mark> ")
     assert snippets[0].endswith("<mark>impurity profiling</mark>")  # the 160 characters end inside it
+
+
+@pytest.mark.parametrize("lead", range(0, 12))
+def test_a_snippet_starts_and_ends_between_words_not_inside_one(lead):
+    body = "x" * lead + " licensing or co-development " * 3 + "membrane" + " of the patents" * 20
+    text = Highlighter(["membrane"])("标题", body)["body"][0].replace("<mark>", "").replace("</mark>", "")
+    start = body.index(text)
+    assert not re.match(r"\w", body[start - 1]) and not re.match(r"\w", body[start + len(text)])
+    assert text.startswith(("licensing", "or", "co-", "development")) and text.endswith(("of", "the", "patents"))
+
+
+def test_a_word_longer_than_any_language_has_is_cut_where_the_snippet_ends():
+    snippet = Highlighter(["membrane"])("标题", "x" * 150 + " membrane")["body"][0]
+    assert snippet.startswith("x" * 50)  # a URL or a code: moving off it would drop the snippet's context
 
 
 def test_a_chinese_query_is_embedded_with_the_english_names_of_its_words():
