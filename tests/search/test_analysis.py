@@ -87,6 +87,9 @@ def test_plastic_composition_is_answered_by_the_instruments_that_identify_polyme
     ("our catalyst releases gases when heated - which ones", {"tg-ms", "tg-ftir"}),
     ("催化剂加热时会放出气体，想知道是什么气体", {"tg-ms", "热重红外联用"}),
     ("find a lab for water hardness testing", {"电位滴定", "icp-oes"}),  # not a hardness tester
+    ("焊缝探伤", {"x射线探伤", "超声检测", "ct"}),  # a weld, and NDT: a family of methods
+    ("无损检测", {"ct", "ultrasonic testing", "渗透检测"}),
+    ("PCB X-ray inspection BGA voids", {"工业ct"}),  # an industrial CT takes radiographs too
 ])
 def test_a_need_described_as_a_problem_reaches_the_instruments_that_answer_it(need, answered_by):
     assert answered_by <= alternatives(need)
@@ -312,7 +315,7 @@ def test_a_need_written_apart_asks_for_the_word_its_words_make():
 def test_a_test_that_answers_its_own_need_words_is_asked_for():
     """"盐雾, 生锈 => 盐雾" (techniques.txt) makes 生锈 a salt-spray need without making 盐雾 a technique
     name; a query naming the test still asks for a method, which the catalogue may lack."""
-    for text in ("盐雾试验", "橡胶老化试验", "fatigue test", "塑料的阻燃等级"):
+    for text in ("盐雾试验", "橡胶老化试验", "fatigue test", "塑料的阻燃等级", "检测口罩的细菌过滤效率"):
         assert any(analysis.asks_for_technique(g) for g in analysis.analyse_query(text).groups), text
     assert not any(analysis.asks_for_technique(g) for g in analysis.analyse_query("橡胶 密封圈").groups)
 
