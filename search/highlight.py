@@ -28,9 +28,9 @@ def _surface_pattern(surface: str) -> str:
 
 
 def _off_words(body: str, start: int, end: int) -> tuple[int, int]:
-    """`start` and `end` moved off the middle of a Latin word: a snippet starting "nsing or
-    co-development" starts at "or". Neither moves past a match: Latin matches begin and end at word
-    edges, so the word cut is never one of them."""
+    """`start` and `end` moved off the middle of a Latin word and past spaces: a snippet starting
+    "nsing or co-development" starts at "or". Neither moves past a match: Latin matches begin and end
+    at word edges, so the word cut is never one of them, and no match starts or ends with a space."""
     if 0 < start < len(body) and re.match(WORD_CHAR, body[start - 1]):
         head = _WORD_HEAD.match(body, start)
         if head and head.end() < end:
@@ -39,7 +39,8 @@ def _off_words(body: str, start: int, end: int) -> tuple[int, int]:
         tail = _WORD_TAIL.search(body, start, end)
         if tail and tail.start() > start:
             end = tail.start()
-    return start, end
+    text = body[start:end]
+    return start + len(text) - len(text.lstrip()), start + len(text.rstrip())  # no space inside the "…"
 
 
 def _marked(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:

@@ -239,6 +239,7 @@ def test_a_snippet_starts_and_ends_between_words_not_inside_one(lead):
     start = body.index(text)
     assert not re.match(r"\w", body[start - 1]) and not re.match(r"\w", body[start + len(text)])
     assert text.startswith(("licensing", "or", "co-", "development")) and text.endswith(("of", "the", "patents"))
+    assert text == text.strip()
 
 
 def test_a_word_longer_than_any_language_has_is_cut_where_the_snippet_ends():
