@@ -59,6 +59,7 @@ def test_a_letter_standing_alone_is_still_a_word():
     ("能不能测一下这种粉末是什么", ["测", "粉末"]),
     ("请问有没有能做XRD的地方，谢谢", ["做", "xrd"]),
     ("where can I get an XRD scan, please", ["xrd", "scan"]),
+    ("find out what else is in it, the same again: look at it", []),  # a long need's connecting words
 ])
 def test_the_words_people_wrap_a_need_in_ask_for_nothing(typed, asked):
     # Otherwise they are ANDed with the need (no listing holds 一下 or "where") and counted as words the
