@@ -44,8 +44,10 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
+import inflect
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
@@ -67,6 +69,10 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 # that "s" and "t" never become words of their own, which they are in S参数 (S-parameters) or "9.4 T".
 ENGLISH_CLITIC = re.compile(r"(?<=[a-z])['’](?:s|t|d|m|ll|ve|re)\b")
 MIN_SUBWORD = 2
+# English words shorter than this are left as typed, plural or not ("gas", "ms", "cts").
+MIN_PLURAL = 4
+NOT_PLURAL_ENDINGS = ("ss", "is", "us", "selves")
+_inflection = inflect.engine()
 # Raised whenever a change changes the terms indexed for a listing (2: tandem instruments' first stage;
 # 3: Chinese words' split forms; 4: the labels of coded fields, SearchDocument.labels; 2026-12-07), so
 # that indexes built with the old terms are rebuilt (fingerprint).
@@ -372,7 +378,7 @@ def analyse_query(text: str) -> AnalysedQuery:
     while position < len(tokens):
         token = tokens[position]
         found = next(((phrase, index) for phrase, index in lexicon.phrases.get(token, ())
-                      if tuple(tokens[position:position + len(phrase)]) == phrase
+                      if _typed(tokens[position:position + len(phrase)], phrase)
                       and (phrase not in lexicon.split_forms
                            or _asks_for_split_word(in_runs, position, lexicon.groups[index]))),
                      None)
@@ -409,6 +415,25 @@ def _joined_names(token: str, lexicon: _Lexicon) -> list[str]:
         if len(parts) > 1 and all(_is_word(part, lexicon) for part in parts):
             return parts
     return [token]
+
+
+def _typed(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the query's `tokens` write `phrase`, a name of several words possibly with its last in
+    the plural: "atomic force microscopes", "mass spectrometers" (one instrument, not mass and
+    spectrometers). A single word stays as typed: "Waters" is a maker, "flights" no time-of-flight."""
+    if len(tokens) != len(phrase) or tokens[:-1] != list(phrase[:-1]):
+        return False
+    return tokens[-1] == phrase[-1] or (len(phrase) > 1 and _singular(tokens[-1]) == phrase[-1])
+
+
+@lru_cache(maxsize=65536)
+def _singular(token: str) -> str:
+    """The singular of an English plural noun (inflect); other words, and short ones, as they are.
+    inflect reads any word as a noun, so words whose "s" is no plural's are kept (analysis, virus, data)."""
+    if (len(token) < MIN_PLURAL or not token.isascii() or not token.isalpha() or not token.endswith("s")
+            or token.endswith(NOT_PLURAL_ENDINGS)):
+        return token
+    return _inflection.singular_noun(token) or token
 
 
 def _is_word(token: str, lexicon: _Lexicon) -> bool:

@@ -248,6 +248,20 @@ def test_a_word_longer_than_any_language_has_is_cut_where_the_snippet_ends():
     assert snippet.startswith("x" * 50)  # a URL or a code: moving off it would drop the snippet's context
 
 
+def test_an_english_plural_asks_for_what_its_singular_names():
+    assert {"afm", "原子力显微镜"} <= alternatives("atomic force microscopes")
+    assert {"gc", "气相色谱仪"} <= alternatives("gas chromatographs")
+    assert "water" not in alternatives("Waters ACQUITY") and "time of flight" not in alternatives("flights")
+    assert [g.label for g in analysis.analyse_query("mass spectrometers for metals").groups] == [
+        "mass spectrometer", "metals"]  # one instrument, not mass and spectrometers
+
+
+@pytest.mark.parametrize("word, misread", [("analysis", "analysi"), ("virus", "viru"), ("data", "datum"),
+                                            ("xps", "xp"), ("gas", "ga"), ("ourselves", "myself")])
+def test_a_word_whose_s_is_no_plural_stays_as_typed(word, misread):
+    assert misread not in alternatives(f"{word} checks")
+
+
 def test_a_chinese_query_is_embedded_with_the_english_names_of_its_words():
     text = analysis.embedding_text(analysis.analyse_query("液相色谱 武汉"))
     assert text.startswith("液相色谱 武汉 (") and "hplc" in text and "liquid chromatography" in text
